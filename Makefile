@@ -1,0 +1,28 @@
+# Two targets a newcomer needs: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: the main job on the embedded default (SQLite, example data, shipped rules, emails to ./demo/outbox)
+demo: $(STAMP)
+	bash examples/demo.sh
+
+## test: the whole suite (PostgreSQL tests run when REKINDLE_TEST_POSTGRES_URL is set)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## bench: speed and memory benchmarks, by hand (see bench/README.md)
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache

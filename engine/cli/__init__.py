@@ -1,0 +1,1 @@
+"""The `rekindle` command line: a thin Typer layer over the engine's packages."""

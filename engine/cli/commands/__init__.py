@@ -1,0 +1,1 @@
+"""One module per `rekindle` verb; each defines `register(app: typer.Typer)`."""

@@ -1,0 +1,73 @@
+"""The typed project config. Defaults here are the documented defaults (docs/config.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FrequencyCap:
+    """At most `max` emails per customer per `per`, across all campaigns. A capped step waits, it is not lost."""
+
+    max: int
+    per: timedelta
+
+
+@dataclass(frozen=True)
+class Sender:
+    from_address: str = "Rekindle <hello@example.com>"
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """`backend` is smtp, maildir, console or memory; `options` holds that backend's settings."""
+
+    backend: str = "maildir"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Defaults:
+    timezone: str = "UTC"
+    activity_events: tuple[str, ...] = ("login", "purchase")
+    frequency_caps: tuple[FrequencyCap, ...] = ()
+    per_run_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    """Where unsubscribe links point. The HMAC secret is read from the environment variable `secret_env`."""
+
+    url: str = "https://example.com/unsubscribe?token={token}"
+    mailto: str | None = None
+    secret_env: str = "REKINDLE_UNSUBSCRIBE_SECRET"
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """UTM parameters added to links; empty means links are left untouched."""
+
+    utm: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    store_url: str = "sqlite:///rekindle.db"
+    rules_dir: Path = Path("rules")
+    segments_dir: Path = Path("segments")
+    templates_dir: Path = Path("templates")
+    sender: Sender = Sender()
+    delivery: Delivery = Delivery()
+    defaults: Defaults = Defaults()
+    unsubscribe: Unsubscribe = Unsubscribe()
+    tracking: Tracking = Tracking()
+    source: str = ""
+
+    def path(self, relative: Path) -> Path:
+        """Folders in the config are relative to the config file's folder."""
+        return relative if relative.is_absolute() else self.root / relative

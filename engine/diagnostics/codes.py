@@ -1,0 +1,49 @@
+"""The catalogue of diagnostic codes. Codes are stable: a retired code is commented out, never reused.
+
+Ranges: C1xx project config, R1xx rule-file syntax and schema, R2xx rule semantics, S1xx segments,
+T3xx templates, I4xx data import. Every code is documented in docs/diagnostics.md (a test checks it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    title: str
+
+
+_CODES = [
+    # --- C1xx: project config (rekindle.yaml) ---
+    Code("C101", "config file not found"),
+    Code("C102", "config does not match its schema"),
+    Code("C103", "environment variable in ${...} is not set"),
+    # --- R1xx: rule-file syntax and schema ---
+    Code("R101", "YAML syntax error"),
+    Code("R102", "unknown key"),
+    Code("R103", "wrong type"),
+    Code("R104", "value not allowed"),
+    Code("R105", "required key missing"),
+    Code("R106", "duplicate key"),
+    Code("R107", "unsafe YAML tag"),
+    Code("R108", "invalid duration"),
+    Code("R109", "empty or unreadable file"),
+    Code("R110", "schema violation"),
+    # --- R2xx: rule semantics ---
+    Code("R201", "duplicate campaign id"),
+    Code("R202", "duplicate step id"),
+    Code("R203", "unknown template"),
+    Code("R204", "unknown segment"),
+    Code("R205", "value out of range"),
+    Code("R206", "condition not allowed here"),
+    # --- T3xx: templates ---
+    Code("T301", "template syntax error"),
+    Code("T302", "template uses an undefined variable"),
+    Code("T303", "template failed to render"),
+    # --- I4xx: data import ---
+    Code("I401", "bad row"),
+]
+
+CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}

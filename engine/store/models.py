@@ -1,0 +1,202 @@
+"""Tables of the store, as SQLAlchemy 2.x typed declarative models.
+
+Times are stored as naive UTC (`engine.timeutil.to_naive_utc`) so SQLite and PostgreSQL compare them the same
+way. Schema changes ship as Alembic migrations in `engine/store/migrations/`; a test fails when these models
+and the migrations disagree.
+
+Customer data: Customer, Event, Suppression.
+Engine state:  Run (one tick), Enrollment (a customer in a campaign), Delivery (the outbox, one row per
+               email, unique per enrolment and step), Decision (every choice a run made, with its reason).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only autoincrements INTEGER PRIMARY KEY
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JsonDocument, datetime: DateTime(timezone=False)}
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    external_id: Mapped[str] = mapped_column(String(255), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    first_name: Mapped[str | None] = mapped_column(String(255))
+    last_name: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(35))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: Latest occurred_at among the configured activity events, maintained by import; None if never active.
+    last_active_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_customers_last_active_at", "last_active_at"),
+        Index("ix_customers_email", "email"),
+    )
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(128))
+    occurred_at: Mapped[datetime]
+    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (
+        # Covers "did customer X do event N after T" (correlated subqueries) and "who did N after T".
+        Index("ix_events_customer_name_time", "customer_id", "name", "occurred_at"),
+        Index("ix_events_name_time_customer", "name", "occurred_at", "customer_id"),
+    )
+
+
+class Suppression(Base):
+    """Addresses never to be mailed (hard bounces, complaints, manual). Emails are stored lower-cased."""
+
+    __tablename__ = "suppressions"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Run(Base):
+    """One `rekindle run` tick (or simulated tick). `summary` holds per-campaign, per-step counts."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime]
+    now: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16))  # running, finished, failed
+    rules_commit: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Enrollment(Base):
+    """A customer's passage through a campaign. At most one active enrolment per campaign and customer."""
+
+    __tablename__ = "enrollments"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(String(128))
+    campaign_version: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))  # active, completed, exited, converted
+    holdout: Mapped[bool] = mapped_column(Boolean, default=False)
+    variant_seed: Mapped[str | None] = mapped_column(String(64))
+    enrolled_at: Mapped[datetime]
+    #: Index into the campaign's steps of the next step to consider, and when it is due.
+    next_step: Mapped[int] = mapped_column(Integer, default=0)
+    next_step_id: Mapped[str | None] = mapped_column(String(128))
+    next_due_at: Mapped[datetime | None]
+    last_step_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(64))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+    __table_args__ = (
+        Index(
+            "uq_enrollments_active",
+            "campaign_id",
+            "customer_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("ix_enrollments_due", "status", "next_due_at"),
+        Index("ix_enrollments_customer", "customer_id", "campaign_id", "ended_at"),
+    )
+
+
+class Delivery(Base):
+    """The outbox: one email to one customer for one enrolment step. Unique per (enrollment, step), so a
+    second delivery of the same step is impossible whatever the code above does."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    step_id: Mapped[str] = mapped_column(String(128))
+    campaign_id: Mapped[str] = mapped_column(String(128))
+    campaign_version: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    variant: Mapped[str | None] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    subject: Mapped[str | None] = mapped_column(Text)
+    #: The complete RFC 5322 message as rendered at queue time, so sending never re-renders.
+    message: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))  # queued, sending, sent, failed, suppressed
+    queued_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    smtp_reply: Mapped[str | None] = mapped_column(Text)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "step_id", name="uq_deliveries_enrollment_step"),
+        Index("ix_deliveries_status", "status", "next_attempt_at"),
+        Index("ix_deliveries_customer_queued", "customer_id", "queued_at"),
+    )
+
+
+class Decision(Base):
+    """Every choice a run made about a customer, with its reason: the raw material of reporting.
+
+    `decision` is one of: enrolled, held_out, queued, skipped_condition, capped, deferred_window, suppressed,
+    exited, converted, completed, held_blast_radius, version_changed.
+    """
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    decided_at: Mapped[datetime]
+    campaign_id: Mapped[str] = mapped_column(String(128))
+    campaign_version: Mapped[str] = mapped_column(String(64))
+    rules_commit: Mapped[str | None] = mapped_column(String(64))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    step_id: Mapped[str | None] = mapped_column(String(128))
+    decision: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (
+        Index("ix_decisions_campaign", "campaign_id", "decision", "decided_at"),
+        Index("ix_decisions_customer", "customer_id", "decided_at"),
+    )

@@ -1,0 +1,51 @@
+"""Instants and durations as the rule language writes them: ISO 8601 times and `90d` / `36h` / `2w` spans."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+_DURATION = re.compile(r"^(?P<amount>\d+)(?P<unit>[mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+DURATION_PATTERN = r"^[0-9]+[mhdw]$"
+"""The same grammar as a JSON Schema pattern, used by schemas/rule.v1.json."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `30m`, `36h`, `90d` or `2w` into a timedelta; raise ValueError with the accepted forms otherwise."""
+    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"{text!r} is not a duration; write a whole number and a unit: 30m, 36h, 90d or 2w")
+    return timedelta(**{_UNITS[match["unit"]]: int(match["amount"])})
+
+
+def format_duration(span: timedelta) -> str:
+    """The shortest rule-language spelling of a timedelta (inverse of parse_duration for whole units)."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO 8601 date or datetime; naive values are taken as UTC. Returns an aware UTC datetime."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 time such as 2026-11-23T09:00:00Z") from None
+    return as_utc(value)
+
+
+def as_utc(value: datetime | date) -> datetime:
+    """Aware UTC datetime from a datetime (naive = UTC) or a date (midnight UTC)."""
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def to_naive_utc(value: datetime) -> datetime:
+    """The form stored in the database: naive UTC, identical on SQLite and PostgreSQL."""
+    return as_utc(value).replace(tzinfo=None)

@@ -1,0 +1,58 @@
+"""Fixtures shared by the whole suite.
+
+`store_url` runs a test once on SQLite (a temp file) and once on PostgreSQL (a fresh schema of the database in
+REKINDLE_TEST_POSTGRES_URL, dropped afterwards). Without that variable the PostgreSQL case is skipped locally;
+`.ci/run` always sets it, and REKINDLE_REQUIRE_POSTGRES=1 turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from engine.store.database import open_engine
+from engine.store.models import Base
+
+POSTGRES_URL = os.environ.get("REKINDLE_TEST_POSTGRES_URL")
+
+
+def _postgres_schema_url(base_url: str) -> Iterator[str]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base_url else "?"
+    try:
+        yield f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of an empty store, on each dialect in turn."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    if not POSTGRES_URL:
+        if os.environ.get("REKINDLE_REQUIRE_POSTGRES"):
+            pytest.fail("REKINDLE_TEST_POSTGRES_URL is not set but PostgreSQL tests are required")
+        pytest.skip("REKINDLE_TEST_POSTGRES_URL is not set")
+    yield from _postgres_schema_url(POSTGRES_URL)
+
+
+@pytest.fixture
+def store_engine(store_url: str) -> Iterator[Engine]:
+    """An Engine on an empty store with Rekindle's tables created."""
+    engine = open_engine(store_url)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
