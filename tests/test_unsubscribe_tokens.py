@@ -1,0 +1,30 @@
+"""Unsubscribe tokens round-trip, and any tampering or wrong secret is refused."""
+
+import pytest
+
+from engine.suppression.tokens import MissingSecret, TokenError, secret_from_env, sign, verify
+
+
+def test_round_trip_lowercases_email() -> None:
+    token = sign("c-42", "Ada@Example.COM", b"s3cret")
+    assert verify(token, b"s3cret") == ("c-42", "ada@example.com")
+
+
+def test_wrong_secret_is_refused() -> None:
+    token = sign("c-42", "ada@example.com", b"s3cret")
+    with pytest.raises(TokenError, match="signature does not match"):
+        verify(token, b"other")
+
+
+def test_tampered_payload_is_refused() -> None:
+    payload, signature = sign("c-42", "ada@example.com", b"s3cret").split(".")
+    forged = sign("c-43", "ada@example.com", b"s3cret").split(".")[0]
+    assert forged != payload
+    with pytest.raises(TokenError, match="signature does not match"):
+        verify(f"{forged}.{signature}", b"s3cret")
+
+
+def test_missing_secret_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REKINDLE_TEST_SECRET", raising=False)
+    with pytest.raises(MissingSecret, match="REKINDLE_TEST_SECRET is not set"):
+        secret_from_env("REKINDLE_TEST_SECRET")
