@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from engine.store.database import open_engine
-from engine.store.models import Base
+from engine.store.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("REKINDLE_TEST_POSTGRES_URL")
 
@@ -51,8 +51,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def store_engine(store_url: str) -> Iterator[Engine]:
-    """An Engine on an empty store with Rekindle's tables created."""
+    """An Engine on an empty store with Rekindle's tables created by the migrations (as `rekindle db init` does)."""
     engine = open_engine(store_url)
-    Base.metadata.create_all(engine)
+    upgrade(engine)
     yield engine
     engine.dispose()

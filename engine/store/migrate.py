@@ -1,0 +1,120 @@
+"""Schema versions of the store: create it at the latest revision, upgrade it, and tell whether it is current.
+
+Alembic runs the migrations in `engine/store/migrations/`; its config is built here in code (no alembic.ini), and
+it always runs on a connection from `engine.store.database.open_engine`, so SQLite pragmas and PostgreSQL
+connection options apply to migrations too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+
+from engine.store.models import Base
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class StoreStatus(str, Enum):
+    empty = "empty"  # no Rekindle table and no revision stamp
+    current = "current"  # stamped at the latest revision
+    behind = "behind"  # stamped at an older revision: `rekindle db upgrade`
+    unknown = "unknown"  # stamped at a revision this version of Rekindle does not know (a newer Rekindle?)
+    unmanaged = "unmanaged"  # has Rekindle tables but no revision stamp (created outside the migrations)
+
+
+@dataclass(frozen=True)
+class StoreState:
+    status: StoreStatus
+    revision: str | None
+    head: str
+
+    def problem(self) -> str | None:
+        """Why commands that read or write customers cannot run on this store, or None when they can."""
+        match self.status:
+            case StoreStatus.empty:
+                return "the store has no tables yet; create them with `rekindle db init`"
+            case StoreStatus.behind:
+                return (
+                    f"the store is at schema revision {self.revision} but this Rekindle needs {self.head}; "
+                    "run `rekindle db upgrade`"
+                )
+            case StoreStatus.unknown:
+                return (
+                    f"the store is at schema revision {self.revision}, which this Rekindle does not know "
+                    f"(its latest is {self.head}); upgrade Rekindle"
+                )
+            case StoreStatus.unmanaged:
+                return (
+                    "the store has Rekindle tables but no schema revision; `rekindle db init` records the "
+                    "revision when the tables match it"
+                )
+        return None
+
+
+class StoreNotReady(Exception):
+    """The store's schema is missing or not at the revision this code expects."""
+
+
+def alembic_config(connection: Connection) -> Config:
+    """An Alembic config that runs the packaged migrations on `connection`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None, "engine/store/migrations/versions has no revision"
+    return head
+
+
+def store_state(engine: Engine) -> StoreState:
+    """Inspect the store: which revision it is stamped at, and whether it holds Rekindle tables."""
+    head = head_revision()
+    with engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+        if revision is None:
+            tables = set(inspect(connection).get_table_names())
+            status = StoreStatus.unmanaged if tables & set(Base.metadata.tables) else StoreStatus.empty
+        elif revision == head:
+            status = StoreStatus.current
+        else:
+            known = {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+            status = StoreStatus.behind if revision in known else StoreStatus.unknown
+    return StoreState(status, revision, head)
+
+
+def require_current(engine: Engine) -> None:
+    """Raise StoreNotReady with the fix to apply unless the store is at the latest revision."""
+    problem = store_state(engine).problem()
+    if problem is not None:
+        raise StoreNotReady(problem)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run the migrations up to `revision` in one transaction (PostgreSQL rolls back a failed upgrade whole)."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def stamp(engine: Engine, revision: str = "head") -> None:
+    """Record `revision` without running migrations (for a store whose tables already match it)."""
+    with engine.begin() as connection:
+        command.stamp(alembic_config(connection), revision)
+
+
+def schema_differences(engine: Engine) -> list:
+    """What Alembic's autogenerate would change to make the store match the models (empty when they agree)."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
