@@ -1,0 +1,1 @@
+"""One module per transport, all behind `base.Backend`: smtp, maildir, console, memory."""

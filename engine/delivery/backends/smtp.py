@@ -1,0 +1,219 @@
+"""The SMTP backend: aiosmtplib over N concurrent connections, each sending many messages, under a shared rate
+limit, with quick retries (exponential backoff and jitter) on dropped connections, timeouts and 4xx replies.
+
+Outcomes per message: 250 -> sent; 4xx, a dropped connection or a timeout -> retried here up to `retries`
+attempts, then `retry` (the dispatcher defers it); 5xx -> failed with the server's reply, and a 5xx to RCPT is
+a hard bounce. Only when no connection at all can be made (or TLS/AUTH fails) does a call raise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiosmtplib
+
+from engine.delivery.backends.base import Backend
+from engine.delivery.backoff import Backoff
+from engine.delivery.errors import AuthFailed, ConnectFailed, ConnectTimeout, TLSFailed, TransportError
+from engine.delivery.message import OutgoingMessage, SendResult, SendStatus
+from engine.delivery.ratelimit import TokenBucket
+from engine.delivery.smtp_url import SmtpUrl
+
+log = logging.getLogger("rekindle.delivery.smtp")
+
+
+@dataclass
+class _Connection:
+    client: aiosmtplib.SMTP
+    sent: int = 0
+
+
+class SmtpBackend(Backend):
+    name = "smtp"
+
+    def __init__(
+        self,
+        url: SmtpUrl,
+        *,
+        concurrency: int = 4,
+        rate: float | None = None,
+        connect_timeout: float = 10.0,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: Backoff = Backoff(base=0.5, cap=8.0),
+        messages_per_connection: int = 100,
+        helo: str | None = None,
+        validate_certs: bool = True,
+        cert_bundle: str | None = None,
+    ) -> None:
+        if concurrency < 1 or retries < 1 or messages_per_connection < 1:
+            raise ValueError("concurrency, retries and messages_per_connection must be at least 1")
+        self.url = url
+        self.concurrency = concurrency
+        self.bucket = TokenBucket(rate) if rate else None
+        self.connect_timeout = connect_timeout
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.messages_per_connection = messages_per_connection
+        # socket.getfqdn() can take seconds on a badly configured host; resolve it once, not per connection.
+        self.helo = helo or socket.getfqdn()
+        self.validate_certs = validate_certs
+        self.cert_bundle = cert_bundle
+        self._idle: list[_Connection] = []
+
+    def describe(self) -> str:
+        return self.url.redacted()
+
+    async def open(self) -> None:
+        """Connect once, so an unreachable relay or bad credentials fail before any work is claimed."""
+        if not self._idle:
+            self._idle.append(await self._connect_with_retries())
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await _quit(connection.client)
+
+    async def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+        queue: asyncio.Queue[OutgoingMessage] = asyncio.Queue()
+        for message in messages:
+            queue.put_nowait(message)
+        results: dict[int, SendResult] = {}
+        errors: list[TransportError] = []
+        workers = [self._worker(queue, results, errors) for _ in range(min(self.concurrency, len(messages)))]
+        await asyncio.gather(*workers)
+        # Messages still queued: every worker lost its connection and could not make a new one.
+        if not queue.empty() and not results:
+            raise errors[0]
+        reason = f"no connection: {errors[0]}" if errors else "no connection"
+        while not queue.empty():
+            message = queue.get_nowait()
+            results[message.delivery_id] = SendResult(message.delivery_id, SendStatus.retry, reason)
+        return [results[message.delivery_id] for message in messages]
+
+    async def _worker(
+        self, queue: asyncio.Queue[OutgoingMessage], results: dict[int, SendResult], errors: list[TransportError]
+    ) -> None:
+        connection: _Connection | None = None
+        try:
+            while not queue.empty():
+                message = queue.get_nowait()
+                attempt = 0
+                while True:
+                    if connection is None:
+                        try:
+                            connection = self._idle.pop() if self._idle else await self._connect_with_retries()
+                        except TransportError as exc:
+                            # Give the message back: another worker with a live connection may still send it.
+                            queue.put_nowait(message)
+                            errors.append(exc)
+                            return
+                    attempt += 1
+                    result, keep = await self._attempt(connection, message, attempt)
+                    if not keep:
+                        await _quit(connection.client)
+                        connection = None
+                    if result.status is not SendStatus.retry or attempt >= self.retries:
+                        results[message.delivery_id] = result
+                        break
+                    await asyncio.sleep(self.backoff.delay(attempt))
+                if connection is not None and connection.sent >= self.messages_per_connection:
+                    await _quit(connection.client)
+                    connection = None
+        finally:
+            if connection is not None:
+                self._idle.append(connection)
+
+    async def _attempt(
+        self, connection: _Connection, message: OutgoingMessage, attempt: int
+    ) -> tuple[SendResult, bool]:
+        """Try one message once. Returns its result and whether the connection is still usable."""
+        if self.bucket is not None:
+            await self.bucket.acquire()
+        delivery_id = message.delivery_id
+        try:
+            _, reply = await connection.client.sendmail(message.sender, [message.recipient], message.message)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            refused = exc.recipients[0]
+            return _refused(delivery_id, refused.code, refused.message, on_rcpt=True), True
+        except aiosmtplib.SMTPResponseException as exc:
+            # 421 means the server is closing the connection; any other reply leaves it usable (after RSET).
+            return _refused(delivery_id, exc.code, exc.message, on_rcpt=False), exc.code != 421
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
+            # The outcome is unknown (the server may have taken the message just before the line dropped);
+            # retrying is the only way not to lose it, and the stable Message-ID lets receivers drop a copy.
+            log.info(
+                "smtp attempt failed", extra={"delivery_id": delivery_id, "attempt": attempt, "error": str(exc)}
+            )
+            return SendResult(delivery_id, SendStatus.retry, f"{type(exc).__name__}: {exc}"), False
+        connection.sent += 1
+        return SendResult(delivery_id, SendStatus.sent, f"250 {reply}", 250), True
+
+    async def _connect_with_retries(self) -> _Connection:
+        for attempt in range(1, self.retries + 1):
+            try:
+                return _Connection(await self._connect())
+            except ConnectFailed as exc:
+                if attempt >= self.retries:
+                    raise
+                log.info("smtp connect failed", extra={"attempt": attempt, "error": str(exc)})
+                await asyncio.sleep(self.backoff.delay(attempt))
+        raise AssertionError("unreachable")
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        url = self.url
+        client = aiosmtplib.SMTP(
+            hostname=url.host,
+            port=url.port,
+            username=url.username,
+            password=url.password,
+            timeout=self.timeout,
+            use_tls=url.tls == "implicit",
+            start_tls=url.tls == "starttls",
+            local_hostname=self.helo,
+            validate_certs=self.validate_certs,
+            cert_bundle=self.cert_bundle,
+        )
+        server = url.redacted()
+        try:
+            await client.connect(timeout=self.connect_timeout)
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            raise AuthFailed("SMTP authentication failed", server=server, code=exc.code, reply=exc.message) from None
+        except aiosmtplib.SMTPConnectTimeoutError:
+            raise ConnectTimeout(f"no answer within {self.connect_timeout:g}s", server=server) from None
+        except ssl.SSLError as exc:
+            raise TLSFailed(f"TLS failed: {exc.reason or exc}", server=server) from None
+        except aiosmtplib.SMTPConnectResponseError as exc:
+            raise ConnectFailed("server refused the connection", server=server, code=exc.code, reply=exc.message)
+        except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError) as exc:
+            raise ConnectFailed(f"cannot connect: {exc.message}", server=server) from None
+        except aiosmtplib.SMTPResponseException as exc:
+            raise TransportError("server refused the session", server=server, code=exc.code, reply=exc.message)
+        except aiosmtplib.SMTPException as exc:
+            # STARTTLS not offered, or the server closed during the TLS upgrade.
+            raise TLSFailed(f"TLS failed: {exc.message}", server=server) from None
+        except OSError as exc:
+            raise ConnectFailed(f"cannot connect: {exc.strerror or exc}", server=server) from None
+        return client
+
+
+def _refused(delivery_id: int, code: int, text: str, *, on_rcpt: bool) -> SendResult:
+    reply = f"{code} {text}"
+    if 400 <= code < 500:
+        return SendResult(delivery_id, SendStatus.retry, reply, code)
+    return SendResult(delivery_id, SendStatus.failed, reply, code, hard_bounce=on_rcpt and code >= 500)
+
+
+async def _quit(client: aiosmtplib.SMTP) -> None:
+    if not client.is_connected:
+        return
+    try:
+        await client.quit(timeout=2)
+    except (aiosmtplib.SMTPException, OSError):
+        client.close()

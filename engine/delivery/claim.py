@@ -1,0 +1,102 @@
+"""Taking work from the outbox so that concurrent senders never take the same delivery.
+
+A claim is one statement, committed before any SMTP traffic:
+
+    UPDATE deliveries SET status='sending', claimed_by=:token, claimed_at=:now
+    WHERE id IN (SELECT id FROM deliveries WHERE <due> ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED) AND <due>
+    RETURNING ...
+
+On PostgreSQL, SKIP LOCKED lets each worker pass over rows another worker is claiming instead of waiting for
+them. SQLite has no row locks (the FOR UPDATE clause is not rendered there), but it runs a write statement
+holding the database's single write lock, so the subquery and the update see the same rows and no other
+writer can interleave; the repeated <due> test is a second guard on both dialects. The token (worker id plus
+a random part) marks the batch, and every later update of a row checks it, so a worker whose lease expired
+cannot overwrite the outcome recorded by the worker that took the row over.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, and_, func, or_, select, update
+
+from engine.store.models import Delivery
+
+QUEUED, SENDING, SENT, FAILED, SUPPRESSED = "queued", "sending", "sent", "failed", "suppressed"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    customer_id: int
+    email: str
+    message: bytes | None
+    message_id: str
+    attempts: int
+
+
+def new_token(worker_id: str) -> str:
+    return f"{worker_id}/{uuid.uuid4().hex[:8]}"
+
+
+def _due(now: datetime):
+    return and_(
+        Delivery.status == QUEUED,
+        or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+    )
+
+
+def claim_batch(conn: Connection, token: str, now: datetime, size: int) -> list[Claimed]:
+    """Mark up to `size` due deliveries as `sending` under `token` and return them (oldest first)."""
+    pick = (
+        select(Delivery.id)
+        .where(_due(now))
+        .order_by(Delivery.id)
+        .limit(size)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    statement = (
+        update(Delivery)
+        .where(Delivery.id.in_(pick), _due(now))
+        .values(status=SENDING, claimed_by=token, claimed_at=now)
+        .returning(
+            Delivery.id,
+            Delivery.customer_id,
+            Delivery.email,
+            Delivery.message,
+            Delivery.message_id,
+            Delivery.attempts,
+        )
+    )
+    rows = [Claimed(*row) for row in conn.execute(statement)]
+    return sorted(rows, key=lambda row: row.id)
+
+
+def reclaim_stale(conn: Connection, now: datetime, lease: timedelta) -> int:
+    """Put back in the queue the deliveries a worker claimed more than `lease` ago and never finished (it
+    crashed or was killed). Returns how many. Their attempts are not counted: the attempt's outcome is unknown."""
+    statement = (
+        update(Delivery)
+        .where(Delivery.status == SENDING, Delivery.claimed_at < now - lease)
+        .values(status=QUEUED, claimed_by=None, claimed_at=None)
+    )
+    return conn.execute(statement).rowcount
+
+
+def release(conn: Connection, token: str, ids: list[int]) -> int:
+    """Give a claimed batch back untouched (the transport was down, nothing was handed over)."""
+    statement = (
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.claimed_by == token, Delivery.status == SENDING)
+        .values(status=QUEUED, claimed_by=None, claimed_at=None)
+    )
+    return conn.execute(statement).rowcount
+
+
+def count_due(conn: Connection, now: datetime, lease: timedelta) -> int:
+    """How many deliveries a dispatch at `now` would find (for a progress bar's total)."""
+    stale = and_(Delivery.status == SENDING, Delivery.claimed_at < now - lease)
+    return conn.execute(select(func.count()).select_from(Delivery).where(or_(_due(now), stale))).scalar_one()

@@ -1,0 +1,318 @@
+"""The outbox dispatcher: send what is queued, record every outcome on its Delivery row, lose nothing.
+
+    summary = dispatch(engine, backend, now=now, worker_id="cron-1", batch_size=100, limit=None)
+
+States of a delivery (`deliveries.status`)::
+
+    queued --claim--> sending --250--> sent
+       ^                 |----5xx--> failed            (reply kept; a 5xx to RCPT also suppresses the address)
+       |                 |----4xx / dropped / timeout, attempts < max --> queued (next_attempt_at = backoff)
+       |                 |----same, attempts = max --> failed
+       +----lease expired (the worker died)----+
+    queued --address suppressed or customer unsubscribed--> suppressed   (never handed to a backend)
+
+Each batch is claimed and committed before any SMTP traffic and each outcome is committed right after the
+backend answers, so a crash loses nothing: a batch left in `sending` is put back after `lease`. The one possible
+duplicate is a message the server accepted in the instant between its 250 and our commit; it is re-sent with
+the same Message-ID, so receivers that deduplicate drop it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.parser
+import email.utils
+import logging
+import os
+import random
+import socket
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Connection, Engine, bindparam, update
+
+from engine.delivery.backends.base import Backend
+from engine.delivery.backoff import Backoff
+from engine.delivery.claim import (
+    FAILED,
+    QUEUED,
+    SENT,
+    SUPPRESSED,
+    Claimed,
+    claim_batch,
+    new_token,
+    reclaim_stale,
+    release,
+)
+from engine.delivery.errors import TransportError
+from engine.delivery.message import OutgoingMessage, SendResult, SendStatus, address_problem
+from engine.store.models import Delivery
+from engine.suppression import store as suppressions
+from engine.timeutil import to_naive_utc
+
+log = logging.getLogger("rekindle.delivery.dispatch")
+
+#: Deferred deliveries come back after about 1, 2, 4 ... minutes, at most 6 hours apart.
+DEFAULT_RETRY_BACKOFF = Backoff(base=60.0, cap=6 * 3600.0)
+DEFAULT_LEASE = timedelta(minutes=15)
+DEFAULT_MAX_ATTEMPTS = 8
+
+
+@dataclass
+class DispatchSummary:
+    worker_id: str
+    backend: str = ""
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    suppressed: int = 0
+    bounced: int = 0
+    reclaimed: int = 0
+    released: int = 0
+    #: The transport error that stopped this dispatch (the unsent work is queued again), or None.
+    unavailable: str | None = None
+    failures: list[dict[str, object]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def dispatch(
+    engine: Engine,
+    backend: Backend,
+    *,
+    now: datetime | None = None,
+    worker_id: str | None = None,
+    batch_size: int = 100,
+    limit: int | None = None,
+    lease: timedelta = DEFAULT_LEASE,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    retry_backoff: Backoff = DEFAULT_RETRY_BACKOFF,
+    sender: str | None = None,
+    on_batch: Callable[[DispatchSummary], None] | None = None,
+) -> DispatchSummary:
+    """Send queued deliveries that are due at `now` (default: the wall clock), at most `limit`. Synchronous
+    wrapper around `dispatch_async` for callers without an event loop (the CLI, `rekindle run`)."""
+    return asyncio.run(
+        dispatch_async(
+            engine,
+            backend,
+            now=now,
+            worker_id=worker_id,
+            batch_size=batch_size,
+            limit=limit,
+            lease=lease,
+            max_attempts=max_attempts,
+            retry_backoff=retry_backoff,
+            sender=sender,
+            on_batch=on_batch,
+        )
+    )
+
+
+async def dispatch_async(
+    engine: Engine,
+    backend: Backend,
+    *,
+    now: datetime | None = None,
+    worker_id: str | None = None,
+    batch_size: int = 100,
+    limit: int | None = None,
+    lease: timedelta = DEFAULT_LEASE,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    retry_backoff: Backoff = DEFAULT_RETRY_BACKOFF,
+    sender: str | None = None,
+    on_batch: Callable[[DispatchSummary], None] | None = None,
+) -> DispatchSummary:
+    """See `dispatch`. `sender` is the envelope sender (MAIL FROM); by default each message's From address."""
+    worker_id = worker_id or default_worker_id()
+    summary = DispatchSummary(worker_id=worker_id, backend=backend.describe())
+
+    def clock() -> datetime:
+        # A fixed --now makes every recorded time reproducible; otherwise each step records its real time.
+        return to_naive_utc(now) if now is not None else datetime.now(timezone.utc).replace(tzinfo=None)
+
+    with engine.begin() as conn:
+        summary.reclaimed = reclaim_stale(conn, clock(), lease)
+    if summary.reclaimed:
+        log.warning("reclaimed stale deliveries", extra={"event": "reclaimed", "count": summary.reclaimed})
+
+    try:
+        await backend.open()
+    except TransportError as exc:
+        summary.unavailable = str(exc)
+        log.error("transport unavailable", extra={"event": "unavailable", "error": str(exc)})
+        return summary
+    try:
+        while limit is None or summary.claimed < limit:
+            size = batch_size if limit is None else min(batch_size, limit - summary.claimed)
+            token = new_token(worker_id)
+            with engine.begin() as conn:
+                batch = claim_batch(conn, token, clock(), size)
+            if not batch:
+                break
+            summary.claimed += len(batch)
+            if not await _send_batch(engine, backend, batch, token, clock, summary, sender, max_attempts,
+                                     retry_backoff):
+                break
+            if on_batch is not None:
+                on_batch(summary)
+    finally:
+        await backend.close()
+    return summary
+
+
+async def _send_batch(
+    engine: Engine,
+    backend: Backend,
+    batch: list[Claimed],
+    token: str,
+    clock: Callable[[], datetime],
+    summary: DispatchSummary,
+    sender: str | None,
+    max_attempts: int,
+    retry_backoff: Backoff,
+) -> bool:
+    """Send one claimed batch and record the outcomes. False when the transport went down (batch released)."""
+    updates: list[dict[str, object]] = []
+    with engine.begin() as conn:
+        suppressed, unsubscribed = suppressions.blocked(conn, (r.email for r in batch), (r.customer_id for r in batch))
+    outgoing: list[OutgoingMessage] = []
+    for row in batch:
+        reason = _blocked_reason(row, suppressed, unsubscribed)
+        if reason is not None:
+            updates.append(_outcome(row, token, SUPPRESSED, failure_reason=reason, count_attempt=False))
+            summary.suppressed += 1
+            continue
+        envelope_from = sender or _from_address(row.message)
+        problem = _unsendable(row, envelope_from)
+        if problem is not None:
+            updates.append(_outcome(row, token, FAILED, failure_reason=problem))
+            summary.failed += 1
+            summary.failures.append({"delivery_id": row.id, "reason": problem})
+            continue
+        outgoing.append(OutgoingMessage(row.id, envelope_from, row.email, row.message, row.message_id))
+
+    results: list[SendResult] = []
+    if outgoing:
+        try:
+            results = await backend.send_many(outgoing)
+        except TransportError as exc:
+            summary.unavailable = str(exc)
+            log.error("transport unavailable", extra={"event": "unavailable", "error": str(exc)})
+            with engine.begin() as conn:
+                _record(conn, updates)  # the suppressed and unsendable rows are decided already
+                summary.released += release(conn, token, [m.delivery_id for m in outgoing])
+            return False
+
+    by_id = {row.id: row for row in batch}
+    bounces: list[suppressions.Entry] = []
+    now = clock()
+    for result in results:
+        row = by_id[result.delivery_id]
+        updates.append(_apply(row, result, token, now, summary, max_attempts, retry_backoff))
+        if result.hard_bounce:
+            bounces.append(suppressions.Entry(row.email, "hard_bounce", result.reply))
+    with engine.begin() as conn:
+        _record(conn, updates)
+        summary.bounced += suppressions.add(conn, bounces, now)
+    return True
+
+
+def _apply(
+    row: Claimed,
+    result: SendResult,
+    token: str,
+    now: datetime,
+    summary: DispatchSummary,
+    max_attempts: int,
+    retry_backoff: Backoff,
+) -> dict[str, object]:
+    fields = {"delivery_id": row.id, "message_id": row.message_id, "attempt": row.attempts + 1,
+              "reply": result.reply, "event": f"delivery.{result.status.value}"}
+    if result.status is SendStatus.sent:
+        summary.sent += 1
+        log.info("sent", extra=fields)
+        return _outcome(row, token, SENT, sent_at=now, smtp_reply=result.reply)
+    if result.status is SendStatus.retry and row.attempts + 1 < max_attempts:
+        summary.deferred += 1
+        retry_at = now + retry_backoff.timedelta(row.attempts + 1, random.Random())
+        log.warning("deferred", extra={**fields, "next_attempt_at": retry_at.isoformat()})
+        return _outcome(row, token, QUEUED, smtp_reply=result.reply, next_attempt_at=retry_at)
+    reason = result.reply if result.status is SendStatus.failed else (
+        f"gave up after {row.attempts + 1} attempts: {result.reply}")
+    summary.failed += 1
+    summary.failures.append({"delivery_id": row.id, "reason": reason})
+    log.warning("failed", extra={**fields, "event": "delivery.failed", "reason": reason})
+    return _outcome(row, token, FAILED, smtp_reply=result.reply, failure_reason=reason)
+
+
+def _outcome(
+    row: Claimed,
+    token: str,
+    status: str,
+    *,
+    sent_at: datetime | None = None,
+    smtp_reply: str | None = None,
+    failure_reason: str | None = None,
+    next_attempt_at: datetime | None = None,
+    count_attempt: bool = True,
+) -> dict[str, object]:
+    return {
+        "b_id": row.id,
+        "b_token": token,
+        "status": status,
+        "attempts": row.attempts + (1 if count_attempt else 0),
+        "sent_at": sent_at,
+        "smtp_reply": smtp_reply,
+        "failure_reason": failure_reason,
+        "next_attempt_at": next_attempt_at,
+        # A row going back to the queue is nobody's; a finished row remembers which worker finished it.
+        "claimed_by": None if status == QUEUED else token,
+    }
+
+
+_RECORD = (
+    update(Delivery)
+    .where(Delivery.id == bindparam("b_id"), Delivery.claimed_by == bindparam("b_token"),
+           Delivery.status == "sending")
+    .values(
+        status=bindparam("status"),
+        attempts=bindparam("attempts"),
+        sent_at=bindparam("sent_at"),
+        smtp_reply=bindparam("smtp_reply"),
+        failure_reason=bindparam("failure_reason"),
+        next_attempt_at=bindparam("next_attempt_at"),
+        claimed_by=bindparam("claimed_by"),
+    )
+)
+
+
+def _record(conn: Connection, updates: list[dict[str, object]]) -> None:
+    if updates:
+        conn.execute(_RECORD, updates)
+
+
+def _blocked_reason(row: Claimed, suppressed: dict[str, str], unsubscribed: set[int]) -> str | None:
+    if row.customer_id in unsubscribed:
+        return "unsubscribed"
+    reason = suppressed.get(suppressions.normalise(row.email))
+    return f"suppressed: {reason}" if reason is not None else None
+
+
+def _unsendable(row: Claimed, envelope_from: str) -> str | None:
+    if not row.message:
+        return "no rendered message"
+    return address_problem(row.email) or address_problem(envelope_from)
+
+
+def _from_address(message: bytes | None) -> str:
+    """The address in the message's Sender or From header: the envelope sender when none is configured."""
+    headers = email.parser.BytesHeaderParser().parsebytes(message or b"")
+    return email.utils.parseaddr(str(headers.get("Sender") or headers.get("From") or ""))[1]

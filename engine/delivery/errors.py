@@ -1,0 +1,44 @@
+"""Whole-transport failures: the only errors a backend raises (a refused message is a SendResult, not an error).
+
+Hierarchy::
+
+    TransportError                 the transport cannot be used at all; the work stays queued
+    ├── ConnectFailed              (ConnectionError) no connection: refused, DNS, reset during the greeting
+    │   └── ConnectTimeout         (TimeoutError) no answer within the connect timeout
+    ├── TLSFailed                  (ConnectionError) STARTTLS or implicit TLS could not be established
+    └── AuthFailed                 the server refused the credentials (AUTH)
+
+Every error carries `code` and `reply` (the server's answer when there was one) and names the server by its
+redacted URL, so a password never reaches a log or a terminal.
+"""
+
+from __future__ import annotations
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, *, server: str = "", code: int | None = None, reply: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.server = server
+        self.code = code
+        self.reply = reply
+
+    def __str__(self) -> str:
+        where = f" ({self.server})" if self.server else ""
+        return f"{self.message}{where}"
+
+
+class ConnectFailed(TransportError, ConnectionError):
+    pass
+
+
+class ConnectTimeout(ConnectFailed, TimeoutError):
+    pass
+
+
+class TLSFailed(TransportError, ConnectionError):
+    pass
+
+
+class AuthFailed(TransportError):
+    pass
