@@ -1,0 +1,69 @@
+"""The variables a template sees: customer, campaign, step, merged vars, variant, unsubscribe_url, now.
+
+Templates get plain dictionaries, never ORM rows: a sandboxed template can then only reach data, not the
+session, the mapper registry or anything else hanging off a SQLAlchemy object.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engine.rules.model import Campaign, Step
+from engine.timeutil import as_utc
+
+#: Customer fields a template may use as `customer.<name>`; attributes are under `customer.attributes`.
+CUSTOMER_FIELDS = (
+    "id", "external_id", "email", "first_name", "last_name", "name", "locale", "timezone",
+    "created_at", "subscribed", "last_active_at", "attributes",
+)
+
+
+def _maybe_utc(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value is not None else None
+
+
+def customer_view(customer: Any, default_timezone: str = "UTC") -> dict[str, Any]:
+    """The template's `customer`: fields of a store Customer (or any object with the same attributes)."""
+    first = getattr(customer, "first_name", None) or None
+    last = getattr(customer, "last_name", None) or None
+    return {
+        "id": customer.external_id,
+        "external_id": customer.external_id,
+        "email": customer.email,
+        "first_name": first,
+        "last_name": last,
+        "name": " ".join(part for part in (first, last) if part) or None,
+        "locale": getattr(customer, "locale", None) or None,
+        "timezone": getattr(customer, "timezone", None) or default_timezone,
+        "created_at": _maybe_utc(getattr(customer, "created_at", None)),
+        "subscribed": bool(getattr(customer, "subscribed", True)),
+        "last_active_at": _maybe_utc(getattr(customer, "last_active_at", None)),
+        "attributes": dict(getattr(customer, "attributes", None) or {}),
+    }
+
+
+def merged_vars(campaign: Campaign, step: Step) -> dict[str, Any]:
+    """Campaign vars overridden by step vars: `vars.discount_usd` set on the offer step wins."""
+    return {**campaign.vars, **step.vars}
+
+
+def build_context(
+    campaign: Campaign,
+    step: Step,
+    customer: dict[str, Any],
+    *,
+    variant: str | None,
+    now: datetime,
+    unsubscribe_url: str,
+) -> dict[str, Any]:
+    """The full render context; `customer` is a `customer_view` mapping."""
+    return {
+        "customer": customer,
+        "campaign": {"id": campaign.id, "name": campaign.name, "vars": dict(campaign.vars)},
+        "step": {"id": step.id, "vars": dict(step.vars)},
+        "vars": merged_vars(campaign, step),
+        "variant": variant,
+        "unsubscribe_url": unsubscribe_url,
+        "now": as_utc(now),
+    }

@@ -1,0 +1,125 @@
+"""Template filters for money, dates and names, formatted for the customer's locale with Babel.
+
+Filters that depend on the customer (`money`, `date`) read the locale and time zone from the render context,
+so a template writes `{{ vars.discount_usd | money }}` and a German customer still reads `20 $`.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from engine.rendering.text import clean_line
+
+DEFAULT_LOCALE = "en_US"
+DEFAULT_CURRENCY = "USD"
+DATE_STYLES = ("short", "medium", "long", "full")
+
+
+@lru_cache(maxsize=256)
+def resolve_locale(tag: str | None) -> Locale:
+    """A Babel Locale for `en-US`, `en_US` or `de`; unknown or malformed tags fall back to en_US rather than
+    failing a send over a bad profile field."""
+    if tag:
+        try:
+            return Locale.parse(tag.replace("-", "_"))
+        except (ValueError, TypeError, UnknownLocaleError):
+            pass
+    return Locale.parse(DEFAULT_LOCALE)
+
+
+@lru_cache(maxsize=256)
+def _whole_pattern(locale: Locale):
+    """The locale's currency pattern without decimals, for amounts like "$20" (not "$20.00")."""
+    pattern = copy.copy(locale.currency_formats["standard"])
+    pattern.frac_prec = (0, 0)
+    return pattern
+
+
+def to_decimal(value: Any) -> Decimal:
+    """An exact Decimal. Floats go through their shortest repr, so 19.99 stays 19.99, not 19.989999..."""
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"money expects a number, got {value!r}")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        return Decimal(str(value).strip()) if isinstance(value, (int, str)) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise TypeError(f"money expects a number, got {value!r}") from None
+
+
+def _customer(ctx: Context) -> Any:
+    customer = ctx.get("customer")
+    return customer if isinstance(customer, dict) else {}
+
+
+@pass_context
+def money(ctx: Context, value: Any, currency: str | None = None, cents: bool | str = "auto",
+          locale: str | None = None) -> str:
+    """`{{ 20 | money }}` -> "$20"; `{{ 19.5 | money }}` -> "$19.50"; `cents=True` always shows them.
+
+    The currency defaults to `vars.currency`, then USD; the locale to the customer's."""
+    amount = to_decimal(value)
+    variables = ctx.get("vars")
+    code = currency or (variables.get("currency") if isinstance(variables, dict) else None) or DEFAULT_CURRENCY
+    loc = resolve_locale(locale or _customer(ctx).get("locale"))
+    whole = amount == amount.to_integral_value()
+    if cents is False or (cents == "auto" and whole):
+        return format_currency(amount, code, locale=loc, format=_whole_pattern(loc), currency_digits=False)
+    return format_currency(amount, code, locale=loc)
+
+
+def _as_date_or_datetime(value: Any) -> date:
+    if isinstance(value, (date, datetime)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    raise TypeError(f"date expects a date, a datetime or an ISO 8601 string, got {value!r}")
+
+
+@pass_context
+def date_filter(ctx: Context, value: Any, format: str = "long", locale: str | None = None,
+                tz: str | None = None) -> str:
+    """`{{ customer.created_at | date }}` -> "November 23, 2026" in the customer's locale and time zone.
+
+    `format` is a style (short, medium, long, full) or a CLDR pattern such as "d MMMM" or "EEEE 'at' HH:mm".
+    Datetimes without a zone are UTC (the store's convention) and are shown in the customer's time zone;
+    plain dates (a birthday) are never shifted."""
+    moment = _as_date_or_datetime(value)
+    customer = _customer(ctx)
+    loc = resolve_locale(locale or customer.get("locale"))
+    if isinstance(moment, datetime):
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        moment = aware.astimezone(ZoneInfo(tz or customer.get("timezone") or "UTC"))
+        if format in DATE_STYLES:
+            return format_date(moment.date(), format, locale=loc)
+        return format_datetime(moment, format, locale=loc)
+    return format_date(moment, format, locale=loc)
+
+
+def first_name(value: Any, fallback: str = "there") -> str:
+    """The customer's first name, trimmed and on one line, or `fallback` ("Hi there") when it is blank.
+
+    Accepts the customer mapping (`customer | first_name`) or a name string."""
+    name = value.get("first_name") if isinstance(value, dict) else value
+    cleaned = clean_line(name) if isinstance(name, str) else ""
+    return cleaned or fallback
+
+
+FILTERS = {"money": money, "date": date_filter, "first_name": first_name}

@@ -1,0 +1,151 @@
+"""Building the RFC 5322 message bytes of one email: multipart/alternative, plain text then HTML.
+
+The message is assembled from pre-encoded parts rather than through `email.message.EmailMessage`: headers are
+encoded with the standard library's own `email.header.Header` / `email.utils.formataddr` (RFC 2047), bodies
+with quoted-printable (`binascii.b2a_qp`, lines of at most 76 characters), and the MIME skeleton is fixed text.
+bench/render.py measures this at about 20x the speed of `EmailMessage` with `policy.default` for identical
+meaning, and tests/rendering re-parse every built message with `policy.default` to prove it.
+
+Header injection: display names and the subject are folded onto one line (`clean_line`); addresses, the
+Message-ID and URLs are refused with `HeaderInjection` if they hold any line-breaking character.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from email.header import Header
+from email.utils import format_datetime, formataddr, getaddresses
+
+from engine.rendering.text import clean_line, has_line_break
+
+CRLF = "\r\n"
+MAX_HEADER_LINE = 78
+
+
+class HeaderInjection(ValueError):
+    """A header value that must be a single token (address, Message-ID, URL) contained a line break."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Everything that goes into the headers, already rendered (subject) or configured (sender)."""
+
+    subject: str
+    from_address: str
+    to_address: str
+    to_name: str
+    message_id: str
+    date: datetime
+    reply_to: str | None = None
+    list_unsubscribe: tuple[str, ...] = ()
+    one_click: bool = True
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+def _single_token(value: str, what: str) -> str:
+    if has_line_break(value) or not value.strip():
+        raise HeaderInjection(f"{what} must be a single line without control characters: {value!r}")
+    return value.strip()
+
+
+def _ascii_address(address: str) -> str:
+    """The bare address, with an internationalised domain in its IDNA (xn--) form. A non-ASCII local part would
+    need SMTPUTF8, which Rekindle does not speak, so it is refused rather than mangled."""
+    address = _single_token(address, "an email address")
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain or " " in address:
+        raise HeaderInjection(f"not an email address: {address!r}")
+    if not domain.isascii():
+        domain = domain.encode("idna").decode("ascii")
+    if not local.isascii():
+        raise HeaderInjection(f"email address with a non-ASCII local part needs SMTPUTF8: {address!r}")
+    return f"{local}@{domain}"
+
+
+def format_mailbox(name: str | None, address: str) -> str:
+    """`Name <addr>` with the name RFC 2047-encoded when it is not ASCII and quoted when it needs it."""
+    return formataddr((clean_line(name or ""), _ascii_address(address)), charset="utf-8")
+
+
+def format_configured_mailbox(value: str) -> str:
+    """A configured `From`/`Reply-To` such as `Rekindle Team <hello@example.com>`, re-encoded safely."""
+    _single_token(value, "a configured address")
+    parsed = getaddresses([value])
+    if len(parsed) != 1 or not parsed[0][1]:
+        raise HeaderInjection(f"expected exactly one address: {value!r}")
+    name, address = parsed[0]
+    return format_mailbox(name, address)
+
+
+def encode_unstructured(name: str, value: str) -> str:
+    """A folded, RFC 2047-encoded (when not ASCII) header line such as a subject, without the final CRLF."""
+    value = clean_line(value)
+    charset = "us-ascii" if value.isascii() and "=?" not in value else "utf-8"
+    encoded = Header(value, charset, maxlinelen=MAX_HEADER_LINE, header_name=name).encode(linesep=CRLF)
+    return f"{name}: {encoded}"
+
+
+def _list_header(name: str, items: tuple[str, ...]) -> str:
+    """`<a>, <b>` folded one item per line, so long signed URLs stay under the 998-character limit."""
+    values = [f"<{_single_token(item, name)}>" for item in items]
+    line = f"{name}: " + f",{CRLF} ".join(values)
+    if any(len(part) > 998 for part in line.split(CRLF)):
+        raise HeaderInjection(f"{name} value is longer than 998 characters")
+    return line
+
+
+def _qp(body: str) -> bytes:
+    """Quoted-printable UTF-8 with CRLF line ends; every encoded line is at most 76 characters."""
+    normalised = body.replace("\r\n", "\n").replace("\r", "\n")
+    return binascii.b2a_qp(normalised.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+
+
+def _boundary(message_id: str) -> str:
+    """Stable per message (same delivery, same bytes) and impossible inside a quoted-printable body, which can
+    never contain `==` (a literal `=` is always encoded as `=3D`)."""
+    return "==rk-" + hashlib.sha256(message_id.encode()).hexdigest()[:24] + "=="
+
+
+def _part(content_type: str, body: str) -> bytes:
+    head = f"Content-Type: {content_type}; charset=utf-8{CRLF}Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
+    return head.encode("ascii") + _qp(body)
+
+
+def build_message(envelope: Envelope, text: str, html: str) -> bytes:
+    """The complete message, CRLF line endings, ready for SMTP `DATA` or a maildir file."""
+    message_id = _single_token(envelope.message_id, "Message-ID")
+    if not message_id.startswith("<"):
+        message_id = f"<{message_id}>"
+    headers = [
+        f"From: {format_configured_mailbox(envelope.from_address)}",
+        f"To: {format_mailbox(envelope.to_name, envelope.to_address)}",
+    ]
+    if envelope.reply_to:
+        headers.append(f"Reply-To: {format_configured_mailbox(envelope.reply_to)}")
+    headers += [
+        encode_unstructured("Subject", envelope.subject),
+        f"Date: {format_datetime(envelope.date)}",
+        f"Message-ID: {message_id}",
+    ]
+    if envelope.list_unsubscribe:
+        headers.append(_list_header("List-Unsubscribe", envelope.list_unsubscribe))
+        if envelope.one_click:
+            headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    for name, value in envelope.extra:
+        headers.append(encode_unstructured(_single_token(name, "header name"), value))
+    boundary = _boundary(message_id)
+    headers += ["MIME-Version: 1.0", f'Content-Type: multipart/alternative; boundary="{boundary}"']
+    delimiter = f"{CRLF}--{boundary}{CRLF}".encode("ascii")
+    return b"".join(
+        (
+            (CRLF.join(headers) + CRLF + CRLF).encode("ascii"),
+            f"--{boundary}{CRLF}".encode("ascii"),
+            _part("text/plain", text),
+            delimiter,
+            _part("text/html", html),
+            f"{CRLF}--{boundary}--{CRLF}".encode("ascii"),
+        )
+    )

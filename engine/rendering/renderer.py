@@ -1,0 +1,121 @@
+"""Rendering one email template (subject, preheader, HTML, text) from a context, with errors as RenderError.
+
+A `Renderer` belongs to one templates folder and keeps every compiled template, so a run of 100,000 emails
+compiles each template once. `renderer_for(config)` hands out one Renderer per config object.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inscriptis import get_text
+from inscriptis.model.config import ParserConfig
+from jinja2 import Template
+from markupsafe import Markup
+
+from engine.config.model import Config
+from engine.rendering.environment import make_environment
+from engine.rendering.errors import NO_SUBJECT, RenderError, display_path, from_exception
+from engine.rendering.text import clean_line
+
+_TEXT_CONFIG = ParserConfig(display_links=True)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    preheader: str
+    html: str
+    text: str | None
+    """The hand-written plain-text body, or None when the template has no .txt (the caller generates it)."""
+
+
+def html_to_text(document: str) -> str:
+    """A readable plain-text body from HTML (inscriptis keeps lists, paragraphs and link targets)."""
+    return get_text(document, _TEXT_CONFIG).strip() + "\n"
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path, project_root: Path | None = None, *, auto_reload: bool = False) -> None:
+        self.templates_dir = templates_dir.resolve()
+        self.project_root = project_root.resolve() if project_root else None
+        self.env = make_environment(self.templates_dir, auto_reload=auto_reload)
+        self._templates: dict[str, Template | None] = {}
+        self._strings: dict[str, Template] = {}
+
+    def error(self, exc: Exception, template_name: str) -> RenderError:
+        return from_exception(exc, template_name, self.templates_dir, self.project_root)
+
+    def display(self, template_name: str) -> str:
+        """The path users see for a template file (`templates/winback/offer.html`)."""
+        return display_path(template_name, self.templates_dir, self.project_root)
+
+    def template(self, name: str) -> Template:
+        """A compiled template by file name (`winback/offer.html`); RenderError T301/T306 if it cannot be."""
+        if name not in self._templates:
+            try:
+                self._templates[name] = self.env.get_template(name)
+            except Exception as exc:  # noqa: BLE001 - every compile failure becomes a located diagnostic
+                raise self.error(exc, name) from None
+        return self._templates[name]
+
+    def has_text(self, email: str) -> bool:
+        if f"{email}.txt" not in self._templates:
+            self._templates[f"{email}.txt"] = None if not (self.templates_dir / f"{email}.txt").is_file() else \
+                self.template(f"{email}.txt")
+        return self._templates[f"{email}.txt"] is not None
+
+    def _block(self, template: Template, name: str, context: dict[str, Any]) -> str:
+        """One block rendered alone and un-escaped: subject and preheader are written in the HTML file (so they
+        are escaped there) but are plain text in the message headers and the preview."""
+        try:
+            output = self.env.concat(template.blocks[name](template.new_context(context)))
+        except Exception:  # noqa: BLE001 - let Jinja rewrite the traceback to template lines
+            self.env.handle_exception()
+        return clean_line(Markup(output).unescape())
+
+    def render_string(self, source: str, context: dict[str, Any], where: str) -> str:
+        """A one-line template such as a variant's subject, rendered without autoescaping."""
+        if source not in self._strings:
+            try:
+                self._strings[source] = self.env.from_string(source)
+            except Exception as exc:  # noqa: BLE001
+                raise self.error(exc, where) from None
+        try:
+            return clean_line(self._strings[source].render(context))
+        except Exception as exc:  # noqa: BLE001
+            raise self.error(exc, where) from None
+
+    def render(self, email: str, context: dict[str, Any], subject: str | None = None) -> Rendered:
+        """Render the email named `email` (`winback/offer`). `subject` overrides the subject block (variants)."""
+        html_name = f"{email}.html"
+        template = self.template(html_name)
+        if "subject" not in template.blocks and subject is None:
+            raise RenderError(NO_SUBJECT, "an email template must define {% block subject %}",
+                              self.display(html_name), 1)
+        try:
+            rendered_subject = subject if subject is not None else self._block(template, "subject", context)
+            preheader = self._block(template, "preheader", context) if "preheader" in template.blocks else ""
+            html = template.render(context)
+            text = self.template(f"{email}.txt").render(context) if self.has_text(email) else None
+        except Exception as exc:  # noqa: BLE001
+            raise self.error(exc, html_name) from None
+        if not rendered_subject:
+            raise RenderError(NO_SUBJECT, "the subject rendered empty", self.display(html_name), 1)
+        return Rendered(rendered_subject, preheader, html, text)
+
+
+_RENDERERS: dict[int, tuple[weakref.ref, Renderer]] = {}
+
+
+def renderer_for(config: Config) -> Renderer:
+    """The Renderer of a config object, created on first use and kept while the config lives."""
+    entry = _RENDERERS.get(id(config))
+    if entry is None or entry[0]() is not config:
+        renderer = Renderer(config.path(config.templates_dir), config.root)
+        ref = weakref.ref(config, lambda _ref, key=id(config): _RENDERERS.pop(key, None))
+        _RENDERERS[id(config)] = entry = (ref, renderer)
+    return entry[1]
