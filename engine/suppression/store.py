@@ -38,7 +38,8 @@ def add(conn: Connection, entries: Iterable[Entry], now: datetime) -> int:
     ]
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(Suppression).on_conflict_do_nothing(index_elements=["email"])
-    return conn.execute(statement, values).rowcount
+    # RETURNING counts the rows really inserted; an executemany's rowcount is -1 on psycopg.
+    return len(conn.execute(statement.returning(Suppression.email), values).all())
 
 
 def remove(conn: Connection, email: str) -> bool:

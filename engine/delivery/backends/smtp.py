@@ -106,6 +106,8 @@ class SmtpBackend(Backend):
                 message = queue.get_nowait()
                 attempt = 0
                 while True:
+                    if connection is not None and not connection.client.is_connected:
+                        connection = None  # the server closed it while it was idle
                     if connection is None:
                         try:
                             connection = self._idle.pop() if self._idle else await self._connect_with_retries()
@@ -141,10 +143,10 @@ class SmtpBackend(Backend):
             _, reply = await connection.client.sendmail(message.sender, [message.recipient], message.message)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0]
-            return _refused(delivery_id, refused.code, refused.message, on_rcpt=True), True
+            return _refused(delivery_id, refused.code, refused.message, on_rcpt=True), connection.client.is_connected
         except aiosmtplib.SMTPResponseException as exc:
-            # 421 means the server is closing the connection; any other reply leaves it usable (after RSET).
-            return _refused(delivery_id, exc.code, exc.message, on_rcpt=False), exc.code != 421
+            # After a refusal aiosmtplib resets the transaction; after a 421 it has closed the connection.
+            return _refused(delivery_id, exc.code, exc.message, on_rcpt=False), connection.client.is_connected
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
             # The outcome is unknown (the server may have taken the message just before the line dropped);
             # retrying is the only way not to lose it, and the stable Message-ID lets receivers drop a copy.

@@ -1,0 +1,1 @@
+"""Observability: structured logs that commands emit (text for people, JSON lines for machines)."""
