@@ -20,6 +20,9 @@ _CODES = [
     Code("C101", "config file not found"),
     Code("C102", "config does not match its schema"),
     Code("C103", "environment variable in ${...} is not set"),
+    Code("C104", "secret written in the config file"),
+    Code("C105", "invalid config value"),
+    Code("C106", "folder not found"),
     # --- R1xx: rule-file syntax and schema ---
     Code("R101", "YAML syntax error"),
     Code("R102", "unknown key"),
@@ -31,6 +34,7 @@ _CODES = [
     Code("R108", "invalid duration"),
     Code("R109", "empty or unreadable file"),
     Code("R110", "schema violation"),
+    Code("R111", "nested too deeply"),
     # --- R2xx: rule semantics ---
     Code("R201", "duplicate campaign id"),
     Code("R202", "duplicate step id"),
@@ -38,12 +42,24 @@ _CODES = [
     Code("R204", "unknown segment"),
     Code("R205", "value out of range"),
     Code("R206", "condition not allowed here"),
+    Code("R207", "unknown timezone"),
+    # --- S1xx: segments ---
+    Code("S101", "duplicate segment id"),
+    Code("S102", "segment id differs from its file name"),
+    Code("S103", "segments refer to each other in a cycle"),
     # --- T3xx: templates ---
     Code("T301", "template syntax error"),
     Code("T302", "template uses an undefined variable"),
     Code("T303", "template failed to render"),
     # --- I4xx: data import ---
     Code("I401", "bad row"),
+    Code("I402", "import file columns do not match the contract"),
+    Code("I403", "required value missing"),
+    Code("I404", "invalid time"),
+    Code("I405", "invalid value"),
+    Code("I406", "event for an unknown customer"),
+    Code("I407", "duplicate customer id in the file"),
+    Code("I408", "unreadable import file"),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}

@@ -1,0 +1,123 @@
+"""Load `rekindle.yaml`: checked YAML, `${ENV}` interpolation, schema validation, value checks, typed Config."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from engine.config.interpolation import interpolate
+from engine.config.model import Config, Defaults, Delivery, FrequencyCap, Sender, Tracking, Unsubscribe
+from engine.diagnostics import Diagnostic, Location
+from engine.rules.schema_errors import RULE_CODES, schema_diagnostics
+from engine.rules.schemas import validator
+from engine.rules.timezones import unknown_timezone_message
+from engine.rules.yaml_loader import YamlDocument, load_yaml_file
+from engine.timeutil import parse_duration
+
+CONFIG_CODES = dict.fromkeys(RULE_CODES, "C102")
+"""Every schema problem in the config is C102; the message says which kind it is."""
+
+_URLS_WITH_CREDENTIALS = (("store", "url"), ("delivery", "smtp", "url"))
+
+
+def load_config(
+    path: Path, display: str | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[Config | None, list[Diagnostic]]:
+    """The typed Config, or None and the reasons. `display` names the file in diagnostics."""
+    display = display or str(path)
+    if not path.is_file():
+        return None, [Diagnostic("C101", f"config file not found: {display}", Location(display),
+                                 hint="run `rekindle init DIR` to create a project, or pass --config PATH")]
+    document, problems = load_yaml_file(path, display)
+    if document is None:
+        return None, problems
+    problems += _literal_secrets(document)
+    hidden, unset = interpolate(document, os.environ if environ is None else environ)
+    problems += unset
+    problems += schema_diagnostics(document, validator("config"), CONFIG_CODES, hidden)
+    if problems:
+        return None, problems
+    problems += _value_problems(document)
+    if problems:
+        return None, problems
+    return build_config(document.data, path.absolute().parent, display), []
+
+
+def _literal_secrets(document: YamlDocument) -> Iterator[Diagnostic]:
+    """A password written into a URL (rather than `${VAR}`) would end up in git: refuse it, without echoing it."""
+    for path in _URLS_WITH_CREDENTIALS:
+        value = _get(document.data, path)
+        if not isinstance(value, str):
+            continue
+        try:
+            password = urlsplit(value).password
+        except ValueError:
+            continue
+        if password and not password.startswith("${"):
+            yield Diagnostic("C104", f"{'.'.join(path)} contains a password; secrets never go in the config file",
+                             document.location(path), ".".join(path),
+                             hint="write the password as ${SOME_ENV_VAR} and set that variable in the environment")
+
+
+def _value_problems(document: YamlDocument) -> Iterator[Diagnostic]:
+    data = document.data
+    zone = _get(data, ("defaults", "timezone"))
+    if zone is not None:
+        message = unknown_timezone_message(zone)
+        if message:
+            yield Diagnostic("C105", f"defaults.timezone: {message}", document.location(("defaults", "timezone")),
+                             "defaults.timezone")
+    url = _get(data, ("unsubscribe", "url"))
+    if url is not None and "{token}" not in url:
+        yield Diagnostic("C105", "unsubscribe.url must contain {token}, where the signed token goes",
+                         document.location(("unsubscribe", "url")), "unsubscribe.url")
+
+
+def _get(data: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def build_config(data: dict[str, Any], root: Path, source: str = "") -> Config:
+    """A Config from a schema-valid, interpolated document; absent keys take the documented defaults."""
+    defaults = data.get("defaults", {})
+    delivery = data.get("delivery", {})
+    backend = delivery.get("backend", Delivery.backend)
+    base_defaults = Defaults()
+    return Config(
+        root=root,
+        store_url=data.get("store", {}).get("url", Config.store_url),
+        rules_dir=Path(data.get("rules_dir", "rules")),
+        segments_dir=Path(data.get("segments_dir", "segments")),
+        templates_dir=Path(data.get("templates_dir", "templates")),
+        sender=Sender(**_renamed(data.get("sender", {}), {"from": "from_address"})),
+        delivery=Delivery(backend=backend, options=_backend_options(delivery, backend, root)),
+        defaults=Defaults(
+            timezone=defaults.get("timezone", base_defaults.timezone),
+            activity_events=tuple(defaults.get("activity_events", base_defaults.activity_events)),
+            frequency_caps=tuple(FrequencyCap(cap["max"], parse_duration(cap["per"]))
+                                 for cap in defaults.get("frequency_caps", ())),
+            per_run_limit=defaults.get("per_run_limit"),
+        ),
+        unsubscribe=Unsubscribe(**data.get("unsubscribe", {})),
+        tracking=Tracking(utm=dict(data.get("tracking", {}).get("utm", {}))),
+        source=source,
+    )
+
+
+def _backend_options(delivery: dict[str, Any], backend: str, root: Path) -> dict[str, Any]:
+    """The chosen backend's settings; a maildir path is relative to the config file, like every folder in it."""
+    options = dict(delivery.get(backend, {}))
+    if backend == "maildir":
+        options["path"] = str(root / options.get("path", "outbox"))
+    return options
+
+
+def _renamed(mapping: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    return {names.get(key, key): value for key, value in mapping.items()}

@@ -1,0 +1,117 @@
+"""A Rekindle project: `rekindle.yaml` plus every campaign and segment it points to, loaded and validated.
+
+`load_project(config)` is what every command that runs campaigns calls; it raises `ProjectInvalid` carrying
+all diagnostics (of all files) when anything is wrong. `check_project` returns them instead, for `validate`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.config.loader import load_config
+from engine.config.model import Config
+from engine.diagnostics import Diagnostic, Location, Severity
+from engine.rules.checks import ProjectSources, run_checks
+from engine.rules.loader import CampaignSource, SegmentSource, load_campaign_file, load_segment_file
+from engine.rules.model import Campaign, Segment
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Project:
+    config: Config
+    campaigns: tuple[Campaign, ...]
+    segments: dict[str, Segment]
+
+    def campaign(self, campaign_id: str) -> Campaign | None:
+        return next((c for c in self.campaigns if c.id == campaign_id), None)
+
+
+class ProjectInvalid(Exception):
+    """The project has errors; `diagnostics` lists all of them, sorted by file and position."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        first = self.diagnostics[0] if self.diagnostics else None
+        summary = f"{first.location}: {first.code} {first.message}" if first else "invalid project"
+        more = len(self.diagnostics) - 1
+        super().__init__(summary + (f" (and {more} more)" if more > 0 else ""))
+
+
+def load_project(config_path: Path) -> Project:
+    """The valid project of `config_path`, or ProjectInvalid with every problem found."""
+    project, diagnostics = check_project(config_path)
+    errors = [d for d in diagnostics if d.severity is Severity.error]
+    if project is None or errors:
+        raise ProjectInvalid(errors or diagnostics)
+    return project
+
+
+def check_project(
+    config_path: Path, rule_paths: Sequence[Path] | None = None
+) -> tuple[Project | None, list[Diagnostic]]:
+    """Load and check everything; with `rule_paths`, only those rule files (or folders of them) are campaigns.
+
+    Segments always come from the project's segments folder, so references in the given files resolve.
+    """
+    config, diagnostics = load_config(config_path, display_path(config_path))
+    if config is None:
+        return None, _sorted(diagnostics)
+    if rule_paths is None:
+        rules_dir = config.path(config.rules_dir)
+        if not rules_dir.is_dir():
+            diagnostics.append(Diagnostic("C106", f"rules folder not found: {display_path(rules_dir)}",
+                                          Location(config.source), "rules_dir"))
+            return None, _sorted(diagnostics)
+        rule_paths = [rules_dir]
+    campaigns = []
+    for path in yaml_files(rule_paths, diagnostics):
+        source, problems = load_campaign_file(path, display_path(path))
+        diagnostics += problems
+        if source is not None:
+            campaigns.append(source)
+    segments = []
+    segments_dir = config.path(config.segments_dir)
+    for path in yaml_files([segments_dir] if segments_dir.is_dir() else [], diagnostics):
+        segment, problems = load_segment_file(path, display_path(path))
+        diagnostics += problems
+        if segment is not None:
+            segments.append(segment)
+    diagnostics += run_checks(ProjectSources(config, tuple(campaigns), tuple(segments)))
+    project = _project(config, campaigns, segments)
+    return project, _sorted(diagnostics)
+
+
+def _project(config: Config, campaigns: list[CampaignSource], segments: list[SegmentSource]) -> Project:
+    return Project(config, tuple(s.campaign for s in campaigns), {s.segment.id: s.segment for s in segments})
+
+
+def yaml_files(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
+    """The YAML files named by `paths` (folders searched recursively, hidden and `_` entries skipped), sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(
+                file for file in path.rglob("*")
+                if file.suffix in YAML_SUFFIXES and file.is_file()
+                and not any(part.startswith((".", "_")) for part in file.relative_to(path).parts)
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            diagnostics.append(Diagnostic("R109", "file not found", Location(display_path(path))))
+    return list(dict.fromkeys(found))
+
+
+def display_path(path: Path) -> str:
+    """How a file is named in messages: relative to the working directory when it is below it."""
+    relative = os.path.relpath(path.absolute())
+    return path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
+
+
+def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=Diagnostic.sort_key)

@@ -1,0 +1,64 @@
+"""Checks inside condition trees: where `since: enrolled` may appear, and values that can never match."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from engine.diagnostics import Diagnostic
+from engine.diagnostics.docpath import format_path
+from engine.rules.checks.sources import ProjectSources, condition_roots, walk_conditions
+from engine.timeutil import parse_duration
+
+_ENROLMENT_SCOPED = {("exit",), ("goal", "condition")}
+"""Roots where "since the customer enrolled" means something (plus each step's `when`)."""
+
+
+def since_enrolled_placement(sources: ProjectSources) -> Iterator[Diagnostic]:
+    """`since: enrolled` needs an enrolment: fine in exit, goal and step `when`, meaningless in an audience."""
+    for document in sources.documents():
+        for root, node in condition_roots(document):
+            if root in _ENROLMENT_SCOPED or root[0] == "steps":
+                continue
+            where = "a segment" if root == ("condition",) else format_path(root)
+            for kind, body, path in walk_conditions(node, root):
+                if kind == "event" and "since" in body:
+                    yield Diagnostic(
+                        "R206", f"since: enrolled is not allowed in {where}: nobody is enrolled before entering",
+                        document.location((*path, "since")), format_path((*path, "since")),
+                        hint="use `within:` in audiences; `since: enrolled` belongs in exit, goal or a step's when",
+                    )
+
+
+def value_ranges(sources: ProjectSources) -> Iterator[Diagnostic]:
+    """`between` with its bounds reversed, and zero-length periods, would silently match nobody."""
+    for document in sources.documents():
+        for root, node in condition_roots(document):
+            for kind, body, path in walk_conditions(node, root):
+                if not isinstance(body, dict):
+                    continue
+                comparisons = [(path, body), *[((*path, "where", i), f) for i, f in enumerate(body.get("where", ()))]]
+                if "count" in body:
+                    comparisons.append(((*path, "count"), body["count"]))
+                for where, comparison in comparisons:
+                    low_high = comparison.get("between")
+                    if low_high and _reversed(low_high):
+                        yield Diagnostic("R205", f"between {low_high} at {format_path(where)} can never match; "
+                                         "write the low value first", document.location((*where, "between")),
+                                         format_path((*where, "between")))
+                for key in ("within", "for"):
+                    if kind in ("event", "inactive") and key in body and not parse_duration(body[key]):
+                        yield _zero_period(document, (*path, key))
+        goal_within = (document.data.get("goal") or {}).get("within")
+        if goal_within and not parse_duration(goal_within):
+            yield _zero_period(document, ("goal", "within"))
+
+
+def _reversed(pair: list) -> bool:
+    low, high = pair
+    same_kind = isinstance(low, str) == isinstance(high, str)
+    return same_kind and low > high
+
+
+def _zero_period(document, path) -> Diagnostic:
+    return Diagnostic("R205", f"{format_path(path)} is a zero-length period and can never match; use e.g. 1d",
+                      document.location(path), format_path(path))

@@ -1,0 +1,54 @@
+"""What semantic checks look at: the config and the campaigns and segments that passed their schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from engine.config.model import Config
+from engine.diagnostics.docpath import DocPath
+from engine.rules.loader import CampaignSource, SegmentSource
+from engine.rules.yaml_loader import YamlDocument
+
+CAMPAIGN_CONDITIONS: tuple[DocPath, ...] = (("audience",), ("exit",), ("goal", "condition"))
+"""Where a campaign holds conditions, besides each step's `when`."""
+
+
+@dataclass(frozen=True)
+class ProjectSources:
+    config: Config
+    campaigns: tuple[CampaignSource, ...]
+    segments: tuple[SegmentSource, ...]
+
+    def documents(self) -> Iterator[YamlDocument]:
+        for source in (*self.campaigns, *self.segments):
+            yield source.document
+
+
+def condition_roots(document: YamlDocument) -> Iterator[tuple[DocPath, Any]]:
+    """Every top-level condition of a campaign or segment document, with its path."""
+    data = document.data
+    if "condition" in data:
+        yield ("condition",), data["condition"]
+    for path in CAMPAIGN_CONDITIONS:
+        node: Any = data
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None:
+            yield path, node
+    for index, step in enumerate(data.get("steps", ())):
+        if "when" in step:
+            yield ("steps", index, "when"), step["when"]
+
+
+def walk_conditions(node: Any, path: DocPath) -> Iterator[tuple[str, Any, DocPath]]:
+    """Each condition in a schema-valid tree as (kind, body, path of the body), depth first."""
+    ((kind, body),) = node.items()
+    body_path = (*path, kind)
+    yield kind, body, body_path
+    if kind in ("all", "any"):
+        for index, item in enumerate(body):
+            yield from walk_conditions(item, (*body_path, index))
+    elif kind == "not":
+        yield from walk_conditions(body, body_path)

@@ -1,0 +1,34 @@
+"""The JSON Schemas in `schemas/` (rule, segment, config) and validators for them, loaded once."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+"""The schemas ship next to the rules they describe, so editors (yaml-language-server) can use the same files."""
+
+SCHEMA_FILES = {"rule": "rule.v1.json", "segment": "segment.v1.json", "config": "config.v1.json"}
+
+
+@cache
+def schema(name: str) -> dict[str, Any]:
+    """The schema document `name` (rule, segment or config)."""
+    return json.loads((SCHEMA_DIR / SCHEMA_FILES[name]).read_text(encoding="utf-8"))
+
+
+@cache
+def _registry() -> Registry:
+    resources = [(schema(name)["$id"], Resource.from_contents(schema(name))) for name in SCHEMA_FILES]
+    return Registry().with_resources(resources)
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """A validator for `name` that resolves `$ref`s between the three schemas."""
+    return Draft202012Validator(schema(name), registry=_registry())

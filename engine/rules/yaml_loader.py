@@ -1,0 +1,196 @@
+"""Checked YAML loading: safe tags only, duplicate keys refused, and the line/column of every key and value kept.
+
+Every YAML file Rekindle reads (rules, segments, rekindle.yaml) goes through `load_yaml`, which never raises
+for bad input: it returns the document (or None) and a list of Diagnostics. Modelled on dbt's
+`clients/checked_load.py` and `yaml_helper.py`.
+
+Scalars resolve like YAML 1.2's core schema rather than PyYAML's YAML 1.1 defaults, because the 1.1 rules
+surprise marketers: `NO` (Norway) and `off` are not booleans, `18:00` is not the integer 1080, `0755` is not
+octal, and `2026-01-01` stays a string (the schema decides what a date field accepts).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from engine.diagnostics import Diagnostic, Location
+from engine.diagnostics.docpath import DocPath, format_path
+
+MAX_DEPTH = 40
+"""Deeper documents are refused: no rule needs them and they exhaust recursion in later stages."""
+
+_TAG = "tag:yaml.org,2002:"
+_IMPLICIT_TAGS = {_TAG + kind for kind in ("bool", "int", "float", "timestamp")}
+ALLOWED_TAGS = {_TAG + kind for kind in ("str", "int", "float", "bool", "null", "map", "seq", "merge")}
+
+
+class CheckedLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 core-schema scalars (see the module docstring)."""
+
+
+CheckedLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _IMPLICIT_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+CheckedLoader.add_implicit_resolver(
+    _TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+CheckedLoader.add_implicit_resolver(_TAG + "int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
+CheckedLoader.add_implicit_resolver(
+    _TAG + "float",
+    re.compile(r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?)$"),
+    list("-+0123456789."),
+)
+
+
+@dataclass
+class YamlDocument:
+    """A loaded document with the position of each key and value, addressed by document path."""
+
+    file: str
+    data: Any
+    text: str
+    value_marks: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[DocPath, tuple[int, int]] = field(default_factory=dict)
+
+    def location(self, path: DocPath, *, key: bool = False) -> Location:
+        """Where `path` is written; the key itself when `key`, else its value. Falls back to the nearest parent
+        (values built by YAML merges have no place of their own)."""
+        marks = self.key_marks if key and path in self.key_marks else self.value_marks
+        probe = tuple(path)
+        while probe and probe not in marks:
+            probe = probe[:-1]
+            marks = self.value_marks
+        line, column = marks.get(probe, (1, 1))
+        return Location(self.file, line, column)
+
+
+def load_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    """Read and load `path`; `display` is how the file is named in diagnostics."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic("R109", f"cannot read file: {exc.strerror or exc}", Location(display))]
+    if b"\x00" in raw:
+        return None, [Diagnostic("R109", "not a text file (it contains binary data)", Location(display))]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [Diagnostic("R109", f"not UTF-8 text (bad byte at offset {exc.start})", Location(display))]
+    return load_yaml_text(text, display)
+
+
+def load_yaml_text(text: str, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    """Load one YAML document whose top level must be a mapping."""
+    loader = CheckedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, [Diagnostic("R109", "the file is empty; expected a mapping of keys", Location(display))]
+        if not isinstance(node, MappingNode):
+            line, column = _mark(node)
+            kind = "a list" if isinstance(node, SequenceNode) else "a single value"
+            return None, [
+                Diagnostic("R109", f"expected a mapping of keys at the top of the file, got {kind}",
+                           Location(display, line, column))
+            ]
+        document = YamlDocument(display, None, text)
+        problems: list[Diagnostic] = []
+        fatal = _walk(node, (), 0, document, problems)
+        if fatal:
+            return None, problems
+        document.data = loader.construct_document(node)
+        return document, problems
+    except yaml.MarkedYAMLError as exc:
+        return None, [_syntax_error(exc, text, display)]
+    except yaml.YAMLError as exc:  # e.g. a reader error for control characters
+        return None, [Diagnostic("R101", f"YAML error: {exc}", Location(display))]
+    except RecursionError:
+        return None, [Diagnostic("R111", f"nested more than {MAX_DEPTH} levels deep", Location(display))]
+    except (ValueError, TypeError) as exc:  # an explicit tag with a value it cannot hold, e.g. `!!int abc`
+        return None, [Diagnostic("R101", f"cannot read a value: {exc}", Location(display))]
+    finally:
+        loader.dispose()
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _walk(node: Node, path: DocPath, depth: int, doc: YamlDocument, problems: list[Diagnostic]) -> bool:
+    """Record positions and report unsafe tags, non-text keys and duplicate keys. True when loading must stop."""
+    doc.value_marks.setdefault(path, _mark(node))
+    where = Location(doc.file, *_mark(node))
+    if depth > MAX_DEPTH:
+        problems.append(Diagnostic("R111", f"nested more than {MAX_DEPTH} levels deep", where, format_path(path)))
+        return True
+    if node.tag not in ALLOWED_TAGS:
+        problems.append(
+            Diagnostic("R107", f"the tag {node.tag.replace(_TAG, '!!')} is not allowed; rule files hold plain "
+                       "values only (text, numbers, true/false, lists and mappings)", where, format_path(path))
+        )
+        return True
+    fatal = False
+    if isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            fatal |= _walk(item, (*path, index), depth + 1, doc, problems)
+    elif isinstance(node, MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                fatal |= _walk(value_node, path, depth + 1, doc, problems)
+                continue
+            if not isinstance(key_node, ScalarNode) or key_node.tag != _TAG + "str":
+                line, column = _mark(key_node)
+                problems.append(
+                    Diagnostic("R103", "a key must be plain text (quote it if it looks like a number or true/false)",
+                               Location(doc.file, line, column), format_path(path))
+                )
+                fatal = True
+                continue
+            key = key_node.value
+            line, column = _mark(key_node)
+            if key in seen:
+                problems.append(
+                    Diagnostic("R106", f'duplicate key "{key}" (first defined on line {seen[key]})',
+                               Location(doc.file, line, column), format_path((*path, key)),
+                               hint="YAML keeps only the last value; remove one of them")
+                )
+            else:
+                seen[key] = line
+            doc.key_marks[(*path, key)] = (line, column)
+            doc.value_marks[(*path, key)] = _mark(value_node)
+            fatal |= _walk(value_node, (*path, key), depth + 1, doc, problems)
+    return fatal
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, display: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    problem = exc.problem or "invalid YAML"
+    if "'\\t'" in problem:
+        message = "tab character: YAML is indented with spaces, never tabs"
+    else:
+        message = f"YAML syntax error: {problem}"
+        if exc.context and exc.context_mark and exc.context_mark is not mark:
+            message += f" ({exc.context} on line {exc.context_mark.line + 1})"
+    return Diagnostic("R101", message, Location(display, line, column),
+                      extra={"excerpt": excerpt(text, line, column)})
+
+
+def excerpt(text: str, line: int, column: int, before: int = 2) -> str:
+    """The lines up to `line`, numbered, with a caret under `column` (as dbt's prefix_with_line_numbers)."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    first = max(1, line - before)
+    width = len(str(line))
+    shown = [f"{number:>{width}} | {lines[number - 1]}".rstrip() for number in range(first, line + 1)]
+    shown.append(f"{' ' * width} | {' ' * max(column - 1, 0)}^")
+    return "\n".join(shown)
