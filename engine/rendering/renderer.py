@@ -14,6 +14,7 @@ from typing import Any
 from inscriptis import get_text
 from inscriptis.model.config import ParserConfig
 from jinja2 import Template
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from engine.config.model import Config
@@ -63,19 +64,19 @@ class Renderer:
         return self._templates[name]
 
     def has_text(self, email: str) -> bool:
-        if f"{email}.txt" not in self._templates:
-            self._templates[f"{email}.txt"] = None if not (self.templates_dir / f"{email}.txt").is_file() else \
-                self.template(f"{email}.txt")
-        return self._templates[f"{email}.txt"] is not None
+        """Whether `email` has a hand-written plain-text body (`<email>.txt`)."""
+        name = f"{email}.txt"
+        if name not in self._templates:
+            self._templates[name] = self.template(name) if (self.templates_dir / name).is_file() else None
+        return self._templates[name] is not None
 
-    def _block(self, template: Template, name: str, context: dict[str, Any]) -> str:
+    def _block(self, template: Template, name: str, context: Context) -> str:
         """One block rendered alone and un-escaped: subject and preheader are written in the HTML file (so they
-        are escaped there) but are plain text in the message headers and the preview."""
-        try:
-            output = self.env.concat(template.blocks[name](template.new_context(context)))
-        except Exception:  # noqa: BLE001 - let Jinja rewrite the traceback to template lines
-            self.env.handle_exception()
-        return clean_line(Markup(output).unescape())
+        are escaped there) but are plain text in the message headers and the preview. `context` must be the one
+        the whole template was just rendered with, so top-level `{% set %}` and imports are visible."""
+        if name not in template.blocks:
+            return ""
+        return clean_line(Markup(self.env.concat(template.blocks[name](context))).unescape())
 
     def render_string(self, source: str, context: dict[str, Any], where: str) -> str:
         """A one-line template such as a variant's subject, rendered without autoescaping."""
@@ -97,12 +98,19 @@ class Renderer:
             raise RenderError(NO_SUBJECT, "an email template must define {% block subject %}",
                               self.display(html_name), 1)
         try:
-            rendered_subject = subject if subject is not None else self._block(template, "subject", context)
-            preheader = self._block(template, "preheader", context) if "preheader" in template.blocks else ""
-            html = template.render(context)
+            state = template.new_context(context)
+            html = self.env.concat(template.root_render_func(state))
+            rendered_subject = subject if subject is not None else self._block(template, "subject", state)
+            preheader = self._block(template, "preheader", state)
+        except Exception:  # noqa: BLE001 - Jinja rewrites the traceback to template lines, then we locate it
+            try:
+                self.env.handle_exception()
+            except Exception as exc:  # noqa: BLE001
+                raise self.error(exc, html_name) from None
+        try:
             text = self.template(f"{email}.txt").render(context) if self.has_text(email) else None
         except Exception as exc:  # noqa: BLE001
-            raise self.error(exc, html_name) from None
+            raise self.error(exc, f"{email}.txt") from None
         if not rendered_subject:
             raise RenderError(NO_SUBJECT, "the subject rendered empty", self.display(html_name), 1)
         return Rendered(rendered_subject, preheader, html, text)

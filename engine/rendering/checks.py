@@ -1,0 +1,155 @@
+"""`check_templates`: every problem in a project's templates, as T3xx diagnostics with template:line.
+
+Three passes, cheapest first:
+1. compile every file under the templates folder (T301 syntax errors; T305 an email without a subject block);
+2. read each syntax tree for names and `customer.*` / `customer.attributes.*` / `vars.*` reads that will not exist
+   at render time (T302), using the example customers' attribute names when examples/data/customers.csv exists;
+3. render every campaign step and variant for the sample customers, exactly as a run would (T302-T304, T306).
+The same problem found twice (statically and by rendering) is reported once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from jinja2 import meta, nodes
+
+from engine.diagnostics import Diagnostic, Location
+from engine.rendering.compose import compose_email, project_config
+from engine.rendering.context import CUSTOMER_FIELDS, merged_vars
+from engine.rendering.environment import CONTEXT_NAMES
+from engine.rendering.errors import NO_SUBJECT, UNDEFINED, RenderError
+from engine.rendering.renderer import Renderer
+from engine.rendering.samples import example_attribute_names, sample_customers
+from engine.rendering.static import attribute_uses, undeclared_names
+from engine.rules.model import Campaign, Step
+
+#: Signs the unsubscribe links of check renders, which are never sent, so checks work without the real secret.
+CHECK_SECRET = b"rekindle-template-check"
+_NESTED_FIELDS = {"campaign": ("id", "name", "vars"), "step": ("id", "vars")}
+
+
+class _Report:
+    """Diagnostics in the order found, one per (code, file, line, message head)."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+        self._seen: set[tuple[str, str, int]] = set()
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        key = (diagnostic.code, diagnostic.location.file, diagnostic.location.line)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.items.append(diagnostic)
+
+
+def template_files(templates_dir: Path) -> list[str]:
+    """Every template file (.html and .txt), as loader names such as `winback/offer.html`."""
+    if not templates_dir.is_dir():
+        return []
+    return sorted(p.relative_to(templates_dir).as_posix() for p in templates_dir.rglob("*")
+                  if p.suffix in (".html", ".txt") and p.is_file())
+
+
+def _is_email(name: str) -> bool:
+    return name.endswith(".html") and not any(part.startswith("_") for part in name.split("/"))
+
+
+def _compile(renderer: Renderer, names: Iterable[str], report: _Report) -> dict[str, nodes.Template]:
+    trees = {}
+    for name in names:
+        path = renderer.templates_dir / name
+        try:
+            trees[name] = renderer.env.parse(path.read_text(encoding="utf-8"), name, str(path))
+        except Exception as exc:  # noqa: BLE001 - syntax errors and undecodable files alike
+            report.add(renderer.error(exc, name).to_diagnostic())
+            continue
+        if _is_email(name) and "subject" not in {block.name for block in trees[name].find_all(nodes.Block)}:
+            report.add(Diagnostic(NO_SUBJECT, "an email template must define {% block subject %}",
+                                  Location(renderer.display(name), 1)))
+    return trees
+
+
+def _unknown_reads(tree: nodes.Template, known_attributes: frozenset[str] | None,
+                   globals_: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(line, message) for every read of something the render context will not have."""
+    for name, line in undeclared_names(tree).items():
+        if name not in CONTEXT_NAMES and name not in globals_:
+            yield line, f"{name!r} is not defined; templates can use {', '.join(sorted(CONTEXT_NAMES))}"
+    for use in attribute_uses(tree):
+        if use.guarded:
+            continue
+        root, field = use.chain[0], use.chain[1]
+        if root == "customer" and field not in CUSTOMER_FIELDS:
+            yield use.line, (f"customer has no field {field!r}; custom data is under customer.attributes "
+                             f"(fields: {', '.join(CUSTOMER_FIELDS)})")
+        elif root == "customer" and field == "attributes" and len(use.chain) > 2 and known_attributes is not None \
+                and use.chain[2] not in known_attributes:
+            yield use.line, (f"no example customer has the attribute {use.chain[2]!r}; add `| default(...)` if "
+                             "it is optional")
+        elif root in _NESTED_FIELDS and field not in _NESTED_FIELDS[root]:
+            yield use.line, f"{root} has no field {field!r} (fields: {', '.join(_NESTED_FIELDS[root])})"
+
+
+def _referenced(name: str, trees: dict[str, nodes.Template]) -> list[str]:
+    """`name` and every layout/partial it extends, includes or imports, transitively."""
+    seen, pending = [], [name]
+    while pending:
+        current = pending.pop()
+        if current in seen or current not in trees:
+            continue
+        seen.append(current)
+        pending += [ref for ref in meta.find_referenced_templates(trees[current]) if ref]
+    return seen
+
+
+def _step_vars(campaign: Campaign, step: Step, email: str, renderer: Renderer,
+               trees: dict[str, nodes.Template], report: _Report) -> None:
+    """`vars.x` reads that neither the campaign nor this step defines."""
+    defined = merged_vars(campaign, step)
+    for name in _referenced(f"{email}.html", trees) + _referenced(f"{email}.txt", trees):
+        for use in attribute_uses(trees[name]):
+            if use.chain[0] == "vars" and not use.guarded and use.chain[1] not in defined:
+                report.add(Diagnostic(UNDEFINED, f"campaign {campaign.id!r} step {step.id!r} does not set "
+                                      f"vars.{use.chain[1]}", Location(renderer.display(name), use.line),
+                                      hint=f"set it under `vars:` in {campaign.source or 'the rule file'}, or "
+                                           "add `| default(...)` in the template"))
+
+
+def _render_steps(project: Any, renderer: Renderer, trees: dict[str, nodes.Template], now: datetime,
+                  report: _Report) -> None:
+    customers = sample_customers(project_config(project).root)
+    for campaign in getattr(project, "campaigns", ()):
+        for step in campaign.steps:
+            for variant in (None, *step.variants):
+                email = (variant.template if variant and variant.template else step.template).removesuffix(".html")
+                if f"{email}.html" not in trees:
+                    continue  # a missing template is R203, reported by the rule checks
+                _step_vars(campaign, step, email, renderer, trees, report)
+                for customer in customers:
+                    try:
+                        compose_email(project, campaign, step, customer, variant=variant, now=now,
+                                      message_id=f"check.{campaign.id}.{step.id}@rekindle.invalid",
+                                      unsubscribe_secret=CHECK_SECRET)
+                    except RenderError as exc:
+                        where = f"campaign {campaign.id!r} step {step.id!r}" + (
+                            f" variant {variant.id!r}" if variant else "")
+                        report.add(Diagnostic(exc.code, f"{where}, customer {customer.external_id}: {exc.message}",
+                                              Location(exc.template, exc.line)))
+
+
+def check_templates(project: Any, *, now: datetime | None = None) -> list[Diagnostic]:
+    """All template diagnostics of `project` (an engine.project.Project, or a Config for the first two passes)."""
+    config = project_config(project)
+    renderer = Renderer(config.path(config.templates_dir), config.root, auto_reload=True)
+    report = _Report()
+    trees = _compile(renderer, template_files(renderer.templates_dir), report)
+    known_attributes = example_attribute_names(config.root)
+    for name, tree in trees.items():
+        for line, message in _unknown_reads(tree, known_attributes, renderer.env.globals):
+            report.add(Diagnostic(UNDEFINED, message, Location(renderer.display(name), line)))
+    _render_steps(project, renderer, trees, now or datetime.now(timezone.utc), report)
+    return report.items
