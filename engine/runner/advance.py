@@ -1,0 +1,180 @@
+"""Advancing due enrolments: fetched in keyset batches, decided by the pure state machine, written in bulk.
+
+Per batch: one query for the due enrolments with their customer, suppression status and every step's `when`
+value (compiled to SQL, so no per-customer query), one query for the customers' recent emails (frequency
+caps), then rendering, one INSERT ... ON CONFLICT DO NOTHING of the deliveries (the ledger's unique
+(enrollment_id, step_id) makes a second delivery impossible; a conflicting row is simply not written), one
+executemany for the enrolments and one for the decisions, and a commit. Memory is bounded by the batch size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, func, select, update
+
+from engine.rendering.errors import RenderError
+from engine.rules.model import Campaign
+from engine.runner.conditions import condition_sql
+from engine.runner.context import TickContext, insert_ignoring_conflicts
+from engine.runner.render import Renderer, message_id
+from engine.runner.sequence import Outcome, Pending, advance
+from engine.scheduling.hashing import choose_variant
+from engine.scheduling.windows import zone_for
+from engine.store.models import Customer, Delivery, Enrollment, Suppression
+from engine.timeutil import as_utc
+
+E = Enrollment.__table__
+C = Customer.__table__
+D = Delivery.__table__
+S = Suppression.__table__
+COUNTED = ("queued", "sending", "sent")
+"""Delivery statuses that count toward frequency caps (failed and suppressed emails never reached anyone)."""
+CUSTOMER_FIELDS = ("external_id", "email", "first_name", "last_name", "locale", "timezone", "created_at",
+                   "subscribed", "attributes", "last_active_at")
+
+
+def advance_campaign(ctx: TickContext, campaign: Campaign, render: Renderer) -> None:
+    when_columns = [
+        condition_sql(ctx, step.when, enrolled_at=E.c.enrolled_at).label(f"when_{index}")
+        for index, step in enumerate(campaign.steps)
+        if step.when is not None
+    ]
+    query = (
+        select(
+            E.c.id, E.c.customer_id, E.c.holdout, E.c.next_step, E.c.last_step_at,
+            *(C.c[name] for name in CUSTOMER_FIELDS),
+            S.c.email.is_not(None).label("suppressed"),
+            *when_columns,
+        )
+        .select_from(E.join(C, C.c.id == E.c.customer_id).outerjoin(S, S.c.email == func.lower(C.c.email)))
+        .where(
+            E.c.campaign_id == campaign.id,
+            E.c.status == "active",
+            E.c.campaign_version == campaign.version,
+            E.c.next_due_at <= ctx.now_db,
+        )
+        .order_by(E.c.id)
+        .limit(ctx.options.batch_size)
+    )
+    last_id = 0
+    while True:
+        if ctx.budget.exhausted:
+            ctx.summary.limit_reached = True
+            return
+        rows = ctx.conn.execute(query.where(E.c.id > last_id)).all()
+        if not rows:
+            return
+        last_id = rows[-1].id
+        _advance_batch(ctx, campaign, rows, render)
+        ctx.checkpoint()
+
+
+def _advance_batch(ctx: TickContext, campaign: Campaign, rows: list[Row], render: Renderer) -> None:
+    caps = ctx.project.config.defaults.frequency_caps
+    recent = _recent_emails(ctx, [row.customer_id for row in rows]) if caps else defaultdict(list)
+    default_zone = ctx.project.config.defaults.timezone
+    deliveries: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    outcomes: list[tuple[Row, Outcome]] = []
+    for row in rows:
+        pending = Pending(
+            step_index=row.next_step,
+            holdout=bool(row.holdout),
+            suppressed=bool(row.suppressed) or not row.subscribed,
+            when={i: bool(row._mapping[f"when_{i}"]) for i, s in enumerate(campaign.steps) if s.when is not None},
+            zone=zone_for(campaign.send_window, row.timezone, default_zone),
+            recent=recent[row.customer_id],
+        )
+        outcome = advance(campaign, pending, ctx.now, caps, ctx.budget)
+        if outcome.stalled:
+            ctx.summary.limit_reached = True
+        deliveries.extend(_render(ctx, campaign, row, outcome, render))
+        outcomes.append((row, outcome))
+        updates.append(_enrollment_update(ctx, campaign, row, outcome))
+    queued = _queue(ctx, deliveries)
+    for row, outcome in outcomes:
+        for step_id, decision, reason, details in outcome.decisions:
+            if decision == "queued" and (row.id, step_id) not in queued:
+                continue  # already in the ledger from an earlier run: not queued again
+            ctx.log.add(campaign, row.customer_id, row.id, step_id, decision, reason, details)
+    if updates:
+        ctx.conn.execute(
+            update(E)
+            .where(E.c.id == bindparam("b_id"))
+            .values({key: bindparam(f"b_{key}") for key in updates[0] if key != "id"}),
+            [{f"b_{key}": value for key, value in item.items()} for item in updates],
+        )
+    ctx.log.flush()
+
+
+def _render(ctx: TickContext, campaign: Campaign, row: Row, outcome: Outcome, render: Renderer) -> list[dict]:
+    """Render the outcome's sends; a send that fails to render stops the enrolment there (it stays due, the
+    failure is recorded as `render_failed`, and the run exits 1)."""
+    rows = []
+    customer = Customer(id=row.customer_id, **{name: row._mapping[name] for name in CUSTOMER_FIELDS})
+    for position, (step_id, decision, _reason, details) in enumerate(outcome.decisions):
+        if decision != "queued":
+            continue
+        step = campaign.step(step_id)
+        variant = choose_variant(step.variants, campaign.id, step.id, row.external_id)
+        msgid = message_id(row.id, step.id, ctx.project.config.sender.from_address)
+        try:
+            email = render(campaign, step, customer, variant, msgid)
+        except RenderError as exc:  # this email cannot be built: stop here, keep the run going
+            _stop_at(outcome, position, campaign.steps.index(step), ctx.now, str(exc))
+            break
+        if variant is not None:
+            details["variant"] = variant.id
+        rows.append(
+            {
+                "enrollment_id": row.id, "step_id": step.id, "campaign_id": campaign.id,
+                "campaign_version": campaign.version, "customer_id": row.customer_id, "email": row.email,
+                "variant": variant.id if variant else None, "message_id": msgid, "subject": email.subject,
+                "message": email.message, "status": "queued", "queued_at": ctx.now_db, "attempts": 0,
+                "next_attempt_at": ctx.now_db, "run_id": ctx.run_id,
+            }
+        )
+    return rows
+
+
+def _stop_at(outcome: Outcome, position: int, step_index: int, now: datetime, error: str) -> None:
+    step_id = outcome.decisions[position][0]
+    outcome.decisions[position:] = [(step_id, "render_failed", f"the email could not be rendered: {error}", {})]
+    outcome.step_index, outcome.status, outcome.end_reason, outcome.due_at = step_index, "active", None, now
+
+
+def _queue(ctx: TickContext, deliveries: list[dict[str, Any]]) -> set[tuple[int, str]]:
+    """Insert the batch's deliveries; returns the (enrollment, step) pairs actually written."""
+    if not deliveries:
+        return set()
+    stmt = insert_ignoring_conflicts(ctx.conn, D).returning(D.c.enrollment_id, D.c.step_id)
+    return {(r.enrollment_id, r.step_id) for r in ctx.conn.execute(stmt, deliveries)}
+
+
+def _recent_emails(ctx: TickContext, customer_ids: list[int]) -> defaultdict[int, list[datetime]]:
+    longest = max(cap.per for cap in ctx.project.config.defaults.frequency_caps)
+    query = select(D.c.customer_id, D.c.queued_at).where(
+        and_(D.c.customer_id.in_(customer_ids), D.c.queued_at > ctx.now_db - longest, D.c.status.in_(COUNTED))
+    )
+    recent: defaultdict[int, list[datetime]] = defaultdict(list)
+    for customer_id, queued_at in ctx.conn.execute(query):
+        recent[customer_id].append(as_utc(queued_at))
+    return recent
+
+
+def _enrollment_update(ctx: TickContext, campaign: Campaign, row: Row, outcome: Outcome) -> dict[str, Any]:
+    moved = outcome.step_index != row.next_step
+    steps = campaign.steps
+    return {
+        "id": row.id,
+        "next_step": outcome.step_index,
+        "next_step_id": steps[outcome.step_index].id if outcome.step_index < len(steps) else None,
+        "next_due_at": outcome.due_at.replace(tzinfo=None) if outcome.due_at else None,
+        "last_step_at": ctx.now_db if moved else row.last_step_at,
+        "status": outcome.status,
+        "ended_at": ctx.now_db if outcome.status != "active" else None,
+        "end_reason": outcome.end_reason,
+    }

@@ -1,0 +1,42 @@
+"""Rendering queued emails: the tick's seam to the rendering package (engine/rendering/compose.py).
+
+A message is rendered once, at queue time, and stored in the delivery row, so sending never re-renders and
+what was queued is exactly what is sent. The Message-ID is derived from the enrolment and step, which makes
+it unique (the ledger is unique per enrolment and step) and reproducible under a fixed `--now`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+
+from engine.rules.model import Campaign, Step, Variant
+from engine.store.models import Customer
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    message: bytes
+
+
+Renderer = Callable[[Campaign, Step, Customer, "Variant | None", str], Rendered]
+"""(campaign, step, customer, variant, message_id) -> the rendered email."""
+
+
+def message_id(enrollment_id: int, step_id: str, from_address: str) -> str:
+    domain = parseaddr(from_address)[1].rpartition("@")[2] or "rekindle.invalid"
+    return f"<rekindle.{enrollment_id}.{step_id}@{domain}>"
+
+
+def compose_renderer(project, now: datetime) -> Renderer:
+    """The production renderer: `compose_email` with the project's templates and settings."""
+    from engine.rendering.compose import compose_email
+
+    def render(campaign: Campaign, step: Step, customer: Customer, variant: Variant | None, msgid: str) -> Rendered:
+        email = compose_email(project, campaign, step, customer, variant=variant, now=now, message_id=msgid)
+        return Rendered(subject=email.subject, message=email.message)
+
+    return render

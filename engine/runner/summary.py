@@ -1,0 +1,91 @@
+"""What a tick did, counted per campaign and step: the `runs.summary` document and every report's source."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+DECISIONS = (
+    "enrolled",
+    "held_out",
+    "version_changed",
+    "converted",
+    "exited",
+    "queued",
+    "skipped_condition",
+    "deferred_window",
+    "capped",
+    "suppressed",
+    "render_failed",
+    "completed",
+    "held_blast_radius",
+)
+"""Every decision a tick records, in the order reports show them (entry, ending, steps, completion)."""
+
+CAMPAIGN_LEVEL = ""
+"""The `step` key for decisions about the whole enrolment (enrolled, exited, converted, ...)."""
+
+
+@dataclass
+class CampaignSummary:
+    campaign_id: str
+    version: str
+    status: str = "ran"  # ran | held_blast_radius | disabled
+    message: str | None = None
+    counts: dict[str, Counter] = field(default_factory=dict)
+
+    def add(self, step_id: str | None, decision: str, amount: int = 1) -> None:
+        if amount:
+            self.counts.setdefault(step_id or CAMPAIGN_LEVEL, Counter())[decision] += amount
+
+    def total(self, decision: str) -> int:
+        return sum(counter[decision] for counter in self.counts.values())
+
+
+@dataclass
+class RunSummary:
+    now: datetime
+    rules_commit: str | None = None
+    run_id: int | None = None
+    dry_run: bool = False
+    limit: int | None = None
+    limit_reached: bool = False
+    campaigns: dict[str, CampaignSummary] = field(default_factory=dict)
+
+    def campaign(self, campaign_id: str, version: str = "") -> CampaignSummary:
+        return self.campaigns.setdefault(campaign_id, CampaignSummary(campaign_id, version))
+
+    def total(self, decision: str) -> int:
+        return sum(c.total(decision) for c in self.campaigns.values())
+
+    @property
+    def failed(self) -> bool:
+        """A held campaign or an email that could not be rendered makes the run exit 1."""
+        return any(c.status == "held_blast_radius" for c in self.campaigns.values()) or bool(
+            self.total("render_failed")
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "now": self.now.isoformat().replace("+00:00", "Z"),
+            "dry_run": self.dry_run,
+            "rules_commit": self.rules_commit,
+            "limit": self.limit,
+            "limit_reached": self.limit_reached,
+            "totals": {d: self.total(d) for d in DECISIONS if self.total(d)},
+            "campaigns": {
+                cid: {
+                    "version": c.version,
+                    "status": c.status,
+                    "message": c.message,
+                    "steps": {
+                        step: {d: counter[d] for d in DECISIONS if counter[d]}
+                        for step, counter in c.counts.items()
+                    },
+                }
+                for cid, c in self.campaigns.items()
+            },
+        }

@@ -1,0 +1,94 @@
+"""One tick of the run engine over every (selected) campaign, highest priority first.
+
+For each enabled campaign: version changes, goals and exits (set-based), enrolment (set-based), then the due
+steps in batches. Priority order matters twice: within a mutually exclusive group the higher-priority
+campaign enrols first (so the group check keeps the customer out of the others), and the per-run email limit
+is spent on higher-priority campaigns first. A `runs` row records the tick and its summary.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, insert, update
+
+from engine.rules.model import Campaign
+from engine.runner.advance import advance_campaign
+from engine.runner.conditions import base_sql_context
+from engine.runner.context import TickContext
+from engine.runner.decisions import DecisionLog
+from engine.runner.entry import enrol
+from engine.runner.lifecycle import reconcile_versions, record_exits, record_goals
+from engine.runner.options import Budget, RunOptions
+from engine.runner.provenance import rules_commit
+from engine.runner.render import Renderer, compose_renderer
+from engine.runner.summary import RunSummary
+from engine.scheduling.hashing import register_sqlite_functions
+from engine.store.models import Run
+
+RUNS = Run.__table__
+
+
+def ordered(campaigns: tuple[Campaign, ...], only: tuple[str, ...] = ()) -> list[Campaign]:
+    chosen = [c for c in campaigns if not only or c.id in only]
+    return sorted(chosen, key=lambda c: (-c.priority, c.id))
+
+
+def group_peers(campaign: Campaign, campaigns: tuple[Campaign, ...]) -> tuple[str, ...]:
+    if campaign.group is None:
+        return ()
+    return tuple(c.id for c in campaigns if c.group == campaign.group and c.id != campaign.id)
+
+
+def run_tick(
+    conn: Connection, project, options: RunOptions, render: Renderer | None = None, commit: str | None = "auto"
+) -> RunSummary:
+    """Run one tick on `conn`. With `options.persist` every batch is committed; otherwise nothing is, and the
+    caller decides (a dry run rolls back). `commit` "auto" reads the rules folder's git commit."""
+    if conn.dialect.name == "sqlite":
+        register_sqlite_functions(conn.connection.driver_connection)
+    if commit == "auto":
+        commit = rules_commit(project.config.path(project.config.rules_dir))
+    limit = options.limit if options.limit is not None else project.config.defaults.per_run_limit
+    run_id = conn.execute(
+        insert(RUNS).values(
+            started_at=_wall_clock(), now=options.now.replace(tzinfo=None), status="running",
+            rules_commit=commit, summary={},
+        )
+    ).inserted_primary_key[0]
+    summary = RunSummary(now=options.now, rules_commit=commit, run_id=run_id, dry_run=not options.persist,
+                         limit=limit)
+    ctx = TickContext(
+        conn=conn, project=project, options=options, run_id=run_id, rules_commit=commit, summary=summary,
+        log=DecisionLog(conn, run_id, options.now.replace(tzinfo=None), commit, summary), budget=Budget(limit),
+        sql=base_sql_context(conn, project, options.now),
+    )
+    render = render or compose_renderer(project, options.now)
+    for campaign in ordered(project.campaigns, options.campaigns):
+        _campaign_turn(ctx, campaign, render)
+    conn.execute(
+        update(RUNS).where(RUNS.c.id == run_id).values(
+            finished_at=_wall_clock(), status="finished", summary=summary.to_dict()
+        )
+    )
+    ctx.checkpoint()
+    return summary
+
+
+def _campaign_turn(ctx: TickContext, campaign: Campaign, render: Renderer) -> None:
+    summary = ctx.summary.campaign(campaign.id, campaign.version)
+    if not campaign.enabled:
+        summary.status = "disabled"  # paused: nobody enters, nothing is sent, enrolments wait
+        return
+    reconcile_versions(ctx, campaign)
+    record_goals(ctx, campaign)
+    record_exits(ctx, campaign)
+    entered = enrol(ctx, campaign, group_peers(campaign, ctx.project.campaigns))
+    ctx.log.flush()
+    ctx.checkpoint()
+    if entered:
+        advance_campaign(ctx, campaign, render)
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
