@@ -2,15 +2,79 @@
 
     days_since: {field: created_at, between: [14, 21]}
 
-`field` is `created_at` or a date/datetime attribute such as `trial_started_at`. Missing dates never match.
+`field` is `created_at`, `last_active_at` or a date attribute such as `trial_started_at` ("2026-01-03", only
+the date part of a longer string counts). The count is today's local date minus the field's local date, so
+a customer who signed up at 23:30 yesterday (their time) is 1 day in. A missing or non-date field never
+matches, whatever the operator (`ne` included); `exists` tests whether the field holds a date.
+
+SQL: the comparison with the number becomes a comparison of the field's ISO local date with ISO dates
+computed in Python from each zone's today (`days >= 14` is `local_date <= today - 14`), inside one CASE
+branch per timezone (see engine.conditions.dates).
 """
 
 from __future__ import annotations
 
+import math
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, false, or_
 
 from engine.conditions.base import Comparison, Condition
+from engine.conditions.dates import customer_zone, local_date_expr, local_date_value, local_today, per_zone, shift
+from engine.conditions.evaluate import Verdict, outcome
+from engine.conditions.sql import byte_order, negate
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from engine.conditions.evaluate import EvalContext
+    from engine.conditions.sql import SqlContext
+
+STRING_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "<=": operator.le, ">=": operator.ge,
+}
+Terms = list[list[tuple[str, str]]]
+"""OR of ANDs of (operator, ISO date) tests on the field's local date."""
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def day_terms(op: str, value: Any, today: date) -> Terms:
+    """`days <op> value` rewritten as tests on the local date, for today's date in the customer's zone."""
+    if op == "in":
+        return [conj for item in value for conj in day_terms("eq", item, today)]
+    if op == "between":
+        low, high = (_number(bound) for bound in value)
+        if low is None or high is None:
+            return []
+        return [[("<=", shift(today, -math.ceil(low))), (">=", shift(today, -math.floor(high)))]]
+    number = _number(value)
+    if number is None:
+        return []
+    if op == "eq":
+        return [[("==", shift(today, -int(number)))]] if number.is_integer() else []
+    at_least = {"gte": math.ceil(number), "gt": math.floor(number) + 1}
+    if op in at_least:
+        return [[("<=", shift(today, -at_least[op]))]]
+    at_most = {"lte": math.floor(number), "lt": math.ceil(number) - 1}
+    if op in at_most:
+        return [[(">=", shift(today, -at_most[op]))]]
+    return []  # contains: days are not text
+
+
+def terms_sql(local: "ColumnElement[str]", terms: Terms) -> "ColumnElement[bool]":
+    ordered = byte_order(local)
+    return or_(*(and_(*(STRING_OPS[op](ordered, bound) for op, bound in conj)) for conj in terms)) if terms else false()
+
+
+def terms_hold(local: str, terms: Terms) -> bool:
+    return any(all(STRING_OPS[op](local, bound) for op, bound in conj) for conj in terms)
 
 
 @dataclass(frozen=True)
@@ -22,3 +86,40 @@ class DaysSinceCondition(Condition):
     @classmethod
     def parse(cls, body: Any) -> "DaysSinceCondition":
         return cls(body["field"], Comparison.from_mapping(body))
+
+    def _positive(self) -> tuple[str, bool]:
+        """The operator to test, and whether the result is negated (ne / not_in)."""
+        op = self.comparison.op
+        return ({"ne": "eq", "not_in": "in"}.get(op, op), op in ("ne", "not_in"))
+
+    def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        op, negated = self._positive()
+
+        def in_zone(zone) -> "ColumnElement[bool]":
+            local = local_date_expr(self.field, zone, ctx.now)
+            if op == "exists":
+                present = local.is_not(None)
+                return present if self.comparison.value else negate(present)
+            test = terms_sql(local, day_terms(op, self.comparison.value, local_today(ctx.now, zone)))
+            return and_(local.is_not(None), negate(test)) if negated else test
+
+        return per_zone(ctx, in_zone)
+
+    def evaluate(self, ctx: "EvalContext") -> Verdict:
+        op, negated = self._positive()
+        zone = customer_zone(ctx.customer.timezone, ctx.default_timezone)
+        local = local_date_value(ctx.customer, self.field, zone)
+        today = local_today(ctx.now, zone)
+        if op == "exists":
+            passed = (local is not None) is bool(self.comparison.value)
+        elif local is None:
+            passed = False
+        else:
+            passed = terms_hold(local, day_terms(op, self.comparison.value, today)) is not negated
+        try:
+            days: int | None = (today - date.fromisoformat(local)).days if local else None
+        except ValueError:
+            days = None
+        shown = "missing" if local is None else f"{local} ({days} days before {today} {zone.key})"
+        description = f"{self.field} {shown}; wanted days {self.comparison.describe()}: {outcome(passed)}"
+        return Verdict(passed, self.kind, description, decided_by=days)

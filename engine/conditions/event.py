@@ -4,27 +4,49 @@
       name: purchase
       within: 30d          # only events in the last 30 days (omit: any time)
       since: enrolled      # only events after the customer entered this campaign (exit/goal/step conditions)
-      count: {gte: 3}      # default: at least one
+      count: {gte: 3}      # default: at least one; {eq: 0} means "never did it"
       where:               # property filters, all must hold
         - {name: amount, gte: 100}
+
+Only events at or before `now` count (so `--now` in the past sees the past); `within` includes both ends.
+Without an enrolment (`since: enrolled` in an audience, or explaining a customer not enrolled) no event counts.
+
+SQL: a correlated EXISTS (default count, `gt: 0`, `gte: 1`), NOT EXISTS (`eq: 0`, `lt: 1`, `lte: 0`) or a
+correlated COUNT(*) subquery otherwise, all served by the (customer_id, name, occurred_at) index.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import exists, false, func, select
 
 from engine.conditions.base import Comparison, Condition
-from engine.timeutil import parse_duration
+from engine.conditions.compare import Column, JsonKey, Operand, compare_sql, compare_value
+from engine.conditions.evaluate import Verdict, outcome
+from engine.conditions.sql import customers, events
+from engine.timeutil import format_duration, parse_duration, to_naive_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from engine.conditions.evaluate import EvalContext, EventRecord
+    from engine.conditions.sql import SqlContext
 
 AT_LEAST_ONE = Comparison("gte", 1)
+SOME = (("gte", 1), ("gt", 0))
+NONE = (("eq", 0), ("lt", 1), ("lte", 0))
 
 
 @dataclass(frozen=True)
 class PropertyFilter:
     name: str
     comparison: Comparison
+
+    def operand(self) -> JsonKey:
+        return JsonKey(events.c.properties, self.name)
 
 
 @dataclass(frozen=True)
@@ -45,3 +67,60 @@ class EventCondition(Condition):
             count=Comparison.from_mapping(body["count"]) if "count" in body else AT_LEAST_ONE,
             where=tuple(PropertyFilter(f["name"], Comparison.from_mapping(f)) for f in body.get("where", ())),
         )
+
+    def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        now = to_naive_utc(ctx.now)
+        criteria = [events.c.customer_id == customers.c.id, events.c.name == self.name, events.c.occurred_at <= now]
+        if self.within is not None:
+            criteria.append(events.c.occurred_at >= now - self.within)
+        if self.since_enrolled:
+            criteria.append(false() if ctx.enrolled_at is None else events.c.occurred_at >= ctx.enrolled_at)
+        criteria.extend(compare_sql(f.operand(), f.comparison) for f in self.where)
+        shape = (self.count.op, self.count.value)
+        if shape in SOME:
+            return exists().where(*criteria)
+        if shape in NONE:
+            return ~exists().where(*criteria)
+        counted = select(func.count()).select_from(events).where(*criteria).scalar_subquery()
+        return compare_sql(Column(counted, "number"), self.count)
+
+    def matching(self, ctx: "EvalContext") -> list["EventRecord"]:
+        """The customer's events this condition counts, in Python."""
+        now = to_naive_utc(ctx.now)
+        since: datetime | None = None
+        if self.within is not None:
+            since = now - self.within
+        if self.since_enrolled:
+            if ctx.enrolled_at is None:
+                return []
+            enrolled = to_naive_utc(ctx.enrolled_at)
+            since = enrolled if since is None else max(since, enrolled)
+        return [
+            event
+            for event in ctx.events
+            if event.name == self.name
+            and event.occurred_at <= now
+            and (since is None or event.occurred_at >= since)
+            and all(compare_value((event.properties or {}).get(f.name), f.comparison, f.operand()) for f in self.where)
+        ]
+
+    def evaluate(self, ctx: "EvalContext") -> Verdict:
+        found = self.matching(ctx)
+        count = len(found)
+        passed = compare_value(count, self.count, Operand())
+        latest = max((event.occurred_at for event in found), default=None)
+        seen = f", latest {latest:%Y-%m-%d %H:%M}" if latest else ""
+        description = (f"{self.describe(ctx)}: {count} event{'s' if count != 1 else ''}{seen}; "
+                       f"wanted count {self.count.describe()}: {outcome(passed)}")
+        return Verdict(passed, self.kind, description, decided_by=count)
+
+    def describe(self, ctx: "EvalContext | None" = None) -> str:
+        parts = [self.name]
+        if self.within is not None:
+            parts.append(f"within {format_duration(self.within)}")
+        if self.since_enrolled:
+            enrolled = getattr(ctx, "enrolled_at", None)
+            parts.append(f"since enrolled ({enrolled:%Y-%m-%d %H:%M})" if enrolled else "since enrolled (not enrolled)")
+        if self.where:
+            parts.append("where " + " and ".join(f"{f.name} {f.comparison.describe()}" for f in self.where))
+        return " ".join(parts)

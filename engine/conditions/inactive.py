@@ -2,18 +2,49 @@
 
     inactive: {for: 90d}
 
-Customers who were never active count from their `created_at` (documented policy: a customer who signed up
-120 days ago and never logged in is inactive for 120 days).
+The customer's last activity is `customers.last_active_at`, which import maintains as the latest activity
+event. Customers who were never active (last_active_at is NULL) count from their `created_at`: a customer
+who signed up 120 days ago and never logged in is inactive for 120 days. When `--now` lies before
+last_active_at (replaying the past), the last activity is recomputed from the events at or before `now`.
+
+SQL, with T = now - duration, shaped so the common branches use the last_active_at index:
+
+    last_active_at <= T
+    OR (last_active_at IS NULL AND created_at <= T)
+    OR (last_active_at > now AND no activity event in (T, now]
+        AND (an activity event at or before T OR created_at <= T))
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, exists, or_
 
 from engine.conditions.base import Condition
-from engine.timeutil import parse_duration
+from engine.conditions.evaluate import Verdict, outcome
+from engine.conditions.sql import customers, events
+from engine.timeutil import format_duration, parse_duration, to_naive_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from engine.conditions.evaluate import EvalContext
+    from engine.conditions.sql import SqlContext
+
+
+def last_activity(ctx: "EvalContext") -> tuple[datetime, bool]:
+    """(the instant inactivity counts from, whether it is a real activity rather than the sign-up)."""
+    now = to_naive_utc(ctx.now)
+    customer = ctx.customer
+    if customer.last_active_at is None:
+        return customer.created_at, False
+    if customer.last_active_at <= now:
+        return customer.last_active_at, True
+    times = [e.occurred_at for e in ctx.events if e.name in ctx.activity_events and e.occurred_at <= now]
+    return (max(times), True) if times else (customer.created_at, False)
 
 
 @dataclass(frozen=True)
@@ -24,3 +55,30 @@ class InactiveCondition(Condition):
     @classmethod
     def parse(cls, body: Any) -> "InactiveCondition":
         return cls(parse_duration(body["for"]))
+
+    def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        now = to_naive_utc(ctx.now)
+        threshold = now - self.duration
+        last, created = customers.c.last_active_at, customers.c.created_at
+
+        def activity(*when: "ColumnElement[bool]") -> "ColumnElement[bool]":
+            return exists().where(
+                events.c.customer_id == customers.c.id, events.c.name.in_(ctx.activity_events), *when
+            )
+
+        replayed = and_(
+            last > now,
+            ~activity(events.c.occurred_at > threshold, events.c.occurred_at <= now),
+            or_(activity(events.c.occurred_at <= threshold), created <= threshold),
+        )
+        return or_(last <= threshold, and_(last.is_(None), created <= threshold), replayed)
+
+    def evaluate(self, ctx: "EvalContext") -> Verdict:
+        since, was_active = last_activity(ctx)
+        now = to_naive_utc(ctx.now)
+        passed = since <= now - self.duration
+        days = (now - since).days
+        what = "last activity" if was_active else "never active; signed up"
+        description = (f"{what} {since:%Y-%m-%d}, {days} days ago; wanted at least "
+                       f"{format_duration(self.duration)}: {outcome(passed)}")
+        return Verdict(passed, self.kind, description, decided_by=since)

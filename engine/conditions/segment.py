@@ -3,14 +3,27 @@
     segment: engaged
 
 Resolved through the context at compile/evaluate time, so one segment edit changes every campaign using it.
+SQL: the segment's condition is inlined. A segment that reaches itself (a -> b -> a) raises SegmentError.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.conditions.base import Condition
+from engine.conditions.evaluate import Verdict, outcome
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from engine.conditions.evaluate import EvalContext
+    from engine.conditions.sql import SqlContext
+
+
+class SegmentError(ValueError):
+    """An unknown segment, or segments that include each other."""
 
 
 @dataclass(frozen=True)
@@ -21,3 +34,17 @@ class SegmentCondition(Condition):
     @classmethod
     def parse(cls, body: Any) -> "SegmentCondition":
         return cls(str(body))
+
+    def resolve(self, segments: Mapping[str, Any], path: tuple[str, ...]) -> Condition:
+        if self.name in path:
+            raise SegmentError(f"segments include each other: {' -> '.join((*path, self.name))}")
+        if self.name not in segments:
+            raise SegmentError(f"unknown segment {self.name!r}; known: {', '.join(sorted(segments)) or 'none'}")
+        return segments[self.name].condition
+
+    def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        return self.resolve(ctx.segments, ctx.segment_path).to_sql(ctx.inside_segment(self.name))
+
+    def evaluate(self, ctx: "EvalContext") -> Verdict:
+        child = self.resolve(ctx.segments, ctx.segment_path).evaluate(ctx.inside_segment(self.name))
+        return Verdict(child.passed, self.kind, f"segment {self.name}: {outcome(child.passed)}", children=(child,))

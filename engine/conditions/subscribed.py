@@ -3,15 +3,25 @@
     subscribed: true
 
 Unsubscribed and suppressed addresses are never mailed whatever the rules say; this condition exists so a
-campaign's audience (and its counts) can say so explicitly.
+campaign's audience (and its counts) can say so explicitly. SQL: `customers.subscribed = <bool>`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Boolean, literal
 
 from engine.conditions.base import Condition
+from engine.conditions.evaluate import Verdict, outcome
+from engine.conditions.sql import customers
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from engine.conditions.evaluate import EvalContext
+    from engine.conditions.sql import SqlContext
 
 
 @dataclass(frozen=True)
@@ -22,3 +32,13 @@ class SubscribedCondition(Condition):
     @classmethod
     def parse(cls, body: Any) -> "SubscribedCondition":
         return cls(bool(body))
+
+    def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        return customers.c.subscribed == literal(self.subscribed, Boolean())
+
+    def evaluate(self, ctx: "EvalContext") -> Verdict:
+        actual = bool(ctx.customer.subscribed)
+        passed = actual == self.subscribed
+        state = "subscribed" if actual else "unsubscribed"
+        return Verdict(passed, self.kind, f"customer is {state}; wanted subscribed: "
+                       f"{str(self.subscribed).lower()}: {outcome(passed)}", decided_by=actual)

@@ -1,0 +1,153 @@
+"""Calendar dates in the customer's timezone, computed the same way in Python and in portable SQL.
+
+Neither SQLite nor portable SQL can convert a UTC instant to local time in an IANA zone. Rekindle does the
+zone arithmetic in Python instead and hands the database plain values:
+
+* "Today" is computed per zone in Python (`local_today`).
+* The local date of a stored UTC time (created_at, last_active_at) is `date(utc + offset)`, where the offset
+  comes from a CASE that binary-searches the zone's UTC offset transitions (computed here from tzdata) between
+  1970 and five years after `now`. Within that span the result equals Python's `astimezone`, DST included.
+* `per_zone` emits `CASE customers.timezone WHEN 'Europe/Paris' THEN ... ELSE <default zone> END`, one branch
+  per zone present in the store, so the database still does the per-customer work in one query.
+
+Customers without a timezone, or with one tzdata does not know, use the configured default zone.
+Date attributes (JSON strings such as "1990-05-17") are calendar dates and are never converted: only their
+first ten characters count, compared as ISO text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, String, case, func, literal, literal_column
+
+from engine.conditions.sql import Portable, SqlContext, customers
+from engine.timeutil import as_utc
+
+EPOCH = datetime(1970, 1, 1)
+SPAN_AFTER_NOW_YEARS = 5
+
+
+@lru_cache(maxsize=1024)
+def resolve_zone(name: str | None, default: str = "UTC") -> ZoneInfo:
+    """The customer's zone, else the default zone, else UTC (unknown names fall through, never raise)."""
+    for candidate in (name, default):
+        if candidate:
+            try:
+                return ZoneInfo(candidate)
+            except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+                continue
+    return ZoneInfo("UTC")
+
+
+def local_today(now: datetime, zone: ZoneInfo) -> date:
+    return as_utc(now).astimezone(zone).date()
+
+
+def local_date(stored_utc: datetime, zone: ZoneInfo) -> str:
+    """Python: the ISO local date of a stored (naive UTC) time."""
+    return as_utc(stored_utc).astimezone(zone).date().isoformat()
+
+
+def span_end(now: datetime) -> int:
+    return as_utc(now).year + SPAN_AFTER_NOW_YEARS
+
+
+@lru_cache(maxsize=256)
+def offset_segments(zone_key: str, end_year: int) -> tuple[tuple[datetime, int], ...]:
+    """(naive UTC start, offset seconds) for each stretch of constant UTC offset from 1970 to `end_year`.
+    Sampled daily, each change located to the second by bisection (transitions fall on whole seconds)."""
+    zone = ZoneInfo(zone_key)
+
+    def offset(ts: int) -> int:
+        return int(datetime.fromtimestamp(ts, zone).utcoffset().total_seconds())
+
+    day = 86400
+    end = int((datetime(end_year + 1, 1, 1) - EPOCH).total_seconds())
+    segments = [(EPOCH, offset(0))]
+    previous_ts, previous = 0, offset(0)
+    for ts in range(day, end + day, day):
+        current = offset(ts)
+        if current != previous:
+            low, high = previous_ts, ts  # offset(low) == previous, offset(high) != previous
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(middle) == previous else (low, middle)
+            segments.append((EPOCH + timedelta(seconds=high), offset(high)))
+        previous_ts, previous = ts, current
+    return tuple(segments)
+
+
+def _offset_case(column: ColumnElement[Any], segments: tuple[tuple[datetime, int], ...]) -> ColumnElement[Any]:
+    """A balanced CASE tree: about log2(len(segments)) comparisons per row."""
+    if len(segments) == 1:
+        return literal_column(str(segments[0][1]))
+    middle = len(segments) // 2
+    pivot = segments[middle][0]
+    return case(
+        (column < literal(pivot, column.type), _offset_case(column, segments[:middle])),
+        else_=_offset_case(column, segments[middle:]),
+    )
+
+
+def local_date_sql(column: ColumnElement[Any], zone: ZoneInfo, now: datetime) -> ColumnElement[str]:
+    """SQL: the ISO local date ('YYYY-MM-DD') of a naive-UTC datetime column in `zone`."""
+    seconds = _offset_case(column, offset_segments(zone.key, span_end(now)))
+    return Portable(
+        String(),
+        sqlite=func.date(column, seconds.op("||")(literal(" seconds"))),
+        postgresql=func.to_char(column + seconds * literal_column("interval '1 second'"), "YYYY-MM-DD"),
+    )
+
+
+def per_zone(ctx: SqlContext, build: Callable[[ZoneInfo], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """`build(zone)` for each zone present, chosen by the customer's timezone; the default zone otherwise."""
+    default = resolve_zone(None, ctx.default_timezone)
+    branches = []
+    for name in ctx.zones():
+        zone = resolve_zone(name, ctx.default_timezone)
+        if zone.key == name and zone.key != default.key:
+            branches.append((customers.c.timezone == name, build(zone)))
+    return case(*branches, else_=build(default)) if branches else build(default)
+
+
+def customer_zone(timezone_name: str | None, default: str) -> ZoneInfo:
+    """Python twin of `per_zone`'s choice (a zone name that is not a tzdata key uses the default)."""
+    zone = resolve_zone(timezone_name, default)
+    return zone if zone.key == timezone_name else resolve_zone(None, default)
+
+
+def shift(day: date, days: int) -> str:
+    """ISO date `days` after `day`, clamped to the calendar's ends (huge rule values stay comparable)."""
+    try:
+        return (day + timedelta(days=days)).isoformat()
+    except OverflowError:
+        return "0000-00-00" if days < 0 else "9999-99-99"
+
+
+DATETIME_FIELDS = ("created_at", "last_active_at")
+"""Built-in time columns (UTC instants, converted to the customer's zone). Other names are JSON attributes."""
+
+
+def local_date_expr(field: str, zone: ZoneInfo, now: datetime) -> ColumnElement[str]:
+    """SQL: the field's ISO local date in `zone`, NULL when missing or not a date."""
+    from engine.conditions.compare import JsonKey, iso_date_prefix
+
+    if field in DATETIME_FIELDS:
+        return local_date_sql(customers.c[field], zone, now)
+    return iso_date_prefix(JsonKey(customers.c.attributes, field).project("string"))
+
+
+def local_date_value(customer: Any, field: str, zone: ZoneInfo) -> str | None:
+    """Python twin of `local_date_expr` for one loaded customer."""
+    from engine.conditions.compare import ISO_DATE
+
+    if field in DATETIME_FIELDS:
+        stored = getattr(customer, field)
+        return None if stored is None else local_date(stored, zone)
+    value = (customer.attributes or {}).get(field)
+    return value[:10] if isinstance(value, str) and ISO_DATE.match(value) else None

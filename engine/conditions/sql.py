@@ -1,0 +1,114 @@
+"""Compiling conditions to SQL: the SqlContext every `to_sql` receives and the dialect-portable building blocks.
+
+Every condition compiles to a boolean SQLAlchemy Core expression over the `customers` table. Expressions may
+be NULL where SQL's three-valued logic says "unknown" (a missing attribute compared with a value); a WHERE
+clause treats NULL as false, which is exactly Rekindle's rule that missing values never match. The only place
+where NULL would be wrong is under a negation (`NOT NULL` is NULL, not true), so negations go through
+`negate`, which first turns NULL into false. That keeps the SQL path two-valued like the Python path.
+
+SQLite and PostgreSQL spell JSON access, substring search and date formatting differently; `Portable` holds
+one spelling per dialect and picks the right one when the statement is compiled, so a condition compiles to
+one expression that runs on either database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Boolean, ColumnElement, Connection, String, false, func, not_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.types import TypeEngine
+
+from engine.store.models import Customer, Event
+
+if TYPE_CHECKING:
+    from engine.rules.model import Segment
+
+customers = Customer.__table__
+events = Event.__table__
+
+DIALECTS = ("sqlite", "postgresql")
+
+
+class TimezonesNotLoaded(RuntimeError):
+    """A timezone-dependent condition was compiled with a context that does not know the customers' zones."""
+
+
+@dataclass(frozen=True)
+class SqlContext:
+    """What compiling a condition needs besides the condition itself.
+
+    `now` is an aware UTC instant. `enrolled_at` is the SQL expression for "when this customer entered the
+    campaign" (e.g. `enrollments.c.enrolled_at` when the run engine joins enrolments), None for audiences:
+    then `event ... since: enrolled` matches no event. `timezones` are the distinct values of
+    `customers.timezone` (load them with `with_timezones`): `days_since` and `anniversary` compile one
+    branch per zone because converting a UTC instant to local time is not portable SQL.
+    """
+
+    now: datetime
+    activity_events: tuple[str, ...]
+    segments: Mapping[str, "Segment"]
+    default_timezone: str = "UTC"
+    enrolled_at: ColumnElement[Any] | None = None
+    timezones: tuple[str, ...] | None = None
+    segment_path: tuple[str, ...] = field(default=())
+    """Segments being inlined, outermost first, to report a cycle instead of recursing forever."""
+
+    def with_timezones(self, connection: Connection) -> "SqlContext":
+        """A copy that knows every timezone present in `customers` (one small SELECT DISTINCT)."""
+        rows = connection.execute(select(customers.c.timezone).distinct().where(customers.c.timezone.is_not(None)))
+        return replace(self, timezones=tuple(sorted(row[0] for row in rows)))
+
+    def zones(self) -> tuple[str, ...]:
+        if self.timezones is None:
+            raise TimezonesNotLoaded(
+                "days_since and anniversary compile per customer timezone: build the SqlContext with "
+                "`ctx.with_timezones(connection)` first"
+            )
+        return self.timezones
+
+    def inside_segment(self, name: str) -> "SqlContext":
+        return replace(self, segment_path=(*self.segment_path, name))
+
+
+class Portable(ColumnElement[Any]):
+    """One expression with a spelling per dialect (`sqlite=`, `postgresql=`), chosen at compile time."""
+
+    inherit_cache = False  # variants are arbitrary expressions; such statements are simply not cached
+
+    def __init__(self, type_: TypeEngine[Any], **variants: ColumnElement[Any]) -> None:
+        missing = set(DIALECTS) - set(variants)
+        if missing:
+            raise ValueError(f"Portable needs a spelling for {', '.join(sorted(missing))}")
+        self.type = type_
+        self.variants = variants
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return self.variants["sqlite"]._from_objects
+
+
+@compiles(Portable)
+def _compile_portable(element: Portable, compiler: Any, **kw: Any) -> str:
+    dialect = compiler.dialect.name
+    if dialect not in element.variants:
+        raise NotImplementedError(f"Rekindle conditions support SQLite and PostgreSQL, not {dialect}")
+    return f"({compiler.process(element.variants[dialect], **kw)})"
+
+
+def definite(expression: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The expression with "unknown" (NULL) turned into false."""
+    return func.coalesce(expression, false(), type_=Boolean)
+
+
+def negate(expression: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Two-valued NOT: true exactly when the expression is not true (false or NULL)."""
+    return not_(definite(expression))
+
+
+def byte_order(text: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A string expression that orders by code point on both dialects (PostgreSQL collations may not)."""
+    return Portable(String(), sqlite=text, postgresql=text.collate("C"))
