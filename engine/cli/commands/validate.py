@@ -1,0 +1,56 @@
+"""`rekindle validate`: check the config, every rule and segment file, and report all problems at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from engine.cli.exit_codes import ExitCode
+from engine.cli.options import ConfigOption
+from engine.diagnostics.formatters import DiagnosticFormat
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
+
+
+def validate(
+    paths: list[Path] = typer.Argument(
+        None, help="Rule files or folders to check (default: the whole project of --config).", show_default=False,
+        exists=True,
+    ),
+    config: Path = ConfigOption,
+    fmt: DiagnosticFormat = typer.Option(
+        DiagnosticFormat.text, "--format", "-f", help="text for people, json for tools, github for CI annotations."
+    ),
+) -> None:
+    """Validate rule files, segments and the project config.
+
+    Exit code 0 when everything is valid, 1 when there are problems (all of them are listed), 2 for bad usage.
+    """
+    from engine.diagnostics.formatters import render
+    from engine.project import check_project
+
+    project, diagnostics = check_project(config, paths or None)
+    errors = [d for d in diagnostics if d.severity.value == "error"]
+    usage = not config.is_file()  # a wrong --config is a usage error (exit 2), reported like any other problem
+    summary = {
+        "campaigns": len(project.campaigns) if project else 0,
+        "segments": len(project.segments) if project else 0,
+    }
+    output = render(diagnostics, fmt, summary)
+    if output:
+        typer.echo(output)
+    if fmt is DiagnosticFormat.text:
+        files = len({d.location.file for d in errors})
+        if errors:
+            typer.echo(f"{_count(len(errors), 'error')} in {_count(files, 'file')}", err=True)
+        else:
+            typer.echo(f"ok: {_count(summary['campaigns'], 'campaign')} and {_count(summary['segments'], 'segment')}"
+                       " valid", err=True)
+    raise typer.Exit(ExitCode.USAGE if usage else ExitCode.FAILED if errors else ExitCode.OK)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

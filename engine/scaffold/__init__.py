@@ -1,0 +1,43 @@
+"""The starter project `rekindle init` writes: package data under `project/`, plus the JSON Schemas.
+
+The schemas are copied next to the rules so editors (yaml-language-server) validate and complete rule files
+through the `$schema` comment at their top, with no network access.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import as_file, files
+from pathlib import Path
+
+from engine.rules.schemas import SCHEMA_DIR, SCHEMA_FILES
+
+_RENAMED = {"gitignore": ".gitignore"}
+"""Dotfiles are stored without their dot so packaging tools do not skip them."""
+
+
+def scaffold_files() -> dict[str, bytes]:
+    """Every file of the starter project, by its path relative to the project folder."""
+    contents: dict[str, bytes] = {}
+    with as_file(files(__package__) / "project") as root:
+        for file in sorted(root.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts:
+                relative = file.relative_to(root).as_posix()
+                contents[_RENAMED.get(relative, relative)] = file.read_bytes()
+    for name in SCHEMA_FILES.values():
+        contents[f"schemas/{name}"] = (SCHEMA_DIR / name).read_bytes()
+    return contents
+
+
+def write_project(target: Path) -> list[Path]:
+    """Write the starter project into `target`; refuses (FileExistsError) to overwrite any existing file."""
+    contents = scaffold_files()
+    clashes = [target / name for name in contents if (target / name).exists()]
+    if clashes:
+        raise FileExistsError(", ".join(str(path) for path in clashes))
+    written = []
+    for name, data in contents.items():
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written.append(path)
+    return written
