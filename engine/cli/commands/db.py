@@ -1,0 +1,90 @@
+"""`rekindle db init|upgrade|current`: create the store's tables, migrate them, and show the schema revision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from engine.cli.exit_codes import ExitCode
+from engine.cli.options import ConfigOption
+
+db_app = typer.Typer(help="Create and migrate the store's tables (Alembic migrations shipped with Rekindle).")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")
+
+
+def open_configured_store(config_path: Path):
+    """The project's store Engine, or a clear message and exit 1 (bad config) / 3 (database unreachable).
+    Also used by `rekindle import`."""
+    from engine.importer.report import format_diagnostic
+    from engine.store.connect import StoreError, load_store_config, open_store
+
+    try:
+        config = load_store_config(config_path)
+        return config, open_store(config)
+    except StoreError as exc:
+        for diagnostic in exc.diagnostics:
+            typer.echo(format_diagnostic(diagnostic), err=True)
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(ExitCode.UNAVAILABLE if exc.unreachable else ExitCode.FAILED) from None
+
+
+@db_app.command("init")
+def init(config_path: Path = ConfigOption) -> None:
+    """Create every table at the latest schema revision in an empty store (safe to re-run)."""
+    from engine.store import migrate
+
+    _, engine = open_configured_store(config_path)
+    state = migrate.store_state(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    if state.status is migrate.StoreStatus.empty:
+        migrate.upgrade(engine)
+        typer.echo(f"Created the store at {where} (schema revision {state.head}).")
+    elif state.status is migrate.StoreStatus.current:
+        typer.echo(f"The store at {where} is already at schema revision {state.head}; nothing to do.")
+    elif state.status is migrate.StoreStatus.unmanaged:
+        differences = migrate.schema_differences(engine)
+        if differences:
+            typer.echo(f"error: {state.problem()}, but they differ from revision {state.head}:", err=True)
+            for difference in differences:
+                typer.echo(f"  {difference}", err=True)
+            raise typer.Exit(ExitCode.FAILED)
+        migrate.stamp(engine)
+        typer.echo(f"The tables at {where} match schema revision {state.head}; recorded it.")
+    else:
+        typer.echo(f"error: {state.problem()}", err=True)
+        raise typer.Exit(ExitCode.FAILED)
+
+
+@db_app.command("upgrade")
+def upgrade(config_path: Path = ConfigOption) -> None:
+    """Migrate the store to the latest schema revision, keeping its data (creates it if empty)."""
+    from engine.store import migrate
+
+    _, engine = open_configured_store(config_path)
+    state = migrate.store_state(engine)
+    if state.status in (migrate.StoreStatus.unknown, migrate.StoreStatus.unmanaged):
+        typer.echo(f"error: {state.problem()}", err=True)
+        raise typer.Exit(ExitCode.FAILED)
+    if state.status is migrate.StoreStatus.current:
+        typer.echo(f"The store is already at schema revision {state.head}; nothing to do.")
+        return
+    migrate.upgrade(engine)
+    typer.echo(f"Upgraded the store from {state.revision or 'empty'} to schema revision {state.head}.")
+
+
+@db_app.command("current")
+def current(config_path: Path = ConfigOption) -> None:
+    """Print the store's schema revision and whether it is the latest; exit 1 when it is not."""
+    from engine.store import migrate
+
+    _, engine = open_configured_store(config_path)
+    state = migrate.store_state(engine)
+    typer.echo(f"revision: {state.revision or 'none'} (latest: {state.head})")
+    problem = state.problem()
+    if problem:
+        typer.echo(problem)
+        raise typer.Exit(ExitCode.FAILED)

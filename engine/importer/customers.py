@@ -1,0 +1,129 @@
+"""Customers files: the column contract, one row to a `customers` record, and the batch upsert.
+
+A row's external `id` is the key: a customer already in the store is updated, only in the columns the row gives
+(an empty cell leaves the stored value alone), and its attributes are merged key by key. The same id twice in
+one file is a warning and the later row wins; a temporary table remembers the ids seen in earlier batches so
+this holds across batches without keeping every id in memory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, select
+
+from engine.importer import values as v
+from engine.importer.columns import Contract, given
+from engine.importer.report import DUPLICATE_ID, ImportReport
+from engine.store.models import Customer
+from engine.store.upsert import upsert
+
+CONTRACT = Contract(
+    kind="customers",
+    required=("id", "email"),
+    optional=("first_name", "last_name", "locale", "timezone", "created_at", "subscribed", "attributes"),
+    extra_into="attributes",
+)
+
+_OPTIONAL_PARSERS = {
+    "first_name": lambda value: v.text("first_name", value, max_length=255),
+    "last_name": lambda value: v.text("last_name", value, max_length=255),
+    "locale": lambda value: v.locale("locale", value),
+    "timezone": lambda value: v.timezone_name("timezone", value),
+    "created_at": lambda value: v.instant("created_at", value),
+    "subscribed": lambda value: v.boolean("subscribed", value),
+}
+
+
+def parse(values: dict[str, Any], *, typed_strings: bool) -> dict[str, Any]:
+    """A `customers` row from a file row: only the columns the row gives, attributes collected."""
+    record: dict[str, Any] = {
+        "external_id": v.required_text("id", values.get("id"), max_length=255),
+        "email": v.email("email", values.get("email")),
+    }
+    for column, parse_value in _OPTIONAL_PARSERS.items():
+        if given(values.get(column)):
+            record[column] = parse_value(values[column])
+    attributes: dict[str, Any] = {}
+    if given(values.get("attributes")):
+        attributes.update(v.json_object("attributes", values["attributes"]))
+    for name, value in values.items():
+        if name not in CONTRACT.known and given(value):
+            attributes[name] = v.typed_text(value) if typed_strings and isinstance(value, str) else value
+    for name, value in attributes.items():
+        v.flat_value(name, value)
+    if attributes:
+        record["attributes"] = {name: value for name, value in attributes.items() if value is not None}
+    return record
+
+
+def _applied_over(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
+    """Two rows for one customer in a batch, combined as if upserted one after the other."""
+    combined = {**earlier, **later}
+    if "attributes" in earlier and "attributes" in later:
+        combined["attributes"] = {**earlier["attributes"], **later["attributes"]}
+    return combined
+
+
+_SEEN = Table(
+    "rekindle_import_seen",
+    MetaData(),
+    Column("external_id", String(255), primary_key=True),
+    Column("line", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+
+
+class CustomerWriter:
+    """Upserts batches of customer records on one connection, inside the import's transaction."""
+
+    def __init__(self, connection: Connection, report: ImportReport, now: datetime) -> None:
+        self.connection = connection
+        self.report = report
+        self.now = now
+        self.dialect = connection.dialect.name
+        _SEEN.create(connection)
+
+    def close(self) -> None:
+        _SEEN.drop(self.connection)
+
+    def write(self, batch: list[tuple[int, dict[str, Any]]], *, store: bool) -> None:
+        latest: dict[str, tuple[int, dict[str, Any]]] = {}
+        for line, record in batch:
+            previous = latest.get(record["external_id"])
+            if previous is not None:
+                self._duplicate(line, record["external_id"], previous[0])
+                record = _applied_over(previous[1], record)
+            latest[record["external_id"]] = (line, record)
+        self._check_earlier_batches(latest)
+        if store:
+            self._upsert([record for _, record in latest.values()])
+        self.report.imported += len(batch)
+
+    def _duplicate(self, line: int, external_id: str, earlier_line: int) -> None:
+        self.report.warn(line, DUPLICATE_ID, f"id {external_id!r} is also on line {earlier_line}; this later row wins")
+
+    def _check_earlier_batches(self, latest: dict[str, tuple[int, dict[str, Any]]]) -> None:
+        """Warn about ids already seen in an earlier batch, then remember this batch's ids (with their lines)."""
+        earlier = self.connection.execute(
+            select(_SEEN.c.external_id, _SEEN.c.line).where(_SEEN.c.external_id.in_(list(latest)))
+        )
+        for external_id, earlier_line in earlier:
+            self._duplicate(latest[external_id][0], external_id, earlier_line)
+        remember = upsert(self.dialect, _SEEN, key="external_id", replace=["line"])
+        self.connection.execute(remember, [{"external_id": e, "line": line} for e, (line, _) in latest.items()])
+
+    def _upsert(self, records: list[dict[str, Any]]) -> None:
+        """One statement per set of given columns (a CSV file has one), so an update touches only those."""
+        groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for record in records:
+            groups.setdefault(frozenset(record), []).append(record)
+        table = Customer.__table__
+        for columns, rows in groups.items():
+            replace = sorted(columns - {"external_id", "attributes"})
+            merge = ["attributes"] if "attributes" in columns else []
+            statement = upsert(self.dialect, table, key="external_id", replace=replace, merge=merge)
+            if "created_at" not in columns:  # a new customer's creation time defaults to the import's
+                rows = [{**row, "created_at": self.now} for row in rows]
+            self.connection.execute(statement, rows)

@@ -1,0 +1,103 @@
+"""Events files: the column contract, one row to an `events` record, and the batch insert.
+
+Rows name their customer by external id; each batch resolves its ids with one query. Events of unknown
+customers are counted and reported, never silently dropped. After inserting a batch, one UPDATE recomputes
+`customers.last_active_at` (latest configured activity event) for the customers that batch touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+
+from engine.importer import values as v
+from engine.importer.columns import Contract, given
+from engine.importer.report import ImportReport
+from engine.store.models import Customer, Event
+
+CONTRACT = Contract(
+    kind="events",
+    required=("customer_id", "name", "occurred_at"),
+    optional=("properties",),
+    extra_into="properties",
+)
+
+# SQLite allows 32,766 bound parameters per statement; stay under it whatever --batch-size says.
+_IDS_PER_QUERY = 30_000
+
+
+def parse(values: dict[str, Any], *, typed_strings: bool) -> dict[str, Any]:
+    """An event record keyed by the customer's external id (resolved to the store's id per batch)."""
+    record: dict[str, Any] = {
+        "customer": v.required_text("customer_id", values.get("customer_id"), max_length=255),
+        "name": v.required_text("name", values.get("name"), max_length=128),
+        "occurred_at": v.instant("occurred_at", values.get("occurred_at")),
+    }
+    properties: dict[str, Any] = {}
+    if given(values.get("properties")):
+        properties.update(v.json_object("properties", values["properties"]))
+    for name, value in values.items():
+        if name not in CONTRACT.known and given(value):
+            properties[name] = v.typed_text(value) if typed_strings and isinstance(value, str) else value
+    record["properties"] = properties
+    return record
+
+
+class EventWriter:
+    """Inserts batches of events on one connection, inside the import's transaction."""
+
+    def __init__(self, connection: Connection, report: ImportReport, activity_events: Iterable[str]) -> None:
+        self.connection = connection
+        self.report = report
+        self.activity_events = tuple(activity_events)
+        customers, events = Customer.__table__.c, Event.__table__.c
+        latest_activity = (
+            select(func.max(events.occurred_at))
+            .where(events.customer_id == customers.id, events.name.in_(self.activity_events))
+            .scalar_subquery()
+        )
+        self._touch_activity = (
+            update(Customer.__table__)
+            .where(customers.id.in_(bindparam("ids", expanding=True)))
+            .values(last_active_at=latest_activity)
+        )
+
+    def close(self) -> None:
+        pass
+
+    def write(self, batch: list[tuple[int, dict[str, Any]]], *, store: bool) -> None:
+        ids = self._resolve({record["customer"] for _, record in batch})
+        rows = []
+        for line, record in batch:
+            customer_id = ids.get(record["customer"])
+            if customer_id is None:
+                self.report.unknown_customer(line, record["customer"])
+                continue
+            rows.append(
+                {
+                    "customer_id": customer_id,
+                    "name": record["name"],
+                    "occurred_at": record["occurred_at"],
+                    "properties": record["properties"],
+                }
+            )
+        self.report.imported += len(rows)
+        if not store or not rows:
+            return
+        self.connection.execute(insert(Event.__table__), rows)
+        active = {row["customer_id"] for row in rows if row["name"] in self.activity_events}
+        if active:
+            self.connection.execute(self._touch_activity, {"ids": sorted(active)})
+
+    def _resolve(self, external_ids: set[str]) -> dict[str, int]:
+        """Store ids of the customers a batch names: one query per batch (more only past _IDS_PER_QUERY)."""
+        customers = Customer.__table__.c
+        wanted = sorted(external_ids)
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start : start + _IDS_PER_QUERY]
+            query = select(customers.external_id, customers.id).where(customers.external_id.in_(chunk))
+            found.update(self.connection.execute(query).tuples().all())
+        return found

@@ -1,0 +1,185 @@
+"""Reading an import file row by row, with each row's line number, without ever holding the whole file.
+
+CSV (RFC 4180, header row first) and JSON Lines (one object per line) are read from a path or from stdin (`-`),
+optionally gzip-compressed (`.gz`). A UTF-8 byte-order mark is skipped. Bytes consumed are counted so a progress
+bar can show how far through the file the import is.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import sys
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import IO, Any
+
+from engine.importer.values import INVALID_ROW, RowError
+
+STDIN = "-"
+
+
+class FileFormat(str, Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+_EXTENSIONS = {".csv": FileFormat.csv, ".jsonl": FileFormat.jsonl, ".ndjson": FileFormat.jsonl}
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be read (not found, not UTF-8, no CSV header...)."""
+
+    def __init__(self, message: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def detect_format(path: str) -> FileFormat | None:
+    """The format implied by the file name (`.csv`, `.jsonl`, `.ndjson`, each optionally `.gz`), or None."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return _EXTENSIONS.get(suffixes[-1]) if suffixes else None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record: its first line in the file and its values by column (CSV cells are strings, "" if empty).
+    `error` is set instead when the record itself is malformed (wrong field count, not a JSON object)."""
+
+    line: int
+    values: dict[str, Any]
+    error: RowError | None = None
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts the bytes read from the underlying binary stream (before decompression), for progress."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+
+class Source:
+    """An open import file. `columns` is the CSV header (None for JSON Lines, whose rows name their keys)."""
+
+    def __init__(self, path: str, file_format: FileFormat) -> None:
+        self.name = "<stdin>" if path == STDIN else path
+        self.format = file_format
+        self.columns: tuple[str, ...] | None = None
+        if path == STDIN:
+            raw: IO[bytes] = sys.stdin.buffer
+            self.total_bytes: int | None = None
+        else:
+            try:
+                raw = open(path, "rb")  # noqa: SIM115 - closed by close()
+            except OSError as exc:
+                raise UnreadableFile(f"cannot open {path}: {exc.strerror}") from None
+            self.total_bytes = Path(path).stat().st_size
+        self._raw = raw
+        self._counter = _CountingReader(raw)
+        binary: IO[bytes] = io.BufferedReader(self._counter, buffer_size=1 << 16)
+        if path.lower().endswith(".gz"):
+            binary = gzip.GzipFile(fileobj=binary)  # type: ignore[assignment]
+        # Undecodable bytes become lone surrogates instead of failing a whole chunk, so the row they are in can
+        # be reported with its line number and the rest of the file still read.
+        self._text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        if file_format is FileFormat.csv:
+            self._reader = csv.reader(self._text)
+            header = self._next_record()
+            if header is None:
+                raise UnreadableFile("the file is empty; a CSV import starts with a header row naming its columns")
+            if _not_utf8("".join(header)):
+                raise UnreadableFile("the header row is not UTF-8 text", 1)
+            self.columns = tuple(name.strip() for name in header)
+
+    @property
+    def bytes_read(self) -> int:
+        return self._counter.count
+
+    def close(self) -> None:
+        if self._raw is not sys.stdin.buffer:
+            self._raw.close()
+
+    def rows(self) -> Iterator[Row]:
+        try:
+            yield from self._csv_rows() if self.format is FileFormat.csv else self._jsonl_rows()
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise UnreadableFile(f"the file is not valid gzip: {exc}") from None
+
+    def _next_record(self) -> list[str] | None:
+        return next(self._reader, None)
+
+    def _csv_rows(self) -> Iterator[Row]:
+        assert self.columns is not None
+        width = len(self.columns)
+        while True:
+            line = self._reader.line_num + 1  # a quoted field may span lines: report where the record starts
+            try:
+                record = self._next_record()
+            except csv.Error as exc:
+                yield Row(line, {}, RowError(INVALID_ROW, f"malformed CSV: {exc}"))
+                continue
+            if record is None:
+                return
+            if not record:  # a blank line
+                continue
+            if _not_utf8("".join(record)):
+                yield Row(line, {}, RowError(INVALID_ROW, _NOT_UTF8))
+                continue
+            if len(record) != width:
+                message = f"the row has {len(record)} fields but the header has {width}"
+                yield Row(line, {}, RowError(INVALID_ROW, message))
+                continue
+            yield Row(line, dict(zip(self.columns, record)))
+
+    def _jsonl_rows(self) -> Iterator[Row]:
+        line = 0
+        while True:
+            text = self._text.readline()
+            if not text:
+                return
+            line += 1
+            if not text.strip():
+                continue
+            if _not_utf8(text):
+                yield Row(line, {}, RowError(INVALID_ROW, _NOT_UTF8))
+                continue
+            try:
+                value = json.loads(text, parse_constant=_reject_constant)
+            except (json.JSONDecodeError, ValueError) as exc:
+                yield Row(line, {}, RowError(INVALID_ROW, f"not valid JSON: {exc}"))
+                continue
+            if not isinstance(value, dict):
+                yield Row(line, {}, RowError(INVALID_ROW, "a JSON Lines row must be a JSON object"))
+                continue
+            yield Row(line, value)
+
+
+_NOT_UTF8 = "the row is not UTF-8 text"
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _not_utf8(text: str) -> bool:
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
