@@ -82,7 +82,8 @@ class DecisionLog:
             "details": literal(details or {}, DECISIONS.c.details.type),
         }
         query = select(*columns.values()).select_from(source).where(where)
-        count = self.conn.execute(insert(DECISIONS).from_select(list(columns), query)).rowcount
+        statement = insert(DECISIONS).from_select(list(columns), query).execution_options(preserve_rowcount=True)
+        count = self.conn.execute(statement).rowcount
         self.summary.campaign(campaign.id, campaign.version).add(None, decision, count)
         return count
 

@@ -3,14 +3,15 @@ and helpers to add customers/events and to read back enrolments, deliveries and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 
 from engine.config.model import Config, Defaults, FrequencyCap
+from engine.project import Project
 from engine.rules.model import Campaign, build_campaign
 from engine.runner.options import RunOptions
 from engine.runner.summary import RunSummary
@@ -39,15 +40,6 @@ def campaign_doc(cid: str, steps: list[dict] | None = None, **extra: Any) -> dic
 
 
 @dataclass
-class Project:
-    """Same shape as engine.project.Project (config, campaigns, segments)."""
-
-    config: Config
-    campaigns: tuple[Campaign, ...]
-    segments: dict = field(default_factory=dict)
-
-
-@dataclass
 class Kit:
     engine: Engine
     root: Path
@@ -71,7 +63,7 @@ class Kit:
                 **defaults,
             ),
         )
-        self.project = Project(config, tuple(build_campaign(d) for d in docs))
+        self.project = Project(config, tuple(build_campaign(d) for d in docs), {})
         return self
 
     def _template(self, name: str) -> None:
@@ -103,13 +95,17 @@ class Kit:
             ).scalars()
             return list(ids)
 
-    def event(self, external_id: str, name: str, when: datetime, **properties: Any) -> None:
+    def event(self, external_id: str, name: str, when: datetime | str, **properties: Any) -> None:
+        """Record an event; activity events also move `last_active_at`, as the importer does."""
+        when = to_naive_utc(at(when) if isinstance(when, str) else when)
         with self.engine.begin() as conn:
             cid = conn.execute(select(Customer.id).where(Customer.external_id == external_id)).scalar_one()
             conn.execute(
                 insert(Event.__table__),
-                {"customer_id": cid, "name": name, "occurred_at": to_naive_utc(when), "properties": properties},
+                {"customer_id": cid, "name": name, "occurred_at": when, "properties": properties},
             )
+            if name in self.project.config.defaults.activity_events:
+                conn.execute(update(Customer).where(Customer.id == cid).values(last_active_at=when))
 
     # --- running -----------------------------------------------------------------------------------
     def run(self, now: datetime | str, **options: Any) -> RunSummary:
@@ -157,7 +153,7 @@ class Kit:
 
     def enrollments(self, campaign: str | None = None) -> list:
         query = (
-            select(Enrollment, Customer.external_id)
+            select(*Enrollment.__table__.c, Customer.external_id)
             .join(Customer, Customer.id == Enrollment.customer_id)
             .order_by(Enrollment.id)
         )
@@ -169,4 +165,4 @@ class Kit:
 def make_kit(engine: Engine, root: Path) -> Kit:
     (root / "templates").mkdir(parents=True, exist_ok=True)
     config = Config(root=root, templates_dir=Path("templates"), rules_dir=Path("rules"), defaults=Defaults())
-    return Kit(engine, root, Project(config, ()))
+    return Kit(engine, root, Project(config, (), {}))
