@@ -38,8 +38,6 @@ def load_config(
     hidden, unset = interpolate(document, os.environ if environ is None else environ)
     problems += unset
     problems += schema_diagnostics(document, validator("config"), CONFIG_CODES, hidden)
-    if problems:
-        return None, problems
     problems += _value_problems(document)
     if problems:
         return None, problems
@@ -63,15 +61,16 @@ def _literal_secrets(document: YamlDocument) -> Iterator[Diagnostic]:
 
 
 def _value_problems(document: YamlDocument) -> Iterator[Diagnostic]:
+    """Checks beyond the schema; they run even when the schema failed, so one pass reports everything."""
     data = document.data
     zone = _get(data, ("defaults", "timezone"))
-    if zone is not None:
+    if isinstance(zone, str) and zone:
         message = unknown_timezone_message(zone)
         if message:
             yield Diagnostic("C105", f"defaults.timezone: {message}", document.location(("defaults", "timezone")),
                              "defaults.timezone")
     url = _get(data, ("unsubscribe", "url"))
-    if url is not None and "{token}" not in url:
+    if isinstance(url, str) and "{token}" not in url:
         yield Diagnostic("C105", "unsubscribe.url must contain {token}, where the signed token goes",
                          document.location(("unsubscribe", "url")), "unsubscribe.url")
 

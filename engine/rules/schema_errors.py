@@ -195,7 +195,7 @@ def _expected(types: str | list[str]) -> str:
 
 
 def _one_of(options: list[Any]) -> str:
-    shown = [_describe(option) if not isinstance(option, str) else option for option in options]
+    shown = [str(option).lower() if isinstance(option, bool) else str(option) for option in options]
     return shown[0] if len(shown) == 1 else "one of " + ", ".join(shown)
 
 

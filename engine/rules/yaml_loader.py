@@ -176,6 +176,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, display: str) -> Diagnos
     problem = exc.problem or "invalid YAML"
     if "'\\t'" in problem:
         message = "tab character: YAML is indented with spaces, never tabs"
+    elif problem.startswith("but ") and exc.context:  # the composer's "expected a single document ... but found"
+        message = f"YAML syntax error: {exc.context} {problem}"
     else:
         message = f"YAML syntax error: {problem}"
         if exc.context and exc.context_mark and exc.context_mark is not mark:
