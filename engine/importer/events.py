@@ -99,5 +99,5 @@ class EventWriter:
         for start in range(0, len(wanted), _IDS_PER_QUERY):
             chunk = wanted[start : start + _IDS_PER_QUERY]
             query = select(customers.external_id, customers.id).where(customers.external_id.in_(chunk))
-            found.update(self.connection.execute(query).tuples().all())
+            found.update((external_id, id_) for external_id, id_ in self.connection.execute(query))
         return found
