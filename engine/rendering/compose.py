@@ -15,7 +15,8 @@ from engine.config.model import Config
 from engine.rendering.context import build_context, customer_view
 from engine.rendering.links import tag_html_links, tag_text_links, utm_parameters
 from engine.rendering.message import Envelope, build_message
-from engine.rendering.renderer import html_to_text, renderer_for
+from engine.rendering.plaintext import html_to_text
+from engine.rendering.renderer import renderer_for
 from engine.rendering.unsubscribe import unsubscribe_links
 from engine.rules.model import Campaign, Step, Variant
 
@@ -71,7 +72,8 @@ def compose_email(
     email_name = (chosen.template if chosen and chosen.template else step.template).removesuffix(".html")
     subject = None
     if chosen and chosen.subject:
-        subject = renderer.render_string(chosen.subject, context, f"{campaign.source or campaign.id}:variant {chosen.id}")
+        subject = renderer.render_string(chosen.subject, context, campaign.source or campaign.id,
+                                         step.location.line if step.location else 0)
     rendered = renderer.render(email_name, context, subject)
 
     params = utm_parameters(config.tracking.utm, campaign.id, step.id, variant_id)

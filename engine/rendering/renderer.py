@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inscriptis import get_text
-from inscriptis.model.config import ParserConfig
 from jinja2 import Template
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -22,8 +20,6 @@ from engine.rendering.environment import make_environment
 from engine.rendering.errors import NO_SUBJECT, RenderError, display_path, from_exception
 from engine.rendering.text import clean_line
 
-_TEXT_CONFIG = ParserConfig(display_links=True)
-
 
 @dataclass(frozen=True)
 class Rendered:
@@ -32,11 +28,6 @@ class Rendered:
     html: str
     text: str | None
     """The hand-written plain-text body, or None when the template has no .txt (the caller generates it)."""
-
-
-def html_to_text(document: str) -> str:
-    """A readable plain-text body from HTML (inscriptis keeps lists, paragraphs and link targets)."""
-    return get_text(document, _TEXT_CONFIG).strip() + "\n"
 
 
 class Renderer:
@@ -78,17 +69,16 @@ class Renderer:
             return ""
         return clean_line(Markup(self.env.concat(template.blocks[name](context))).unescape())
 
-    def render_string(self, source: str, context: dict[str, Any], where: str) -> str:
-        """A one-line template such as a variant's subject, rendered without autoescaping."""
-        if source not in self._strings:
-            try:
-                self._strings[source] = self.env.from_string(source)
-            except Exception as exc:  # noqa: BLE001
-                raise self.error(exc, where) from None
+    def render_string(self, source: str, context: dict[str, Any], where: str, line: int = 0) -> str:
+        """A one-line template written in a rule file (a variant's subject), rendered without autoescaping.
+        Errors are located at `where`:`line` (the rule file and the step), since the source has no file."""
         try:
+            if source not in self._strings:
+                self._strings[source] = self.env.from_string(source)
             return clean_line(self._strings[source].render(context))
         except Exception as exc:  # noqa: BLE001
-            raise self.error(exc, where) from None
+            error = self.error(exc, where)
+            raise RenderError(error.code, f"in the variant subject {source!r}: {error.message}", where, line) from None
 
     def render(self, email: str, context: dict[str, Any], subject: str | None = None) -> Rendered:
         """Render the email named `email` (`winback/offer`). `subject` overrides the subject block (variants)."""
