@@ -96,9 +96,11 @@ class JsonKey(Operand):
     """A top-level key of a JSON column (`customers.attributes`, `events.properties`)."""
 
     def __init__(self, column: ColumnElement[Any], key: str) -> None:
+        if '"' in key:  # SQLite's JSON paths cannot quote a double quote
+            raise ValueError(f"attribute and property names cannot contain a double quote: {key!r}")
         self.column = column
         self.key = key
-        self.path = '$."' + key.replace('"', '\\"') + '"'
+        self.path = f'$."{key}"'
         self.sqlite_type = func.json_type(column, self.path)
         self.sqlite_value = func.json_extract(column, self.path)
         self.pg_node = type_coerce(column, JSONB())[key]

@@ -1,0 +1,77 @@
+"""Building and streaming audience queries.
+
+One SELECT per audience: the condition tree compiles to a WHERE clause over `customers` (events through
+correlated subqueries), so the database does the per-customer work and no customer is loaded into Python.
+Results are streamed (`yield_per`, a server-side cursor on PostgreSQL), so memory does not grow with the
+audience size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Select, func, select
+
+from engine.conditions import Condition
+from engine.conditions.anniversary import AnniversaryCondition
+from engine.conditions.days_since import DaysSinceCondition
+from engine.conditions.segment import SegmentCondition
+from engine.conditions.sql import SqlContext, customers
+
+if TYPE_CHECKING:
+    from engine.rules.model import Campaign, Segment
+
+ZONED_KINDS = (DaysSinceCondition, AnniversaryCondition)
+STREAM_BATCH = 2000
+
+
+def audience_condition(target: "Campaign | Condition") -> Condition:
+    return target if isinstance(target, Condition) else target.audience
+
+
+def needs_timezones(condition: Condition, segments: Mapping[str, "Segment"], seen: frozenset[str] = frozenset()) -> bool:
+    """Whether compiling the tree (segments included) needs the customers' timezones."""
+    for node in condition.walk():
+        if isinstance(node, ZONED_KINDS):
+            return True
+        if isinstance(node, SegmentCondition) and node.name in segments and node.name not in seen:
+            if needs_timezones(segments[node.name].condition, segments, seen | {node.name}):
+                return True
+    return False
+
+
+def audience_context(
+    connection: Connection,
+    target: "Campaign | Condition",
+    *,
+    now: datetime,
+    activity_events: tuple[str, ...],
+    segments: Mapping[str, "Segment"],
+    default_timezone: str,
+) -> SqlContext:
+    """The SqlContext for an audience at `now`; loads the timezones present only when the tree needs them
+    (SELECT DISTINCT timezone reads the whole customers table)."""
+    ctx = SqlContext(now=now, activity_events=activity_events, segments=segments, default_timezone=default_timezone)
+    if needs_timezones(audience_condition(target), segments):
+        return ctx.with_timezones(connection)
+    return ctx
+
+
+def audience_query(target: "Campaign | Condition", ctx: SqlContext) -> Select:
+    """SELECT customers.id of everyone the audience selects, in id order."""
+    return select(customers.c.id).where(audience_condition(target).to_sql(ctx)).order_by(customers.c.id)
+
+
+def count_query(target: "Campaign | Condition", ctx: SqlContext) -> Select:
+    """SELECT count(*) of the audience, without transferring any row."""
+    return select(func.count()).select_from(customers).where(audience_condition(target).to_sql(ctx))
+
+
+def iter_audience(connection: Connection, query: Select, batch: int = STREAM_BATCH) -> Iterator[int]:
+    """Stream the ids a query selects, `batch` rows at a time."""
+    result = connection.execution_options(yield_per=batch).execute(query)
+    for partition in result.partitions():
+        for row in partition:
+            yield row[0]
