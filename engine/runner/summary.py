@@ -35,6 +35,8 @@ class CampaignSummary:
     status: str = "ran"  # ran | held_blast_radius | disabled
     message: str | None = None
     counts: dict[str, Counter] = field(default_factory=dict)
+    step_order: tuple[str, ...] = ()
+    """The campaign's step ids, so reports list steps in sequence order."""
 
     def add(self, step_id: str | None, decision: str, amount: int = 1) -> None:
         if amount:
@@ -42,6 +44,11 @@ class CampaignSummary:
 
     def total(self, decision: str) -> int:
         return sum(counter[decision] for counter in self.counts.values())
+
+    def ordered_steps(self) -> list[str]:
+        """Keys of `counts`: the campaign level first, then steps in sequence order."""
+        rank = {step: index for index, step in enumerate((CAMPAIGN_LEVEL, *self.step_order))}
+        return sorted(self.counts, key=lambda step: rank.get(step, len(rank)))
 
 
 @dataclass
@@ -82,8 +89,8 @@ class RunSummary:
                     "status": c.status,
                     "message": c.message,
                     "steps": {
-                        step: {d: counter[d] for d in DECISIONS if counter[d]}
-                        for step, counter in c.counts.items()
+                        step: {d: c.counts[step][d] for d in DECISIONS if c.counts[step][d]}
+                        for step in c.ordered_steps()
                     },
                 }
                 for cid, c in self.campaigns.items()

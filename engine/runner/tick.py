@@ -77,6 +77,7 @@ def run_tick(
 
 def _campaign_turn(ctx: TickContext, campaign: Campaign, render: Renderer) -> None:
     summary = ctx.summary.campaign(campaign.id, campaign.version)
+    summary.step_order = tuple(step.id for step in campaign.steps)
     if not campaign.enabled:
         summary.status = "disabled"  # paused: nobody enters, nothing is sent, enrolments wait
         return
