@@ -22,20 +22,38 @@ from jinja2.runtime import Context
 from engine.rendering.text import clean_line
 
 DEFAULT_LOCALE = "en_US"
+DEFAULT_LANGUAGE = "en"
 DEFAULT_CURRENCY = "USD"
 DATE_STYLES = ("short", "medium", "long", "full")
 
 
 @lru_cache(maxsize=256)
-def resolve_locale(tag: str | None) -> Locale:
-    """A Babel Locale for `en-US`, `en_US` or `de`; unknown or malformed tags fall back to en_US rather than
-    failing a send over a bad profile field."""
-    if tag:
-        try:
-            return Locale.parse(tag.replace("-", "_"))
-        except (ValueError, TypeError, UnknownLocaleError):
-            pass
-    return Locale.parse(DEFAULT_LOCALE)
+def resolve_locale(tag: str | None, language: str | None = None) -> Locale:
+    """The Babel Locale to format for: the customer's locale (`en-US`, `de_DE`), kept to the language the email
+    is written in. A German customer reading an English email gets English words with German conventions where
+    CLDR has them (en_DE: "20,00 US$"), never "14. März" inside an English sentence. Unknown or malformed tags
+    fall back to the email's language rather than failing a send over a bad profile field."""
+    fallback = Locale.parse(language or DEFAULT_LOCALE)
+    try:
+        customer = Locale.parse(tag.replace("-", "_")) if tag else None
+    except (ValueError, TypeError, UnknownLocaleError):
+        customer = None
+    if customer is None or language is None or customer.language == fallback.language:
+        return customer or fallback
+    try:
+        return Locale(fallback.language, customer.territory) if customer.territory else fallback
+    except (ValueError, UnknownLocaleError):
+        return fallback
+
+
+def _context_locale(ctx: Context, explicit: str | None) -> Locale:
+    """An explicit `locale=` argument wins; otherwise the customer's, in the email's language (`vars.language`,
+    default English)."""
+    if explicit:
+        return resolve_locale(explicit)
+    variables = ctx.get("vars")
+    language = variables.get("language") if isinstance(variables, dict) else None
+    return resolve_locale(_customer(ctx).get("locale"), language or DEFAULT_LANGUAGE)
 
 
 @lru_cache(maxsize=256)
@@ -74,7 +92,7 @@ def money(ctx: Context, value: Any, currency: str | None = None, cents: bool | s
     amount = to_decimal(value)
     variables = ctx.get("vars")
     code = currency or (variables.get("currency") if isinstance(variables, dict) else None) or DEFAULT_CURRENCY
-    loc = resolve_locale(locale or _customer(ctx).get("locale"))
+    loc = _context_locale(ctx, locale)
     whole = amount == amount.to_integral_value()
     if cents is False or (cents == "auto" and whole):
         return format_currency(amount, code, locale=loc, format=_whole_pattern(loc), currency_digits=False)
@@ -103,7 +121,7 @@ def date_filter(ctx: Context, value: Any, format: str = "long", locale: str | No
     plain dates (a birthday) are never shifted."""
     moment = _as_date_or_datetime(value)
     customer = _customer(ctx)
-    loc = resolve_locale(locale or customer.get("locale"))
+    loc = _context_locale(ctx, locale)
     if isinstance(moment, datetime):
         aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
         moment = aware.astimezone(ZoneInfo(tz or customer.get("timezone") or "UTC"))

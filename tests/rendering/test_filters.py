@@ -30,13 +30,17 @@ def render(tmp_path):
         ("{{ 20 | money(cents=True) }}", "en-US", "$20.00"),
         ("{{ 19.99 | money(cents=False) }}", "en-US", "$20"),
         ("{{ '1234.5' | money('EUR') }}", "de-DE", "1.234,50\xa0€"),
-        ("{{ 20 | money('EUR') }}", "fr", "20\xa0€"),
+        ("{{ 20 | money }}", "de-DE", "20\xa0US$"),
+        ("{{ 20 | money('EUR') }}", "fr", "€20"),
+        ("{{ 20 | money }}", "pt-BR", "$20"),
+        ("{{ 20 | money('EUR', locale='fr-FR') }}", "en-US", "20\xa0€"),
         ("{{ 20 | money }}", "en-GB", "US$20"),
         ("{{ 0.1 | money }}", "en-US", "$0.10"),
         ("{{ 20 | money }}", "xx-not-a-locale", "$20"),
     ],
 )
-def test_money(render, source: str, locale: str, expected: str) -> None:
+def test_money_in_the_customer_locale_kept_to_the_email_language(render, source: str, locale: str,
+                                                                 expected: str) -> None:
     assert render(source, locale=locale) == expected
 
 
@@ -56,7 +60,9 @@ def test_date_in_the_customer_time_zone_and_locale(render) -> None:
     late = datetime(2026, 11, 23, 23, 30, tzinfo=timezone.utc)
     assert render("{{ t | date }}", tz="America/New_York", t=late) == "November 23, 2026"
     assert render("{{ t | date }}", tz="Asia/Tokyo", t=late) == "November 24, 2026"
-    assert render("{{ t | date }}", locale="de-DE", tz="Asia/Tokyo", t=late) == "24. November 2026"
+    assert render("{{ t | date }}", locale="de-DE", tz="Asia/Tokyo", t=late) == "24 November 2026"
+    assert render("{{ t | date }}", locale="de-DE", tz="Asia/Tokyo", t=late, vars={"language": "de"}) == \
+        "24. November 2026"
     assert render("{{ t | date('EEEE HH:mm') }}", tz="Asia/Tokyo", t=late) == "Tuesday 08:30"
     naive = datetime(2026, 11, 23, 23, 30)  # the store's naive UTC
     assert render("{{ t | date('short') }}", tz="Asia/Tokyo", t=naive) == "11/24/26"
@@ -64,7 +70,9 @@ def test_date_in_the_customer_time_zone_and_locale(render) -> None:
 
 def test_plain_dates_and_iso_strings_are_not_shifted(render) -> None:
     assert render("{{ '1990-12-10' | date('d MMMM') }}", tz="Pacific/Kiritimati") == "10 December"
-    assert render("{{ d | date('medium') }}", locale="fr", d=date(2026, 1, 2)) == "2 janv. 2026"
+    assert render("{{ d | date('medium') }}", locale="fr", d=date(2026, 1, 2)) == "Jan 2, 2026"
+    assert render("{{ d | date('medium') }}", locale="fr", d=date(2026, 1, 2), vars={"language": "fr"}) == \
+        "2 janv. 2026"
     with pytest.raises(TypeError, match="date expects"):
         render("{{ 'yesterday' | date }}")
 

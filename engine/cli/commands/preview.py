@@ -1,0 +1,146 @@
+"""`rekindle preview`: one email in the terminal (HTML and .eml to files), or `--gallery DIR` for all of them.
+
+Exit codes: 0 rendered, 1 invalid project, unknown customer or a template that failed to render, 2 usage
+(no campaign, unknown campaign/step/variant).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from engine.cli.exit_codes import ExitCode
+from engine.cli.options import ConfigOption, NowOption, resolve_now
+
+#: Signs unsubscribe links in previews when the real secret is not in the environment; previews are never sent.
+PREVIEW_SECRET = b"rekindle-preview-only"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("preview")(preview)
+
+
+def _fail(message: str, code: ExitCode) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _load(config_path: Path):
+    from engine.diagnostics.formatters import format_text
+    from engine.project import ProjectInvalid, load_project
+
+    try:
+        return load_project(config_path)
+    except ProjectInvalid as exc:
+        typer.echo(format_text(exc.diagnostics), err=True)
+        raise _fail("the project is invalid; fix the problems above to preview", ExitCode.FAILED) from None
+
+
+def _secret(project) -> bytes | None:
+    """None (use the real secret) when it is set; otherwise the preview stand-in, said out loud."""
+    import os
+
+    variable = project.config.unsubscribe.secret_env
+    if os.environ.get(variable):
+        return None
+    typer.echo(f"note: {variable} is not set; unsubscribe links are signed with a preview-only secret", err=True)
+    return PREVIEW_SECRET
+
+
+def _pick(project, campaign_id: str, step_id: str | None, variant_id: str | None):
+    campaign = project.campaign(campaign_id)
+    if campaign is None:
+        known = ", ".join(sorted(c.id for c in project.campaigns))
+        raise _fail(f"unknown campaign {campaign_id!r}; known: {known}", ExitCode.USAGE)
+    step = campaign.step(step_id) if step_id else campaign.steps[0]
+    if step is None:
+        raise _fail(f"campaign {campaign.id!r} has no step {step_id!r}; steps: "
+                    f"{', '.join(s.id for s in campaign.steps)}", ExitCode.USAGE)
+    variant = None
+    if variant_id:
+        variant = next((v for v in step.variants if v.id == variant_id), None)
+        if variant is None:
+            have = ", ".join(v.id for v in step.variants) or "none"
+            raise _fail(f"step {step.id!r} has no variant {variant_id!r}; variants: {have}", ExitCode.USAGE)
+    elif step.variants:
+        variant = step.variants[0]
+    return campaign, step, variant
+
+
+def preview(
+    campaign: str | None = typer.Argument(None, help="Campaign id (optional with --gallery: only that campaign)."),
+    step: str | None = typer.Argument(None, help="Step id (default: the first step)."),
+    customer: list[str] = typer.Option(None, "--customer", help="Customer external id; repeat for the gallery. "
+                                       "Read from the store, or examples/data/customers.csv when the store is empty."),
+    now: str | None = NowOption,  # the callback hands over an aware datetime
+    variant: str | None = typer.Option(None, "--variant", help="Variant id (default: the step's first variant)."),
+    html: Path | None = typer.Option(None, "--html", help="Write the HTML body to this file.", dir_okay=False),
+    eml: Path | None = typer.Option(None, "--eml", help="Write the complete message (.eml) to this file.",
+                                    dir_okay=False),
+    gallery: Path | None = typer.Option(None, "--gallery", help="Write a static HTML gallery of every email here.",
+                                        file_okay=False),
+    config_path: Path = ConfigOption,
+) -> None:
+    """Show an email as a customer would get it: subject, preheader and text here; HTML and .eml to files."""
+    if gallery is None and campaign is None:
+        raise _fail("name a CAMPAIGN to preview, or use --gallery DIR", ExitCode.USAGE)
+    project = _load(config_path)
+    at = resolve_now(now)
+    if gallery is not None:
+        _gallery(project, gallery, campaign, customer, at)
+        return
+    _single(project, campaign, step, variant, customer[0] if customer else None, at, html, eml)
+
+
+def _single(project, campaign_id, step_id, variant_id, customer_id, at, html, eml) -> None:
+    from engine.diagnostics.formatters import format_text
+    from engine.preview.customers import find_customers
+    from engine.preview.gallery import preview_message_id
+    from engine.preview.terminal import PreviewInfo, format_preview
+    from engine.rendering import RenderError, compose_email
+    from engine.rendering.message import format_configured_mailbox, format_mailbox
+
+    chosen_campaign, chosen_step, chosen_variant = _pick(project, campaign_id, step_id, variant_id)
+    found = find_customers(project.config, [customer_id] if customer_id else None, limit=1)
+    if not found.customers:
+        raise _fail(f"customer {customer_id!r} not found in {found.source}", ExitCode.FAILED)
+    person = found.customers[0]
+    try:
+        email = compose_email(project, chosen_campaign, chosen_step, person, variant=chosen_variant, now=at,
+                              message_id=preview_message_id(chosen_campaign, chosen_step, person,
+                                                            project.config.sender.from_address),
+                              unsubscribe_secret=_secret(project))
+    except RenderError as exc:
+        typer.echo(format_text([exc.to_diagnostic()]), err=True)
+        raise _fail("the email failed to render", ExitCode.FAILED) from None
+    info = PreviewInfo(chosen_campaign, chosen_step, chosen_variant.id if chosen_variant else None,
+                       f"{person.external_id} <{person.email}> (from {found.source})",
+                       format_configured_mailbox(project.config.sender.from_address),
+                       format_mailbox(" ".join(filter(None, (person.first_name, person.last_name))), person.email))
+    typer.echo(format_preview(email, info))
+    for path, data in ((html, email.html.encode("utf-8")), (eml, email.message)):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            typer.echo(f"wrote {path}", err=True)
+
+
+def _gallery(project, out_dir: Path, campaign_id: str | None, customer_ids: list[str] | None, at) -> None:
+    from engine.preview.customers import find_customers
+    from engine.preview.gallery import build_gallery
+
+    if campaign_id is not None:
+        _pick(project, campaign_id, None, None)
+    found = find_customers(project.config, customer_ids or None)
+    missing = sorted(set(customer_ids or ()) - {c.external_id for c in found.customers})
+    if missing:
+        raise _fail(f"customer {', '.join(map(repr, missing))} not found in {found.source}", ExitCode.FAILED)
+    result = build_gallery(project, out_dir, found.customers, found.source, at, secret=_secret(project),
+                           campaign_ids=[campaign_id] if campaign_id else None)
+    typer.echo(f"wrote {out_dir / 'index.html'}: {result.emails} emails for {len(found.customers)} customers "
+               f"from {found.source}", err=True)
+    for failure in result.failures:
+        typer.echo(f"{failure}", err=True)
+    if result.failures:
+        raise _fail(f"{len(result.failures)} emails failed to render", ExitCode.FAILED)

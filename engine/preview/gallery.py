@@ -1,0 +1,93 @@
+"""`rekindle preview --gallery DIR`: every campaign, step and variant rendered for a few customers, as a static
+site. Each email is its own HTML file shown in sandboxed iframes at desktop and phone widths, with its plain
+text and .eml beside it. The same project, customers and `--now` always produce byte-identical files."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from engine.rendering.compose import compose_email, project_config
+from engine.rendering.errors import RenderError
+from engine.rules.model import Campaign, Step, Variant
+from engine.store.models import Customer
+from engine.timeutil import format_duration
+
+
+@dataclass
+class GalleryResult:
+    emails: int = 0
+    failures: list[RenderError] = field(default_factory=list)
+
+
+def slug(value: str) -> str:
+    """A file-name-safe form; a short hash keeps two ids that clean to the same text apart."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", value).strip("._") or "x"
+    return cleaned if cleaned == value else f"{cleaned}-{hashlib.sha256(value.encode()).hexdigest()[:6]}"
+
+
+def preview_message_id(campaign: Campaign, step: Step, customer: Customer, sender: str) -> str:
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "rekindle.invalid"
+    return f"<preview.{campaign.id}.{step.id}.{slug(customer.external_id)}@{domain}>"
+
+
+def step_variants(step: Step) -> tuple[Variant | None, ...]:
+    """What a customer can receive for a step: one of its variants, or the step itself when it has none."""
+    return step.variants or (None,)
+
+
+def _card(project: Any, campaign: Campaign, step: Step, variant: Variant | None, customer: Customer,
+          out_dir: Path, now: datetime, secret: bytes | None, result: GalleryResult) -> dict[str, Any]:
+    who = f"{customer.external_id} ({customer.first_name or 'no first name'})"
+    card: dict[str, Any] = {"variant": variant.id if variant else None, "customer": who}
+    try:
+        email = compose_email(project, campaign, step, customer, variant=variant, now=now,
+                              message_id=preview_message_id(campaign, step, customer,
+                                                                 project_config(project).sender.from_address),
+                              unsubscribe_secret=secret)
+    except RenderError as exc:
+        result.failures.append(exc)
+        card["error"] = str(exc)
+        return card
+    folder = Path("emails", slug(campaign.id), slug(step.id) + (f".{slug(variant.id)}" if variant else ""))
+    base = folder / slug(customer.external_id)
+    (out_dir / folder).mkdir(parents=True, exist_ok=True)
+    (out_dir / base).with_suffix(".html").write_text(email.html, encoding="utf-8")
+    (out_dir / base).with_suffix(".txt").write_text(email.text, encoding="utf-8")
+    (out_dir / base).with_suffix(".eml").write_bytes(email.message)
+    result.emails += 1
+    card.update(subject=email.subject, preheader=email.preheader, template=email.template,
+                html_path=base.with_suffix(".html").as_posix(), text_path=base.with_suffix(".txt").as_posix(),
+                eml_path=base.with_suffix(".eml").as_posix())
+    return card
+
+
+def build_gallery(project: Any, out_dir: Path, customers: list[Customer], customers_source: str, now: datetime,
+                  *, secret: bytes | None = None, campaign_ids: list[str] | None = None) -> GalleryResult:
+    """Write the gallery into `out_dir` (created if needed) and say how many emails rendered and which failed."""
+    result = GalleryResult()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    campaigns = []
+    for campaign in project.campaigns:
+        if campaign_ids and campaign.id not in campaign_ids:
+            continue
+        steps = [{"id": step.id, "wait": format_duration(step.wait) if step.wait else "",
+                  "cards": [_card(project, campaign, step, variant, customer, out_dir, now, secret, result)
+                            for variant in step_variants(step) for customer in customers]}
+                 for step in campaign.steps]
+        campaigns.append({"id": campaign.id, "name": campaign.name, "description": campaign.description,
+                          "anchor": slug(campaign.id), "steps": steps})
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["j2"]),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    index = env.get_template("gallery.html.j2").render(
+        campaigns=campaigns, count=result.emails, failures=len(result.failures), now=now.isoformat(),
+        customers_source=customers_source)
+    (out_dir / "index.html").write_text(index, encoding="utf-8")
+    return result
