@@ -27,9 +27,9 @@ def columns(summary: RunSummary) -> list[str]:
     return [d for d in DECISIONS if summary.total(d)]
 
 
-def table(summary: RunSummary, title: str) -> Table:
+def table(summary: RunSummary) -> Table:
     shown = columns(summary)
-    grid = Table(title=title, title_justify="left")
+    grid = Table()
     grid.add_column("campaign", no_wrap=True)
     grid.add_column("step", no_wrap=True)
     for decision in shown:
@@ -42,7 +42,8 @@ def table(summary: RunSummary, title: str) -> Table:
 def print_table(summary: RunSummary, title: str, console: Console | None = None) -> None:
     # Piped output (cron mail, CI logs) is not squeezed into 80 columns.
     console = console or Console(width=None if Console().is_terminal else 160)
-    console.print(table(summary, title))
+    console.print(title, highlight=False, soft_wrap=True)
+    console.print(table(summary))
     for campaign in summary.campaigns.values():
         if campaign.message:
             console.print(f"[bold red]held[/]: {campaign.message}")
