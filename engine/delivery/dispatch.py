@@ -56,7 +56,6 @@ log = logging.getLogger("rekindle.delivery.dispatch")
 #: Deferred deliveries come back after about 1, 2, 4 ... minutes, at most 6 hours apart.
 DEFAULT_RETRY_BACKOFF = Backoff(base=60.0, cap=6 * 3600.0)
 DEFAULT_LEASE = timedelta(minutes=15)
-DEFAULT_MAX_ATTEMPTS = 8
 
 
 @dataclass
@@ -92,7 +91,7 @@ def dispatch(
     batch_size: int = 100,
     limit: int | None = None,
     lease: timedelta = DEFAULT_LEASE,
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    max_attempts: int | None = None,
     retry_backoff: Backoff = DEFAULT_RETRY_BACKOFF,
     sender: str | None = None,
     on_batch: Callable[[DispatchSummary], None] | None = None,
@@ -125,13 +124,15 @@ async def dispatch_async(
     batch_size: int = 100,
     limit: int | None = None,
     lease: timedelta = DEFAULT_LEASE,
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    max_attempts: int | None = None,
     retry_backoff: Backoff = DEFAULT_RETRY_BACKOFF,
     sender: str | None = None,
     on_batch: Callable[[DispatchSummary], None] | None = None,
 ) -> DispatchSummary:
-    """See `dispatch`. `sender` is the envelope sender (MAIL FROM); by default each message's From address."""
+    """See `dispatch`. `sender` is the envelope sender (MAIL FROM); by default each message's From address.
+    `max_attempts` defaults to the backend's (`delivery.smtp.max_attempts` in rekindle.yaml)."""
     worker_id = worker_id or default_worker_id()
+    max_attempts = max_attempts or backend.max_attempts
     summary = DispatchSummary(worker_id=worker_id, backend=backend.describe())
 
     def clock() -> datetime:
@@ -147,7 +148,7 @@ async def dispatch_async(
         await backend.open()
     except TransportError as exc:
         summary.unavailable = str(exc)
-        log.error("transport unavailable", extra={"event": "unavailable", "error": str(exc)})
+        log.warning("transport unavailable", extra={"event": "unavailable", "error": str(exc)})
         return summary
     try:
         while limit is None or summary.claimed < limit:
@@ -205,7 +206,7 @@ async def _send_batch(
             results = await backend.send_many(outgoing)
         except TransportError as exc:
             summary.unavailable = str(exc)
-            log.error("transport unavailable", extra={"event": "unavailable", "error": str(exc)})
+            log.warning("transport unavailable", extra={"event": "unavailable", "error": str(exc)})
             with engine.begin() as conn:
                 _record(conn, updates)  # the suppressed and unsendable rows are decided already
                 summary.released += release(conn, token, [m.delivery_id for m in outgoing])

@@ -2,10 +2,11 @@
 
     delivery:
       backend: smtp            # smtp | maildir | console | memory
-      options: {url_env: REKINDLE_SMTP_URL, concurrency: 8, rate: 50}
+      smtp: {url: "smtp://mailer:${SMTP_PASSWORD}@relay.example.com:587", concurrency: 8, rate_per_second: 50}
 
-Each factory reads only its own options and rejects unknown ones, so a typo fails loudly instead of being
-silently ignored. A problem is a `BackendConfigError` whose message never contains a secret.
+The config loader hands the chosen backend's section over as `config.delivery.options`. Each factory reads only
+its own options and rejects unknown ones, so a typo fails loudly instead of being silently ignored. A problem
+is a `BackendConfigError` whose message never contains a secret.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 
 from engine.config.model import Config
 from engine.delivery.backends.base import Backend
-from engine.delivery.backoff import Backoff
 
 SMTP_URL_ENV = "REKINDLE_SMTP_URL"
 
@@ -30,37 +30,31 @@ def _smtp(options: dict[str, Any], config: Config, env: Mapping[str, str]) -> Ba
     from engine.delivery.backends.smtp import SmtpBackend
     from engine.delivery.smtp_url import parse_smtp_url
 
-    variable = options.pop("url_env", SMTP_URL_ENV)
-    # The environment wins over the file so a password never has to be committed with the config.
-    url = env.get(variable) or options.pop("url", None)
+    # The environment wins over the file, so a deployment can point at another relay without editing it.
+    url = env.get(SMTP_URL_ENV) or options.pop("url", None)
     options.pop("url", None)
     if not url:
-        raise BackendConfigError(f"the smtp backend needs a relay URL: set {variable} or delivery.options.url")
+        raise BackendConfigError(f"the smtp backend needs a relay URL: set {SMTP_URL_ENV} or delivery.smtp.url")
     try:
         parsed = parse_smtp_url(url)
     except ValueError as exc:
         raise BackendConfigError(str(exc)) from None
-    backoff = Backoff(base=float(options.pop("backoff", 0.5)), cap=float(options.pop("backoff_max", 8.0)))
-    return SmtpBackend(parsed, backoff=backoff, **_only(options, _SMTP_OPTIONS))
+    settings = _only(options, _SMTP_OPTIONS)
+    if "rate_per_second" in settings:
+        settings["rate"] = settings.pop("rate_per_second")
+    if "timeout" in settings:
+        settings["connect_timeout"] = min(settings["timeout"], 10.0)
+    return SmtpBackend(parsed, **settings)
 
 
-_SMTP_OPTIONS = {
-    "concurrency": int,
-    "rate": float,
-    "connect_timeout": float,
-    "timeout": float,
-    "retries": int,
-    "messages_per_connection": int,
-    "helo": str,
-    "validate_certs": bool,
-    "cert_bundle": str,
-}
+#: The keys of `delivery.smtp` in schemas/config.v1.json, with their types.
+_SMTP_OPTIONS = {"timeout": float, "concurrency": int, "rate_per_second": float, "max_attempts": int}
 
 
 def _maildir(options: dict[str, Any], config: Config, env: Mapping[str, str]) -> Backend:
     from engine.delivery.backends.maildir import MaildirBackend
 
-    path = Path(options.pop("path", "outbox"))
+    path = Path(options.pop("path", "outbox"))  # the loader has already made it relative to the config
     _only(options, {})
     return MaildirBackend(config.path(path))
 

@@ -106,11 +106,16 @@ class SmtpSink:
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            # asyncio objects belong to their loop's thread: close the server there.
+            asyncio.run_coroutine_threadsafe(self._close(server), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
+
+    @staticmethod
+    async def _close(server: asyncio.base_events.Server) -> None:
+        server.close()
 
     def __enter__(self) -> SmtpSink:
         return self.start()

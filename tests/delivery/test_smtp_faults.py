@@ -6,7 +6,6 @@ After retries every delivery is either received exactly once or marked failed wi
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -18,7 +17,8 @@ from engine.delivery.backends.smtp import SmtpBackend
 from engine.delivery.backoff import Backoff
 from engine.delivery.dispatch import dispatch
 from engine.delivery.smtp_url import parse_smtp_url
-from engine.delivery.testing import Received, RecordingHandler, SmtpSink, queue_deliveries
+from engine.delivery.testing import RecordingHandler, SmtpSink, queue_deliveries
+from smtp_faults import Flaky, RejectOne, closed_port
 from engine.store.models import Delivery, Suppression
 
 QUICK = Backoff(base=0.01, cap=0.05)
@@ -38,35 +38,9 @@ def _emails(count: int) -> list[str]:
     return [f"person{i}@example.com" for i in range(count)]
 
 
-class Flaky(RecordingHandler):
-    """Refuses the first `times` attempts for each recipient with `reply` (at RCPT, or at DATA)."""
-
-    def __init__(self, reply: str, times: int, at: str = "rcpt") -> None:
-        super().__init__()
-        self.reply, self.times, self.at = reply, times, at
-        self.attempts: Counter[str] = Counter()
-
-    def rcpt_reply(self, address: str) -> str | None:
-        self.attempts[address] += 1
-        if self.at == "rcpt" and self.attempts[address] <= self.times:
-            return self.reply
-        return None
-
-    async def data_reply(self, server: SMTP, received: Received) -> str | None:
-        if self.at == "data" and self.attempts[received.recipients[0]] <= self.times:
-            return self.reply
-        return None
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_server_down_at_start_keeps_everything_queued(store_engine: Engine, now: datetime) -> None:
     queue_deliveries(store_engine, _emails(5), now)
-    backend = _backend(f"smtp://127.0.0.1:{_closed_port()}?tls=none", retries=2)
+    backend = _backend(f"smtp://127.0.0.1:{closed_port()}?tls=none", retries=2)
     summary = dispatch(store_engine, backend, now=now)
     assert summary.unavailable is not None and "cannot connect" in summary.unavailable
     assert (summary.claimed, summary.sent, summary.failed) == (0, 0, 0)
@@ -88,11 +62,6 @@ def test_temporary_replies_are_retried_then_sent(store_engine: Engine, now: date
     rows = _rows(store_engine)
     assert {r.status for r in rows.values()} == {"sent"}
     assert all(r.smtp_reply.startswith("250 2.0.0 Ok: queued as") for r in rows.values())
-
-
-class RejectOne(RecordingHandler):
-    def rcpt_reply(self, address: str) -> str | None:
-        return "550 5.1.1 <gone@example.com>: user unknown" if address == "gone@example.com" else None
 
 
 def test_a_550_fails_that_delivery_suppresses_the_address_and_sends_the_rest(

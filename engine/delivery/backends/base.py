@@ -19,6 +19,8 @@ from engine.delivery.message import OutgoingMessage, SendResult
 class Backend:
     #: The name used in rekindle.yaml (`delivery.backend`).
     name: str = ""
+    #: How many dispatches may try a temporarily failing message before it is marked failed.
+    max_attempts: int = 5
 
     async def open(self) -> None:
         """Acquire what sending needs (connections, folders). Raises TransportError if the transport is down."""

@@ -50,10 +50,12 @@ class SmtpBackend(Backend):
         helo: str | None = None,
         validate_certs: bool = True,
         cert_bundle: str | None = None,
+        max_attempts: int = Backend.max_attempts,
     ) -> None:
         if concurrency < 1 or retries < 1 or messages_per_connection < 1:
             raise ValueError("concurrency, retries and messages_per_connection must be at least 1")
         self.url = url
+        self.max_attempts = max_attempts
         self.concurrency = concurrency
         self.bucket = TokenBucket(rate) if rate else None
         self.connect_timeout = connect_timeout
@@ -151,7 +153,9 @@ class SmtpBackend(Backend):
             # The outcome is unknown (the server may have taken the message just before the line dropped);
             # retrying is the only way not to lose it, and the stable Message-ID lets receivers drop a copy.
             log.info(
-                "smtp attempt failed", extra={"delivery_id": delivery_id, "attempt": attempt, "error": str(exc)}
+                "smtp attempt failed",
+                extra={"event": "smtp.attempt_failed", "delivery_id": delivery_id, "attempt": attempt,
+                       "error": str(exc)},
             )
             return SendResult(delivery_id, SendStatus.retry, f"{type(exc).__name__}: {exc}"), False
         connection.sent += 1
@@ -164,7 +168,8 @@ class SmtpBackend(Backend):
             except ConnectFailed as exc:
                 if attempt >= self.retries:
                     raise
-                log.info("smtp connect failed", extra={"attempt": attempt, "error": str(exc)})
+                log.info("smtp connect failed",
+                         extra={"event": "smtp.connect_failed", "attempt": attempt, "error": str(exc)})
                 await asyncio.sleep(self.backoff.delay(attempt))
         raise AssertionError("unreachable")
 
