@@ -1,0 +1,1 @@
+"""`rekindle simulate`: ticks over simulated time on a throwaway copy of the store, as a timeline."""
