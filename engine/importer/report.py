@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.diagnostics import Diagnostic, Location, Severity
+from engine.diagnostics.formatters import format_text
 from engine.importer.values import RowError
 
 LISTED = 20
@@ -102,20 +103,23 @@ class ImportReport:
         skipped = f"{self.rejected:,} rejected" + (
             f" ({self.unknown_rows:,} for unknown customers)" if self.unknown_rows else ""
         )
-        warned = f", {self.warned:,} warning{'s' if self.warned != 1 else ''}" if self.warned else ""
+        warned = f"{self.warned:,} warning{'s' if self.warned != 1 else ''}" if self.warned else ""
+        rows = f"{self.kind[:-1]} rows"
         if not self.committed:
-            return f"Nothing imported from {self.file}: --strict and {skipped} of {self.rows_read:,} rows{warned}."
-        return f"Imported {self.imported:,} of {self.rows_read:,} {self.kind[:-1]} rows from {self.file}: {skipped}{warned}."
+            unknown = f" ({self.unknown_rows:,} for unknown customers)" if self.unknown_rows else ""
+            return (
+                f"Nothing imported from {self.file}: {self.rejected:,} of {self.rows_read:,} rows rejected{unknown}, "
+                "and --strict refuses the whole file."
+            )
+        if self.rejected:
+            return f"Imported {self.imported:,} of {self.rows_read:,} {rows} from {self.file}: {skipped}" + (
+                f", {warned}." if warned else "."
+            )
+        return f"Imported {self.imported:,} {rows} from {self.file}" + (f" ({warned})." if warned else ".")
 
     def format_text(self) -> str:
-        lines = [format_diagnostic(d) for d in self.diagnostics()]
+        lines = [format_text(self.diagnostics())] if self.fatal or self.listed or self.unknown_rows else []
         if self.unlisted:
             lines.append(f"... and {self.unlisted:,} more problems not shown")
         lines.append(self.summary())
         return "\n".join(lines)
-
-
-def format_diagnostic(diagnostic: Diagnostic) -> str:
-    """`file:line:col: CODE severity: message`, then the hint on its own line."""
-    text = f"{diagnostic.location}: {diagnostic.code} {diagnostic.severity.value}: {diagnostic.message}"
-    return text + (f"\n  hint: {diagnostic.hint}" if diagnostic.hint else "")

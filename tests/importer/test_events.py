@@ -27,7 +27,7 @@ def test_events_land_with_typed_properties_and_utc_times(project: Project) -> No
         "c2,login,2026-03-29T02:30:00+02:00,,,\n",
     )
     result = project.rekindle("import", "events", str(path))
-    assert (result.exit_code, result.stdout) == (0, f"Imported 2 of 2 event rows from {path}: 0 rejected.\n")
+    assert (result.exit_code, result.stdout) == (0, f"Imported 2 event rows from {path}.\n")
     assert project.events("customer_id", "name", "occurred_at", "properties") == [
         (1, "purchase", datetime(2026, 11, 20, 15), {"coupon": "FALL", "items": [1, 2], "amount": 42.5, "sku": "00123"}),
         (2, "login", datetime(2026, 3, 29, 0, 30), {}),
@@ -78,9 +78,9 @@ def test_events_of_unknown_customers_are_counted_and_located(project: Project) -
     result = project.rekindle("import", "events", str(path), "--batch-size", "4")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"{path}:3:1: I406 error: 7 events name customers that are not in the store: ids 'x1', 'x2', 'x3', 'x4', "
+        f"{path}:3:1: I406 7 events name customers that are not in the store: ids 'x1', 'x2', 'x3', 'x4', "
         "'x5', ... on lines 3, 4, 6, 7, 8, ...\n"
-        "  hint: import those customers first, then import these events again\n"
+        "    hint: import those customers first, then import these events again\n"
         f"Imported 2 of 9 event rows from {path}: 7 rejected (7 for unknown customers).\n"
     )
     assert project.events("customer_id", "occurred_at") == [(1, datetime(2026, 11, 1)), (2, datetime(2026, 11, 4))]
@@ -90,7 +90,7 @@ def test_one_unknown_customer_reads_naturally(project: Project) -> None:
     path = project.write("events.csv", "customer_id,name,occurred_at\nghost,login,2026-11-01\n")
     result = project.rekindle("import", "events", str(path))
     assert result.stderr.splitlines()[0] == (
-        f"{path}:2:1: I406 error: 1 event names a customer that is not in the store: id 'ghost' on line 2"
+        f"{path}:2:1: I406 1 event names a customer that is not in the store: id 'ghost' on line 2"
     )
 
 
@@ -101,7 +101,10 @@ def test_strict_writes_nothing_and_leaves_last_active_at_alone(project: Project)
     )
     result = project.rekindle("import", "events", str(path), "--strict")
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1] == f"Nothing imported from {path}: --strict and 1 rejected (1 for unknown customers) of 2 rows."
+    assert result.stderr.splitlines()[-1] == (
+        f"Nothing imported from {path}: 1 of 2 rows rejected (1 for unknown customers), and --strict refuses the "
+        "whole file."
+    )
     assert project.events("id") == []
     assert project.customers("last_active_at") == [(None,), (None,), (None,)]
 
@@ -123,14 +126,14 @@ def test_bad_event_rows(project: Project) -> None:
     result = project.rekindle("import", "events", str(path))
     assert result.exit_code == 1
     assert result.stderr == (
-        f"{path}:2:1: I404 error: occurred_at: 'yesterday' is not an ISO 8601 time such as 2026-11-23T09:00:00Z\n"
-        f"{path}:3:1: I403 error: name is empty\n"
-        f"{path}:4:1: I403 error: occurred_at is empty\n"
-        f"{path}:5:1: I405 error: properties is not valid JSON: Expecting ',' delimiter: line 1 column 13 (char 12)\n"
-        f"{path}:6:1: I405 error: properties must be a JSON object, not [1]\n"
-        f"{path}:7:1: I404 error: occurred_at: '2026-02-30T00:00:00Z' is not an ISO 8601 time such as "
+        f"{path}:2:1: I404 occurred_at: 'yesterday' is not an ISO 8601 time such as 2026-11-23T09:00:00Z\n"
+        f"{path}:3:1: I403 name is empty\n"
+        f"{path}:4:1: I403 occurred_at is empty\n"
+        f"{path}:5:1: I405 properties is not valid JSON: Expecting ',' delimiter: line 1 column 13 (char 12)\n"
+        f"{path}:6:1: I405 properties must be a JSON object, not [1]\n"
+        f"{path}:7:1: I404 occurred_at: '2026-02-30T00:00:00Z' is not an ISO 8601 time such as "
         "2026-11-23T09:00:00Z\n"
-        f"{path}:8:1: I404 error: occurred_at: '2026-11-01T25:00:00Z' is not an ISO 8601 time such as "
+        f"{path}:8:1: I404 occurred_at: '2026-11-01T25:00:00Z' is not an ISO 8601 time such as "
         "2026-11-23T09:00:00Z\n"
         f"Imported 1 of 8 event rows from {path}: 7 rejected.\n"
     )
@@ -144,7 +147,7 @@ def test_json_lines_events_keep_nested_properties(project: Project) -> None:
         '{"customer_id": "c2", "name": "login"}\n'
     )
     result = project.rekindle("import", "events", "-", "--format", "jsonl", input=data)
-    assert result.stderr == "<stdin>:2:1: I403 error: occurred_at is missing\nImported 1 of 2 event rows from <stdin>: 1 rejected.\n"
+    assert result.stderr == "<stdin>:2:1: I403 occurred_at is missing\nImported 1 of 2 event rows from <stdin>: 1 rejected.\n"
     assert project.events("name", "occurred_at", "properties") == [
         ("purchase", datetime(2026, 11, 1, 11), {"cart": {"items": 2}, "amount": "19.90"})
     ]

@@ -19,15 +19,15 @@ def register(app: typer.Typer) -> None:
 def open_configured_store(config_path: Path):
     """The project's store Engine, or a clear message and exit 1 (bad config) / 3 (database unreachable).
     Also used by `rekindle import`."""
-    from engine.importer.report import format_diagnostic
+    from engine.diagnostics.formatters import format_text
     from engine.store.connect import StoreError, load_store_config, open_store
 
     try:
         config = load_store_config(config_path)
         return config, open_store(config)
     except StoreError as exc:
-        for diagnostic in exc.diagnostics:
-            typer.echo(format_diagnostic(diagnostic), err=True)
+        if exc.diagnostics:
+            typer.echo(format_text(exc.diagnostics), err=True)
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(ExitCode.UNAVAILABLE if exc.unreachable else ExitCode.FAILED) from None
 

@@ -68,20 +68,14 @@ def _import(
 ) -> None:
     import sys
 
-    from engine.cli.commands.db import open_configured_store
+    from engine.cli.commands.send import ready_store
     from engine.cli.options import resolve_now
     from engine.importer.run import ImportOptions, import_file
-    from engine.store.migrate import StoreNotReady, require_current
 
     chosen = file_format or _detected_format(file)
     if file != STDIN and not Path(file).is_file():
         raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
-    config, engine = open_configured_store(config_path)
-    try:
-        require_current(engine)
-    except StoreNotReady as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
+    config, engine = ready_store(config_path)
     options = ImportOptions(
         kind=kind,
         file_format=chosen,
