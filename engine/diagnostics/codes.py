@@ -51,6 +51,9 @@ _CODES = [
     Code("T301", "template syntax error"),
     Code("T302", "template uses an undefined variable"),
     Code("T303", "template failed to render"),
+    Code("T304", "template sandbox refused an unsafe operation"),
+    Code("T305", "email template has no subject"),
+    Code("T306", "template file not found"),
     # --- I4xx: data import ---
     Code("I401", "bad row"),
     Code("I402", "import file columns do not match the contract"),
