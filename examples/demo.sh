@@ -33,3 +33,20 @@ fi
 # ---------------------------------------------------------------------------------------------------------
 # Later steps (run engine, delivery) go below this line: run the campaigns at $NOW, then show the outbox.
 # ---------------------------------------------------------------------------------------------------------
+
+step "Plan: what \`rekindle run\` would do at $NOW (changes nothing)"
+"$REKINDLE" plan --now "$NOW"
+
+step "Run the campaigns at $NOW: enrol, queue, send to demo/outbox"
+# The unsubscribe links are signed with this secret; production sets its own in the environment.
+export REKINDLE_UNSUBSCRIBE_SECRET="${REKINDLE_UNSUBSCRIBE_SECRET:-demo-only-not-a-secret}"
+mkdir -p demo/outbox/cur demo/outbox/new demo/outbox/tmp  # a complete (empty) Maildir
+"$REKINDLE" run --now "$NOW"
+
+step "Run again at $NOW: nothing is sent twice"
+"$REKINDLE" run --now "$NOW" --format json | .venv/bin/python -c \
+  'import json, sys; r = json.load(sys.stdin); print("queued:", r["totals"].get("queued", 0), "sent:", r["delivery"]["sent"])'
+echo "emails in demo/outbox: $(find demo/outbox -type f | wc -l)"
+
+step "Rehearse the next two weeks (rekindle simulate, on a copy of the store)"
+"$REKINDLE" simulate --from "$NOW" --to "$(.venv/bin/python -c 'import sys; from datetime import timedelta; from engine.timeutil import parse_instant; print((parse_instant(sys.argv[1]) + timedelta(days=14)).isoformat())' "$NOW")" --every 1d | tail -n 16
