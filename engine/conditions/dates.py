@@ -99,7 +99,9 @@ def local_date_sql(column: ColumnElement[Any], zone: ZoneInfo, now: datetime) ->
     seconds = _offset_case(column, offset_segments(zone.key, span_end(now)))
     return Portable(
         String(),
-        sqlite=func.date(column, seconds.op("||")(literal(" seconds"))),
+        # Whole seconds first: SQLite's date functions round fractions to milliseconds, which could carry
+        # 23:59:59.9995 over to the next day. Offsets are whole seconds, so truncating never changes the date.
+        sqlite=func.date(func.substr(column, 1, 19), seconds.op("||")(literal(" seconds"))),
         postgresql=func.to_char(column + seconds * literal_column("interval '1 second'"), "YYYY-MM-DD"),
     )
 
