@@ -92,11 +92,16 @@ def money(ctx: Context, value: Any, currency: str | None = None, cents: bool | s
     amount = to_decimal(value)
     variables = ctx.get("vars")
     code = currency or (variables.get("currency") if isinstance(variables, dict) else None) or DEFAULT_CURRENCY
-    loc = _context_locale(ctx, locale)
-    whole = amount == amount.to_integral_value()
-    if cents is False or (cents == "auto" and whole):
-        return format_currency(amount, code, locale=loc, format=_whole_pattern(loc), currency_digits=False)
-    return format_currency(amount, code, locale=loc)
+    whole = cents is False or (cents == "auto" and amount == amount.to_integral_value())
+    return _format_money(amount, code, _context_locale(ctx, locale), whole)
+
+
+@lru_cache(maxsize=4096)
+def _format_money(amount: Decimal, currency: str, locale: Locale, whole: bool) -> str:
+    """Cached: a campaign formats the same few amounts for every customer of a locale."""
+    if whole:
+        return format_currency(amount, currency, locale=locale, format=_whole_pattern(locale), currency_digits=False)
+    return format_currency(amount, currency, locale=locale)
 
 
 def _as_date_or_datetime(value: Any) -> date:

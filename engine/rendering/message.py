@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr, getaddresses
+from functools import lru_cache
 
 from engine.rendering.text import clean_line, has_line_break
 
@@ -70,6 +71,7 @@ def format_mailbox(name: str | None, address: str) -> str:
     return formataddr((clean_line(name or ""), _ascii_address(address)), charset="utf-8")
 
 
+@lru_cache(maxsize=64)
 def format_configured_mailbox(value: str) -> str:
     """A configured `From`/`Reply-To` such as `Rekindle Team <hello@example.com>`, re-encoded safely."""
     _single_token(value, "a configured address")
@@ -83,6 +85,8 @@ def format_configured_mailbox(value: str) -> str:
 def encode_unstructured(name: str, value: str) -> str:
     """A folded, RFC 2047-encoded (when not ASCII) header line such as a subject, without the final CRLF."""
     value = clean_line(value)
+    if value.isascii() and "=?" not in value and len(name) + 2 + len(value) <= MAX_HEADER_LINE:
+        return f"{name}: {value}"  # nothing to encode or fold (most subjects and all X- headers)
     charset = "us-ascii" if value.isascii() and "=?" not in value else "utf-8"
     encoded = Header(value, charset, maxlinelen=MAX_HEADER_LINE, header_name=name).encode(linesep=CRLF)
     return f"{name}: {encoded}"

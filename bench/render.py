@@ -1,0 +1,172 @@
+"""Rendering throughput: raw Jinja vs the full compose_email, and four ways to build the MIME message.
+
+    .venv/bin/python bench/render.py              # 100,000 messages (about a minute or two)
+    .venv/bin/python bench/render.py --count 5000 # a quick look
+
+Reports messages per second for:
+  jinja       the raw Jinja render of the winback/offer HTML and text templates (the floor any approach pays)
+  compose     compose_email end to end: context, subject/preheader, HTML, text, UTM links, signed unsubscribe
+              link, MIME bytes (what `rekindle run` pays per queued email)
+  compose+gen the same for an email without a hand-written .txt (plain text generated from the HTML)
+and, on the same rendered parts, the MIME builders that were compared (each output is parsed back with
+policy.default and checked to carry the same subject, recipients and bodies):
+  EmailMessage(policy=default), EmailMessage(policy=SMTP), compat32 MIMEMultipart, precompiled (Rekindle's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from email import policy
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import EmailMessage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.project import load_project  # noqa: E402
+from engine.rendering.compose import compose_email  # noqa: E402
+from engine.rendering.context import build_context, customer_view  # noqa: E402
+from engine.rendering.message import Envelope, build_message  # noqa: E402
+from engine.rendering.renderer import renderer_for  # noqa: E402
+from engine.store.models import Customer  # noqa: E402
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+NAMES = [("Ada", "Lovelace", "en-GB"), ("Grace", "Hopper", "en-US"), ("Zoë", "Ørsted", "da-DK"),
+         ("Katherine", "Johnson", "en-US"), ("José", "Martínez", "es-ES"), (None, None, None)]
+
+
+def customers(count: int) -> list[Customer]:
+    people = []
+    for index in range(count):
+        first, last, locale = NAMES[index % len(NAMES)]
+        people.append(Customer(external_id=f"c{index}", email=f"person{index}@example.com", first_name=first,
+                               last_name=last, locale=locale, timezone="Europe/London",
+                               created_at=datetime(2023, 1, 1), subscribed=True, attributes={"plan": "pro"}))
+    return people
+
+
+def rate(label: str, count: int, work: Callable[[int], object]) -> float:
+    started = time.perf_counter()
+    for index in range(count):
+        work(index)
+    elapsed = time.perf_counter() - started
+    per_second = count / elapsed
+    print(f"  {label:<34} {per_second:>10,.0f} msgs/s   ({count:,} in {elapsed:.1f}s)")
+    return per_second
+
+
+# --- the MIME builders compared, all from the same rendered parts -------------------------------------------
+
+def _headers(message, parts) -> None:
+    message["From"] = parts["from"]
+    message["To"] = parts["to"]
+    message["Subject"] = parts["subject"]
+    message["Date"] = format_datetime(NOW)
+    message["Message-ID"] = parts["message_id"]
+    message["List-Unsubscribe"] = parts["list_unsubscribe"]
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+
+
+def with_email_message(parts: dict, chosen: policy.Policy) -> bytes:
+    message = EmailMessage(policy=chosen)
+    _headers(message, parts)
+    message.set_content(parts["text"], cte="quoted-printable")
+    message.add_alternative(parts["html"], subtype="html", cte="quoted-printable")
+    return message.as_bytes(policy=policy.SMTP)
+
+
+def with_compat32(parts: dict) -> bytes:
+    charset = Charset("utf-8")
+    charset.body_encoding = QP
+    message = MIMEMultipart("alternative")
+    _headers(message, {**parts, "subject": Header(parts["subject"], "utf-8").encode(),
+                       "to": formataddr(("", parts["to_addr"])) if not parts["to_name"] else
+                       formataddr((parts["to_name"], parts["to_addr"]), charset="utf-8")})
+    message.attach(MIMEText(parts["text"], "plain", charset))
+    message.attach(MIMEText(parts["html"], "html", charset))
+    return message.as_bytes(policy=policy.compat32.clone(linesep="\r\n"))
+
+
+def precompiled(parts: dict) -> bytes:
+    envelope = Envelope(subject=parts["subject"], from_address=parts["from"], to_address=parts["to_addr"],
+                        to_name=parts["to_name"], message_id=parts["message_id"], date=NOW,
+                        list_unsubscribe=(parts["list_unsubscribe"].strip("<>"),))
+    return build_message(envelope, parts["text"], parts["html"])
+
+
+def same_meaning(raw: bytes, parts: dict) -> bool:
+    message = email.message_from_bytes(raw, policy=policy.default)
+    plain, html = message.get_body(("plain",)), message.get_body(("html",))
+    return (message["Subject"] == parts["subject"] and message["To"].addresses[0].addr_spec == parts["to_addr"]
+            and plain.get_content().replace("\r\n", "\n").rstrip("\n") == parts["text"].rstrip("\n")
+            and html.get_content().replace("\r\n", "\n").rstrip("\n") == parts["html"].rstrip("\n")
+            and max(len(line) for line in raw.split(b"\r\n")) <= 998)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000, help="messages for the jinja and compose rows")
+    parser.add_argument("--builder-count", type=int, default=10_000, help="messages per MIME builder row")
+    args = parser.parse_args()
+    os.environ.setdefault("REKINDLE_UNSUBSCRIBE_SECRET", "bench-secret")
+
+    project = load_project(ROOT / "rekindle.yaml")
+    winback = project.campaign("winback-90")
+    offer = winback.step("offer")
+    welcome = project.campaign("welcome")
+    getting_started = welcome.step("getting-started")  # no .txt: text generated from the HTML
+    people = customers(min(args.count, 10_000))
+    renderer = renderer_for(project.config)
+    html_t, text_t = renderer.template("winback/offer.html"), renderer.template("winback/offer.txt")
+    contexts = [build_context(winback, offer, customer_view(c), variant=None, now=NOW,
+                              unsubscribe_url="https://rekindle.example/unsubscribe?token=x") for c in people]
+    n = len(people)
+
+    print(f"Python {sys.version.split()[0]}, {args.count:,} messages, {n:,} distinct customers\n")
+    print("render")
+    jinja = rate("jinja (offer .html + .txt)", args.count,
+                 lambda i: (html_t.render(contexts[i % n]), text_t.render(contexts[i % n])))
+    compose = rate("compose_email (offer, hand-written .txt)", args.count,
+                   lambda i: compose_email(project, winback, offer, people[i % n], variant=None, now=NOW,
+                                           message_id=f"<r.{i}.offer@rekindle.example>"))
+    generated = rate("compose_email (text from HTML)", max(args.count // 10, 1),
+                     lambda i: compose_email(project, welcome, getting_started, people[i % n], variant=None, now=NOW,
+                                             message_id=f"<r.{i}.gs@rekindle.example>"))
+
+    sample = compose_email(project, winback, offer, people[2], variant=None, now=NOW, message_id="<s@x>")
+    parts = {"from": "Rekindle Demo <hello@rekindle.example>", "to": formataddr(("Zoë Ørsted", "zoe@example.com"), "utf-8"),
+             "to_name": "Zoë Ørsted", "to_addr": "zoe@example.com", "subject": sample.subject,
+             "message_id": "<s@rekindle.example>", "list_unsubscribe": "<https://rekindle.example/u?token=x>",
+             "text": sample.text, "html": sample.html}
+    builders = {
+        "EmailMessage(policy=default)": lambda: with_email_message(parts, policy.default),
+        "EmailMessage(policy=SMTP)": lambda: with_email_message(parts, policy.SMTP),
+        "compat32 MIMEMultipart": lambda: with_compat32(parts),
+        "precompiled (Rekindle)": lambda: precompiled(parts),
+    }
+    print("\nMIME building only (same rendered parts)")
+    results = {}
+    for label, build in builders.items():
+        correct = same_meaning(build(), parts)
+        results[label] = rate(f"{label}{'' if correct else ' WRONG'}", args.builder_count, lambda _i, b=build: b())
+    print(f"\ncompose_email runs at {compose / jinja:.0%} of the raw Jinja rate "
+          f"({compose:,.0f} vs {jinja:,.0f} msgs/s); generating text from HTML: {generated:,.0f} msgs/s")
+    fastest_other = max(v for k, v in results.items() if not k.startswith("precompiled"))
+    print(f"precompiled builder: {results['precompiled (Rekindle)'] / results['EmailMessage(policy=default)']:.0f}x "
+          f"EmailMessage(policy=default), {results['precompiled (Rekindle)'] / fastest_other:.1f}x the fastest "
+          "stdlib alternative")
+
+
+if __name__ == "__main__":
+    main()
