@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
+from typing import Any
 
 from engine.rules.model import Campaign, Step, Variant
-from engine.store.models import Customer
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,9 @@ class Rendered:
     message: bytes
 
 
-Renderer = Callable[[Campaign, Step, Customer, "Variant | None", str], Rendered]
-"""(campaign, step, customer, variant, message_id) -> the rendered email."""
+Renderer = Callable[[Campaign, Step, Any, "Variant | None", str], Rendered]
+"""(campaign, step, customer, variant, message_id) -> the rendered email; `customer` has the attributes of a
+store Customer. Raises RenderError when this email cannot be built."""
 
 
 def message_id(enrollment_id: int, step_id: str, from_address: str) -> str:
@@ -37,7 +38,7 @@ def compose_renderer(project, now: datetime, unsubscribe_secret: bytes | None = 
     secret comes from the environment unless given (see `rehearsal_secret`)."""
     from engine.rendering.compose import compose_email
 
-    def render(campaign: Campaign, step: Step, customer: Customer, variant: Variant | None, msgid: str) -> Rendered:
+    def render(campaign: Campaign, step: Step, customer: Any, variant: Variant | None, msgid: str) -> Rendered:
         email = compose_email(project, campaign, step, customer, variant=variant, now=now, message_id=msgid,
                               unsubscribe_secret=unsubscribe_secret)
         return Rendered(subject=email.subject, message=email.message)
