@@ -104,7 +104,6 @@ class ImportReport:
             f" ({self.unknown_rows:,} for unknown customers)" if self.unknown_rows else ""
         )
         warned = f"{self.warned:,} warning{'s' if self.warned != 1 else ''}" if self.warned else ""
-        rows = f"{self.kind[:-1]} rows"
         if not self.committed:
             unknown = f" ({self.unknown_rows:,} for unknown customers)" if self.unknown_rows else ""
             return (
@@ -112,10 +111,13 @@ class ImportReport:
                 "and --strict refuses the whole file."
             )
         if self.rejected:
-            return f"Imported {self.imported:,} of {self.rows_read:,} {rows} from {self.file}: {skipped}" + (
+            return f"Imported {self.imported:,} of {self._rows(self.rows_read)} from {self.file}: {skipped}" + (
                 f", {warned}." if warned else "."
             )
-        return f"Imported {self.imported:,} {rows} from {self.file}" + (f" ({warned})." if warned else ".")
+        return f"Imported {self._rows(self.imported)} from {self.file}" + (f" ({warned})." if warned else ".")
+
+    def _rows(self, count: int) -> str:
+        return f"{count:,} {self.kind[:-1]} row{'' if count == 1 else 's'}"
 
     def format_text(self) -> str:
         lines = [format_text(self.diagnostics())] if self.fatal or self.listed or self.unknown_rows else []

@@ -148,7 +148,7 @@ def test_strict_rejects_the_whole_file(project: Project) -> None:
 def test_strict_imports_a_clean_file(project: Project) -> None:
     path = project.write("customers.csv", "id,email\nc1,a@example.com\n")
     result = project.rekindle("import", "customers", str(path), "--strict")
-    assert (result.exit_code, result.stdout) == (0, f"Imported 1 customer rows from {path}.\n")
+    assert (result.exit_code, result.stdout) == (0, f"Imported 1 customer row from {path}.\n")
 
 
 def test_an_events_file_given_as_customers_is_refused_with_a_hint(project: Project) -> None:
@@ -276,3 +276,32 @@ def test_importing_before_db_init_says_what_to_do(tmp_path, store_url: str) -> N
     result = Project(tmp_path, None).rekindle("import", "customers", str(path))  # type: ignore[arg-type]
     assert result.exit_code == 1
     assert result.stderr == "error: the store has no tables yet; create them with `rekindle db init`\n"
+
+
+def test_only_the_first_problems_are_listed_but_all_are_counted(project: Project) -> None:
+    path = project.write("customers.csv", "id,email\n" + "".join(f"c{i},bad{i}\n" for i in range(25)))
+    result = project.rekindle("import", "customers", str(path))
+    lines = result.stderr.splitlines()
+    assert len(lines) == 22
+    assert lines[19] == f"{path}:21:1: I405 email 'bad19' is not an email address"
+    assert lines[20:] == [
+        "... and 5 more problems not shown",
+        f"Imported 0 of 25 customer rows from {path}: 25 rejected.",
+    ]
+
+
+def test_usage_errors_exit_2(project: Project) -> None:
+    missing = project.rekindle("import", "customers", str(project.root / "nope.csv"))
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
+    unknown = project.rekindle("import", "customers", str(project.write("customers.txt", "id,email\n")))
+    assert unknown.exit_code == 2 and "pass --format csv or --format jsonl" in " ".join(
+        unknown.stderr.replace("│", " ").split()
+    )
+    assert project.rekindle("import", "customers", "-", "--format", "xml", input="").exit_code == 2
+    assert project.rekindle("import", "customers", "-", "--format", "csv", "--batch-size", "0", input="").exit_code == 2
+
+
+def test_an_explicit_format_overrides_the_extension(project: Project) -> None:
+    path = project.write("export.txt", '{"id": "c1", "email": "a@example.com"}\n')
+    result = project.rekindle("import", "customers", str(path), "--format", "jsonl")
+    assert (result.exit_code, result.stdout) == (0, f"Imported 1 customer row from {path}.\n")
