@@ -75,3 +75,9 @@ def iter_audience(connection: Connection, query: Select, batch: int = STREAM_BAT
     for partition in result.partitions():
         for row in partition:
             yield row[0]
+
+
+def members_query(target: "Campaign | Condition", ctx: SqlContext) -> Select:
+    """SELECT the audience's external id, email and names, in id order (for samples and CSV exports)."""
+    columns = (customers.c.external_id, customers.c.email, customers.c.first_name, customers.c.last_name)
+    return select(*columns).where(audience_condition(target).to_sql(ctx)).order_by(customers.c.id)

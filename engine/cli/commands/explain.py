@@ -1,0 +1,65 @@
+"""`rekindle explain CAMPAIGN CUSTOMER_ID`: every condition of a campaign evaluated for one customer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from engine.cli.exit_codes import ExitCode
+from engine.cli.options import ConfigOption, NowOption, OutputFormat, resolve_now
+
+
+def register(app: typer.Typer) -> None:
+    app.command("explain")(explain)
+
+
+def campaign_or_exit(project, campaign_id: str):
+    """The project's campaign with this id, or a message listing the known ids and exit 1."""
+    campaign = project.campaign(campaign_id)
+    if campaign is None:
+        known = ", ".join(sorted(c.id for c in project.campaigns)) or "none"
+        typer.echo(f"error: unknown campaign {campaign_id!r}; known: {known}", err=True)
+        raise typer.Exit(ExitCode.FAILED)
+    return campaign
+
+
+def explain(
+    campaign_id: str = typer.Argument(..., metavar="CAMPAIGN", help="Campaign id."),
+    customer_id: str = typer.Argument(..., metavar="CUSTOMER_ID", help="The customer's external id."),
+    config_path: Path = ConfigOption,
+    now: str | None = NowOption,  # the callback hands over an aware datetime
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
+) -> None:
+    """Show why a customer is or is not in a campaign, condition by condition.
+
+    The audience, exit, goal and each step's `when` are evaluated for CUSTOMER_ID (external id) at --now and
+    shown as a tree with pass/fail and the value that decided each node. `since: enrolled` uses the
+    customer's enrolment in the campaign. Exit 1 when the campaign or the customer is unknown."""
+    from sqlalchemy.orm import Session
+
+    from engine.cli.commands.run import load_or_exit
+    from engine.cli.commands.send import ready_store
+    from engine.explain import CustomerNotFound, explain_campaign, load_subject
+    from engine.explain.render import as_json, print_text
+
+    project = load_or_exit(config_path)
+    campaign = campaign_or_exit(project, campaign_id)
+    _, engine = ready_store(config_path)
+    defaults = project.config.defaults
+    try:
+        with Session(engine) as session:
+            subject = load_subject(session, customer_id, campaign.id)
+            explanation = explain_campaign(
+                campaign, subject, now=resolve_now(now), activity_events=defaults.activity_events,
+                segments=project.segments, default_timezone=defaults.timezone,
+            )
+    except CustomerNotFound:
+        typer.echo(f"error: no customer with external id {customer_id!r} in the store", err=True)
+        raise typer.Exit(ExitCode.FAILED) from None
+    finally:
+        engine.dispose()
+    if fmt is OutputFormat.json:
+        typer.echo(as_json(explanation))
+    else:
+        print_text(explanation)
