@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 
 from engine.config.model import Config, Defaults, FrequencyCap
 from engine.project import Project
@@ -105,7 +105,8 @@ class Kit:
                 {"customer_id": cid, "name": name, "occurred_at": when, "properties": properties},
             )
             if name in self.project.config.defaults.activity_events:
-                conn.execute(update(Customer).where(Customer.id == cid).values(last_active_at=when))
+                later = or_(Customer.last_active_at.is_(None), Customer.last_active_at < when)
+                conn.execute(update(Customer).where(Customer.id == cid, later).values(last_active_at=when))
 
     # --- running -----------------------------------------------------------------------------------
     def run(self, now: datetime | str, **options: Any) -> RunSummary:
