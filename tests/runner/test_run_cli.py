@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,21 @@ def test_run_sends_through_the_configured_backend(tmp_path):
     files = sorted((tmp_path / "outbox" / "new").iterdir())
     assert len(files) == 3
     assert b"Subject: Hello Name0" in b"".join(f.read_bytes() for f in files)
+
+
+def test_decisions_carry_the_rules_commit(tmp_path):
+    config = write_project(tmp_path, f"sqlite:///{tmp_path / 's.db'}", customers=1)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "rules"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "r"], cwd=tmp_path,
+                   check=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, check=True, capture_output=True,
+                          text=True).stdout.strip()
+    report = json.loads(rekindle("run", "--config", str(config), "--now", NOW, "--no-send", "--format",
+                                 "json").output)
+    assert report["rules_commit"] == head
+    engine = open_engine(f"sqlite:///{tmp_path / 's.db'}")
+    with engine.connect() as conn:
+        stamps = set(conn.execute(select(Decision.rules_commit, Decision.campaign_version).distinct()))
+    engine.dispose()
+    assert stamps == {(head, report["campaigns"]["nudge"]["version"])}
