@@ -6,6 +6,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from engine.importer.values import json_object, typed_text
+
 
 @dataclass(frozen=True)
 class Contract:
@@ -20,6 +22,17 @@ class Contract:
     @property
     def known(self) -> tuple[str, ...]:
         return self.required + self.optional
+
+    def document(self, values: dict[str, Any], *, typed_strings: bool) -> dict[str, Any]:
+        """The JSON document `extra_into`: the object in its own column, then every column outside the contract
+        (CSV text typed by `typed_text`). Null values mean "not given" and are left out."""
+        document: dict[str, Any] = {}
+        if given(values.get(self.extra_into)):
+            document.update(json_object(self.extra_into, values[self.extra_into]))
+        for name, value in values.items():
+            if name not in self.known and given(value):
+                document[name] = typed_text(value) if typed_strings and isinstance(value, str) else value
+        return {name: value for name, value in document.items() if value is not None}
 
     def header_problems(self, columns: tuple[str, ...]) -> list[str]:
         """Everything wrong with a CSV header, in one list (so one run shows every fix to make)."""

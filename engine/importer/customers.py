@@ -45,16 +45,11 @@ def parse(values: dict[str, Any], *, typed_strings: bool) -> dict[str, Any]:
     for column, parse_value in _OPTIONAL_PARSERS.items():
         if given(values.get(column)):
             record[column] = parse_value(values[column])
-    attributes: dict[str, Any] = {}
-    if given(values.get("attributes")):
-        attributes.update(v.json_object("attributes", values["attributes"]))
-    for name, value in values.items():
-        if name not in CONTRACT.known and given(value):
-            attributes[name] = v.typed_text(value) if typed_strings and isinstance(value, str) else value
+    attributes = CONTRACT.document(values, typed_strings=typed_strings)
     for name, value in attributes.items():
         v.flat_value(name, value)
     if attributes:
-        record["attributes"] = {name: value for name, value in attributes.items() if value is not None}
+        record["attributes"] = attributes
     return record
 
 

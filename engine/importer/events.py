@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from engine.importer import values as v
-from engine.importer.columns import Contract, given
+from engine.importer.columns import Contract
 from engine.importer.report import ImportReport
 from engine.store.models import Customer, Event
 
@@ -35,13 +35,7 @@ def parse(values: dict[str, Any], *, typed_strings: bool) -> dict[str, Any]:
         "name": v.required_text("name", values.get("name"), max_length=128),
         "occurred_at": v.instant("occurred_at", values.get("occurred_at")),
     }
-    properties: dict[str, Any] = {}
-    if given(values.get("properties")):
-        properties.update(v.json_object("properties", values["properties"]))
-    for name, value in values.items():
-        if name not in CONTRACT.known and given(value):
-            properties[name] = v.typed_text(value) if typed_strings and isinstance(value, str) else value
-    record["properties"] = properties
+    record["properties"] = CONTRACT.document(values, typed_strings=typed_strings)
     return record
 
 

@@ -29,32 +29,33 @@ def register(app: typer.Typer) -> None:
     app.add_typer(import_app, name="import")
 
 
-@import_app.command("customers")
-def import_customers(
-    file: str = FileArgument,
-    file_format: FileFormat | None = FormatOption,
-    strict: bool = StrictOption,
-    batch_size: int = BatchOption,
-    config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
-) -> None:
+def _command(kind: Literal["customers", "events"], help_text: str):
+    """One `rekindle import <kind>` command; both kinds take the same options."""
+
+    def command(
+        file: str = FileArgument,
+        file_format: FileFormat | None = FormatOption,
+        strict: bool = StrictOption,
+        batch_size: int = BatchOption,
+        config_path: Path = ConfigOption,
+        now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
+    ) -> None:
+        _import(kind, file, file_format, strict, batch_size, config_path, now)
+
+    command.__doc__ = help_text
+    import_app.command(kind)(command)
+
+
+_command(
+    "customers",
     """Upsert customers by `id`. Columns: id, email; optional first_name, last_name, locale, timezone,
-    created_at, subscribed, attributes (JSON); any other column becomes an attribute."""
-    _import("customers", file, file_format, strict, batch_size, config_path, now)
-
-
-@import_app.command("events")
-def import_events(
-    file: str = FileArgument,
-    file_format: FileFormat | None = FormatOption,
-    strict: bool = StrictOption,
-    batch_size: int = BatchOption,
-    config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
-) -> None:
+    created_at, subscribed, attributes (JSON); any other column becomes an attribute.""",
+)
+_command(
+    "events",
     """Append events. Columns: customer_id (the customer's id), name, occurred_at; optional properties (JSON);
-    any other column becomes a property."""
-    _import("events", file, file_format, strict, batch_size, config_path, now)
+    any other column becomes a property.""",
+)
 
 
 def _import(
