@@ -2,12 +2,14 @@
 
 A claim is one statement, committed before any SMTP traffic:
 
+    WITH picked AS (SELECT id FROM deliveries WHERE <due> ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED)
     UPDATE deliveries SET status='sending', claimed_by=:token, claimed_at=:now
-    WHERE id IN (SELECT id FROM deliveries WHERE <due> ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED) AND <due>
+    WHERE id IN (SELECT id FROM picked) AND <due>
     RETURNING ...
 
 On PostgreSQL, SKIP LOCKED lets each worker pass over rows another worker is claiming instead of waiting for
-them. SQLite has no row locks (the FOR UPDATE clause is not rendered there), but it runs a write statement
+them. The pick is a CTE, evaluated once: written as an `IN (subquery)` PostgreSQL may run the subquery again
+for each row it updates, and with SKIP LOCKED every run finds different rows, so the LIMIT stops limiting. SQLite has no row locks (the FOR UPDATE clause is not rendered there), but it runs a write statement
 holding the database's single write lock, so the subquery and the update see the same rows and no other
 writer can interleave; the repeated <due> test is a second guard on both dialects. The token (worker id plus
 a random part) marks the batch, and every later update of a row checks it, so a worker whose lease expired
@@ -56,11 +58,11 @@ def claim_batch(conn: Connection, token: str, now: datetime, size: int) -> list[
         .order_by(Delivery.id)
         .limit(size)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
+        .cte("picked")
     )
     statement = (
         update(Delivery)
-        .where(Delivery.id.in_(pick), _due(now))
+        .where(Delivery.id.in_(select(pick.c.id)), _due(now))
         .values(status=SENDING, claimed_by=token, claimed_at=now)
         .returning(
             Delivery.id,

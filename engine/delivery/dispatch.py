@@ -11,10 +11,11 @@ States of a delivery (`deliveries.status`)::
        +----lease expired (the worker died)----+
     queued --address suppressed or customer unsubscribed--> suppressed   (never handed to a backend)
 
-Each batch is claimed and committed before any SMTP traffic and each outcome is committed right after the
-backend answers, so a crash loses nothing: a batch left in `sending` is put back after `lease`. The one possible
-duplicate is a message the server accepted in the instant between its 250 and our commit; it is re-sent with
-the same Message-ID, so receivers that deduplicate drop it.
+Each batch is claimed and committed before any SMTP traffic, and each outcome is committed as soon as the
+backend reports it (group commit, in a thread, while sending goes on), so a crash loses nothing: rows left in
+`sending` are put back after `lease`. The one possible duplicate is a message the server accepted in the
+milliseconds between its 250 and the commit recording it; it is re-sent with the same Message-ID, so
+receivers that deduplicate drop it.
 """
 
 from __future__ import annotations
@@ -169,6 +170,53 @@ async def dispatch_async(
     return summary
 
 
+@dataclass
+class _Batch:
+    """One claimed batch on its way through the backend, and what is needed to record its outcomes."""
+
+    engine: Engine
+    rows: dict[int, Claimed]
+    token: str
+    clock: Callable[[], datetime]
+    summary: DispatchSummary
+    max_attempts: int
+    retry_backoff: Backoff
+    recorded: set[int] = field(default_factory=set)
+
+    def outcomes(self, results: list[SendResult]) -> tuple[list[dict[str, object]], list[suppressions.Entry]]:
+        """The row updates and new suppressions for `results` (in the event loop: the summary lives here)."""
+        now, updates, bounces = self.clock(), [], []
+        for result in results:
+            if result.delivery_id in self.recorded:
+                continue
+            self.recorded.add(result.delivery_id)
+            row = self.rows[result.delivery_id]
+            updates.append(_apply(row, result, self.token, now, self.summary, self.max_attempts,
+                                  self.retry_backoff))
+            if result.hard_bounce:
+                bounces.append(suppressions.Entry(row.email, "hard_bounce", result.reply))
+        return updates, bounces
+
+    def commit(self, updates: list[dict[str, object]], bounces: list[suppressions.Entry]) -> int:
+        """Write outcomes in one transaction (run in a thread, so sending goes on meanwhile)."""
+        with self.engine.begin() as conn:
+            _record(conn, updates)
+            return suppressions.add(conn, bounces, self.clock())
+
+    async def record_as_reported(self, reported: asyncio.Queue[SendResult | None]) -> None:
+        """Group commit: wait for a result, take every other one already waiting, write them together. The
+        gap between a server's 250 and the commit that records it is this loop's latency, milliseconds."""
+        finished = False
+        while not finished:
+            results = [await reported.get()]
+            while not reported.empty():
+                results.append(reported.get_nowait())
+            finished = None in results
+            updates, bounces = self.outcomes([r for r in results if r is not None])
+            if updates:
+                self.summary.bounced += await asyncio.to_thread(self.commit, updates, bounces)
+
+
 async def _send_batch(
     engine: Engine,
     backend: Backend,
@@ -181,48 +229,49 @@ async def _send_batch(
     retry_backoff: Backoff,
 ) -> bool:
     """Send one claimed batch and record the outcomes. False when the transport went down (batch released)."""
-    updates: list[dict[str, object]] = []
+    decided: list[dict[str, object]] = []
     with engine.begin() as conn:
         suppressed, unsubscribed = suppressions.blocked(conn, (r.email for r in batch), (r.customer_id for r in batch))
     outgoing: list[OutgoingMessage] = []
     for row in batch:
         reason = _blocked_reason(row, suppressed, unsubscribed)
         if reason is not None:
-            updates.append(_outcome(row, token, SUPPRESSED, failure_reason=reason, count_attempt=False))
+            decided.append(_outcome(row, token, SUPPRESSED, failure_reason=reason, count_attempt=False))
             summary.suppressed += 1
             continue
         envelope_from = sender or _from_address(row.message)
         problem = _unsendable(row, envelope_from)
         if problem is not None:
-            updates.append(_outcome(row, token, FAILED, failure_reason=problem))
+            decided.append(_outcome(row, token, FAILED, failure_reason=problem))
             summary.failed += 1
             summary.failures.append({"delivery_id": row.id, "reason": problem})
             continue
         outgoing.append(OutgoingMessage(row.id, envelope_from, row.email, row.message, row.message_id))
-
-    results: list[SendResult] = []
-    if outgoing:
-        try:
-            results = await backend.send_many(outgoing)
-        except TransportError as exc:
-            summary.unavailable = str(exc)
-            log.warning("transport unavailable", extra={"event": "unavailable", "error": str(exc)})
-            with engine.begin() as conn:
-                _record(conn, updates)  # the suppressed and unsendable rows are decided already
-                summary.released += release(conn, token, [m.delivery_id for m in outgoing])
-            return False
-
-    by_id = {row.id: row for row in batch}
-    bounces: list[suppressions.Entry] = []
-    now = clock()
-    for result in results:
-        row = by_id[result.delivery_id]
-        updates.append(_apply(row, result, token, now, summary, max_attempts, retry_backoff))
-        if result.hard_bounce:
-            bounces.append(suppressions.Entry(row.email, "hard_bounce", result.reply))
     with engine.begin() as conn:
-        _record(conn, updates)
-        summary.bounced += suppressions.add(conn, bounces, now)
+        _record(conn, decided)  # suppressed and unsendable rows never reach the backend
+    if not outgoing:
+        return True
+
+    state = _Batch(engine, {row.id: row for row in batch}, token, clock, summary, max_attempts, retry_backoff)
+    reported: asyncio.Queue[SendResult | None] = asyncio.Queue()
+    recorder = asyncio.create_task(state.record_as_reported(reported))
+    try:
+        results = await backend.send_many(outgoing, on_result=reported.put_nowait)
+    except TransportError as exc:
+        summary.unavailable = str(exc)
+        log.warning("transport unavailable", extra={"event": "unavailable", "error": str(exc)})
+        results = None
+    finally:
+        reported.put_nowait(None)
+        await recorder
+    if results is None:
+        with engine.begin() as conn:
+            summary.released += release(conn, token, [m.delivery_id for m in outgoing])
+        return False
+    # Backends that do not stream (or a result they did not report) are recorded from the returned list.
+    updates, bounces = state.outcomes(results)
+    if updates:
+        summary.bounced += state.commit(updates, bounces)
     return True
 
 

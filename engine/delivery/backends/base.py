@@ -4,16 +4,20 @@
         results = await backend.send_many(messages)   # one SendResult per message, in the same order
 
 `send_many` answers for every message it was given; a refused or deferred message is a result, not an
-exception. Only a failure of the whole transport (connect, TLS, AUTH) raises, as a `TransportError`, and then
+exception. A backend that sends over the network also passes each result to `on_result` the moment it is
+known, so the dispatcher can record it while the rest are still being sent (that keeps the window in which a
+crash could cause a duplicate down to milliseconds). Only a failure of the whole transport (connect, TLS, AUTH) raises, as a `TransportError`, and then
 no message of that call was handed over, so the caller can keep all of them queued.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 from engine.delivery.message import OutgoingMessage, SendResult
+
+ResultCallback = Callable[[SendResult], None]
 
 
 class Backend:
@@ -28,7 +32,9 @@ class Backend:
     async def close(self) -> None:
         """Release it. Safe to call twice."""
 
-    async def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+    async def send_many(
+        self, messages: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         raise NotImplementedError
 
     def describe(self) -> str:

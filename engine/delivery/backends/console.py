@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from engine.delivery.backends.base import Backend
+from engine.delivery.backends.base import Backend, ResultCallback
 from engine.delivery.message import OutgoingMessage, SendResult, SendStatus
 
 
@@ -16,7 +16,9 @@ class ConsoleBackend(Backend):
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
 
-    async def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+    async def send_many(
+        self, messages: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         stream = self.stream or sys.stdout
         results = []
         for message in messages:

@@ -11,7 +11,7 @@ import mailbox
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.delivery.backends.base import Backend
+from engine.delivery.backends.base import Backend, ResultCallback
 from engine.delivery.errors import TransportError
 from engine.delivery.message import OutgoingMessage, SendResult, SendStatus
 
@@ -35,7 +35,9 @@ class MaildirBackend(Backend):
     async def close(self) -> None:
         self._box = None
 
-    async def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+    async def send_many(
+        self, messages: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         if self._box is None:
             await self.open()
         return await asyncio.to_thread(self._write_all, messages)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.delivery.backends.base import Backend
+from engine.delivery.backends.base import Backend, ResultCallback
 from engine.delivery.message import OutgoingMessage, SendResult, SendStatus
 
 #: The default outbox, shared like django.core.mail.outbox so a command run in-process can be inspected.
@@ -26,7 +26,9 @@ class MemoryBackend(Backend):
         self.outbox = OUTBOX if outbox is None else outbox
         self.replies = {email.lower(): reply for email, reply in (replies or {}).items()}
 
-    async def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+    async def send_many(
+        self, messages: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         return [self._send(message) for message in messages]
 
     def _send(self, message: OutgoingMessage) -> SendResult:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
-from engine.delivery.backends.base import Backend
+from engine.delivery.backends.base import Backend, ResultCallback
 from engine.delivery.backoff import Backoff
 from engine.delivery.errors import AuthFailed, ConnectFailed, ConnectTimeout, TLSFailed, TransportError
 from engine.delivery.message import OutgoingMessage, SendResult, SendStatus
@@ -31,6 +31,22 @@ log = logging.getLogger("rekindle.delivery.smtp")
 class _Connection:
     client: aiosmtplib.SMTP
     sent: int = 0
+
+
+class _Results:
+    """Final results by delivery id, each also reported to the caller's callback as soon as it is known."""
+
+    def __init__(self, on_result: ResultCallback | None) -> None:
+        self.by_id: dict[int, SendResult] = {}
+        self.on_result = on_result
+
+    def __setitem__(self, delivery_id: int, result: SendResult) -> None:
+        self.by_id[delivery_id] = result
+        if self.on_result is not None:
+            self.on_result(result)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_id)
 
 
 class SmtpBackend(Backend):
@@ -82,11 +98,13 @@ class SmtpBackend(Backend):
         for connection in idle:
             await _quit(connection.client)
 
-    async def send_many(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+    async def send_many(
+        self, messages: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
+    ) -> list[SendResult]:
         queue: asyncio.Queue[OutgoingMessage] = asyncio.Queue()
         for message in messages:
             queue.put_nowait(message)
-        results: dict[int, SendResult] = {}
+        results = _Results(on_result)
         errors: list[TransportError] = []
         workers = [self._worker(queue, results, errors) for _ in range(min(self.concurrency, len(messages)))]
         await asyncio.gather(*workers)
@@ -97,10 +115,10 @@ class SmtpBackend(Backend):
         while not queue.empty():
             message = queue.get_nowait()
             results[message.delivery_id] = SendResult(message.delivery_id, SendStatus.retry, reason)
-        return [results[message.delivery_id] for message in messages]
+        return [results.by_id[message.delivery_id] for message in messages]
 
     async def _worker(
-        self, queue: asyncio.Queue[OutgoingMessage], results: dict[int, SendResult], errors: list[TransportError]
+        self, queue: asyncio.Queue[OutgoingMessage], results: _Results, errors: list[TransportError]
     ) -> None:
         connection: _Connection | None = None
         try:
