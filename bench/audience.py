@@ -1,0 +1,84 @@
+"""Audience queries over the benchmark store: count time, streaming time and memory per audience.
+
+    .venv/bin/python -m bench audience                          # 1M customers / 10M events (cached store)
+    .venv/bin/python -m bench audience --customers 20000 --events 200000
+    .venv/bin/python -m bench audience --postgres URL           # a database bench.generate --postgres filled
+
+Audiences: the target "inactive 90 days and plan in [pro, team]" (goal: under 1 s on SQLite, memory
+independent of the audience size), then every shipped campaign's audience at the generator's NOW.
+For each: `count` is the best of 3 runs of SELECT count(*) (wall clock, and CPU time of this process, which
+on SQLite is the query's own work and does not depend on what else the machine is doing), `stream` the time
+to stream every id with yield_per (one query), `peak KiB` the Python heap peak while streaming (tracemalloc,
+a separate pass), which stays flat whether the audience has a thousand members or half a million.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+import tracemalloc
+from datetime import timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import NOW, ensure_store  # noqa: E402
+from engine.audience import audience_context, audience_query, count_query, iter_audience  # noqa: E402
+from engine.conditions import Condition, parse_condition  # noqa: E402
+from engine.project import load_project  # noqa: E402
+from engine.store.database import open_engine  # noqa: E402
+
+TARGET = parse_condition({"all": [{"inactive": {"for": "90d"}}, {"attribute": {"name": "plan", "in": ["pro", "team"]}}]})
+
+
+def measure(connection, name: str, condition: Condition, project, now) -> tuple[str, float, float, float, int, float]:
+    defaults = project.config.defaults
+    started = time.perf_counter()
+    ctx = audience_context(connection, condition, now=now, activity_events=defaults.activity_events,
+                           segments=project.segments, default_timezone=defaults.timezone)
+    prepare = time.perf_counter() - started
+    counts, cpu = [], []
+    for _ in range(3):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        total = connection.execute(count_query(condition, ctx)).scalar_one()
+        counts.append(time.perf_counter() - started + prepare)
+        cpu.append(time.process_time() - started_cpu)
+    started = time.perf_counter()
+    streamed = sum(1 for _ in iter_audience(connection, audience_query(condition, ctx)))
+    stream = time.perf_counter() - started + prepare
+    assert streamed == total, (name, streamed, total)
+    tracemalloc.start()
+    for _ in iter_audience(connection, audience_query(condition, ctx)):
+        pass
+    peak = tracemalloc.get_traced_memory()[1] / 1024
+    tracemalloc.stop()
+    return name, min(counts), min(cpu), stream, total, peak
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--postgres", metavar="URL", help="measure this PostgreSQL database instead")
+    args = parser.parse_args(argv)
+    url = args.postgres or f"sqlite:///{ensure_store(args.customers, args.events)}"
+    project = load_project(ROOT / "rekindle.yaml")
+    now = NOW.replace(tzinfo=timezone.utc)
+    engine = open_engine(url)
+    audiences = [("inactive 90d and plan in [pro, team]", TARGET)]
+    audiences += [(f"campaign {c.id}", c.audience) for c in project.campaigns]
+    print(f"store: {url.split('@')[-1]}  now: {now:%Y-%m-%dT%H:%M:%SZ}")
+    print(f"{'audience':<40} {'count s':>8} {'cpu s':>6} {'stream s':>9} {'members':>9} {'peak KiB':>9}")
+    with engine.connect() as connection:
+        for label, condition in audiences:
+            name, count_s, cpu_s, stream_s, total, peak = measure(connection, label, condition, project, now)
+            print(f"{name:<40} {count_s:>8.3f} {cpu_s:>6.3f} {stream_s:>9.3f} {total:>9,} {peak:>9.0f}", flush=True)
+    engine.dispose()
+    print(f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
