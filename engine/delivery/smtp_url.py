@@ -1,8 +1,8 @@
 """The SMTP relay URL: `smtp://user:pass@host:587?tls=starttls`, `smtps://user:pass@host` (implicit TLS).
 
-`tls` is none, starttls or implicit. Without it, smtps:// means implicit and smtp:// means starttls when
-credentials are given (a password is never sent in clear) and none otherwise. `redacted()` is the only form
-that may be printed.
+`tls` is none, starttls (required), implicit or auto (STARTTLS when the server offers it). Without it, smtps://
+means implicit, and smtp:// means starttls when credentials are given (a password is never sent in clear) and
+auto otherwise. `redacted()` is the only form that may be printed.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-TLS_MODES = ("none", "starttls", "implicit")
-_DEFAULT_PORTS = {"none": 25, "starttls": 587, "implicit": 465}
+TLS_MODES = ("none", "starttls", "implicit", "auto")
+_DEFAULT_PORTS = {"none": 25, "starttls": 587, "implicit": 465, "auto": 587}
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def parse_smtp_url(url: str) -> SmtpUrl:
     password = unquote(parts.password) if parts.password else None
     tls = query.get("tls", [""])[-1].lower()
     if not tls:
-        tls = "implicit" if parts.scheme == "smtps" else ("starttls" if username else "none")
+        tls = "implicit" if parts.scheme == "smtps" else ("starttls" if username else "auto")
     if tls not in TLS_MODES:
         raise ValueError(f"SMTP URL tls={tls!r} is not one of {', '.join(TLS_MODES)}")
     if parts.scheme == "smtps" and tls != "implicit":

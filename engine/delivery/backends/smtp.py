@@ -200,7 +200,7 @@ class SmtpBackend(Backend):
             password=url.password,
             timeout=self.timeout,
             use_tls=url.tls == "implicit",
-            start_tls=url.tls == "starttls",
+            start_tls={"starttls": True, "auto": None}.get(url.tls, False),
             local_hostname=self.helo,
             validate_certs=self.validate_certs,
             cert_bundle=self.cert_bundle,

@@ -1,0 +1,165 @@
+"""Delivery throughput: the concurrent aiosmtplib dispatcher against a sequential smtplib baseline, raw
+throughput to a fast sink, and scale-out over several `rekindle send` processes sharing one store.
+
+The SMTP sink (aiosmtpd) runs in its own process so it does not share the sender's interpreter lock. Every
+run goes through the real outbox (claim, send, record) and checks that the sink got each message once.
+
+    python -m bench send [--messages 20000] [--latency 0.05] [--concurrency 50] [--baseline 300]
+                         [--scale-messages 3000] [--processes 1,2,4] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from engine.delivery.backends.smtp import SmtpBackend
+from engine.delivery.dispatch import dispatch
+from engine.delivery.smtp_url import parse_smtp_url
+from engine.delivery.testing import RecordingHandler, SmtpSink, build_message, queue_deliveries
+from engine.store.database import open_engine
+from engine.store.migrate import upgrade
+
+NOW = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
+
+
+def _serve(latency: float, pipe) -> None:
+    with SmtpSink(RecordingHandler(latency=latency)) as sink:
+        pipe.send(sink.port)
+        while pipe.recv() == "count":
+            counts = sink.handler.counts()
+            pipe.send((sum(counts.values()), len(counts)))
+
+
+class SinkProcess:
+    """An aiosmtpd sink with `latency` seconds per message, in a child process."""
+
+    def __init__(self, latency: float) -> None:
+        self._pipe, child = multiprocessing.Pipe()
+        self._process = multiprocessing.get_context("fork").Process(target=_serve, args=(latency, child), daemon=True)
+
+    def __enter__(self) -> SinkProcess:
+        self._process.start()
+        self.port = self._pipe.recv()
+        self.url = f"smtp://127.0.0.1:{self.port}?tls=none"
+        return self
+
+    def received(self) -> tuple[int, int]:
+        """(messages received, distinct Message-IDs)."""
+        self._pipe.send("count")
+        return self._pipe.recv()
+
+    def __exit__(self, *exc: object) -> None:
+        self._pipe.send("stop")
+        self._process.join(10)
+
+
+def _store(folder: Path, postgres: str | None, name: str) -> str:
+    if postgres is None:
+        return f"sqlite:///{folder / (name + '.db')}"
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "bench_{name}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "bench_{name}"'))
+    admin.dispose()
+    separator = "&" if "?" in postgres else "?"
+    return f"{postgres}{separator}options=-csearch_path%3Dbench_{name}"
+
+
+def _queued_store(url: str, count: int):
+    engine = open_engine(url)
+    upgrade(engine)
+    # The campaign id is part of each Message-ID, so every run's messages are distinct at the sink.
+    queue_deliveries(engine, [f"person{i}@example.com" for i in range(count)], NOW, campaign_id=url[-12:])
+    return engine
+
+
+def concurrent_run(url: str, sink: SinkProcess, count: int, concurrency: int) -> float:
+    """Messages per second through dispatch() with one SmtpBackend of `concurrency` connections."""
+    engine = _queued_store(url, count)
+    backend = SmtpBackend(parse_smtp_url(sink.url), concurrency=concurrency, helo="bench.local")
+    before = sink.received()[0]
+    started = time.perf_counter()
+    summary = dispatch(engine, backend, now=NOW, batch_size=max(100, concurrency * 10))
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    total, _ = sink.received()
+    assert summary.sent == count == total - before, (summary, total - before)
+    return count / elapsed
+
+
+def baseline_run(sink: SinkProcess, count: int) -> float:
+    """Messages per second with the stdlib: one smtplib connection, one message after the other."""
+    messages = [build_message("hello@example.com", f"b{i}@example.com", f"<base-{i}@bench>") for i in range(count)]
+    before = sink.received()[0]
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", sink.port, local_hostname="bench.local") as client:
+        for i, message in enumerate(messages):
+            client.sendmail("hello@example.com", [f"b{i}@example.com"], message)
+    elapsed = time.perf_counter() - started
+    assert sink.received()[0] - before == count
+    return count / elapsed
+
+
+def scale_out(url: str, sink: SinkProcess, count: int, processes: int, folder: Path) -> float:
+    """Messages per second with `processes` real `rekindle send` processes (4 connections each) on one store."""
+    engine = _queued_store(url, count)
+    engine.dispose()
+    config = folder / f"scale-{processes}.yaml"
+    config.write_text(json.dumps({"version": 1, "store": {"url": url},
+                                  "delivery": {"backend": "smtp", "smtp": {"url": sink.url, "concurrency": 4}}}))
+    before = sink.received()
+    command = [sys.executable, "-m", "engine", "send", "--config", str(config), "--now", NOW.isoformat()]
+    started = time.perf_counter()
+    children = [subprocess.Popen([*command, "--worker-id", f"w{i}"], stdout=subprocess.DEVNULL)
+                for i in range(processes)]
+    codes = [child.wait() for child in children]
+    elapsed = time.perf_counter() - started
+    total, distinct = sink.received()
+    assert codes == [0] * processes, codes
+    assert total - before[0] == distinct - before[1] == count, "a message was sent twice or not at all"
+    return count / elapsed
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds the slow sink takes per message")
+    parser.add_argument("--concurrency", type=int, default=50, help="SMTP connections of the concurrent sender")
+    parser.add_argument("--baseline", type=int, default=300, help="messages for the (slow) sequential baseline")
+    parser.add_argument("--scale-messages", type=int, default=3000)
+    parser.add_argument("--processes", default="1,2,4")
+    parser.add_argument("--postgres", default=os.environ.get("REKINDLE_BENCH_POSTGRES_URL"),
+                        help="run on PostgreSQL (a bench_* schema per run) instead of SQLite")
+    args = parser.parse_args(argv)
+    store = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"store: {store}; cpus: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}", flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        with SinkProcess(args.latency) as slow:
+            rate = concurrent_run(_store(folder, args.postgres, "slow"), slow, args.messages, args.concurrency)
+            print(f"{args.messages} messages, {args.latency * 1000:.0f} ms per message at the sink, "
+                  f"{args.concurrency} connections: {rate:,.0f} msg/s", flush=True)
+            base = baseline_run(slow, args.baseline)
+            print(f"sequential smtplib baseline ({args.baseline} messages): {base:,.1f} msg/s; "
+                  f"speed-up {rate / base:.1f}x", flush=True)
+            for processes in [int(p) for p in args.processes.split(",")]:
+                url = _store(folder, args.postgres, f"scale{processes}")
+                scaled = scale_out(url, slow, args.scale_messages, processes, folder)
+                print(f"scale-out: {processes} x `rekindle send` (4 connections each), {args.scale_messages} "
+                      f"messages: {scaled:,.0f} msg/s", flush=True)
+        with SinkProcess(0.0) as fast:
+            raw = concurrent_run(_store(folder, args.postgres, "fast"), fast, args.messages, 8)
+            print(f"raw: {args.messages} messages to a fast local sink, 8 connections: {raw:,.0f} msg/s", flush=True)
