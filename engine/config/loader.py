@@ -37,7 +37,9 @@ def load_config(
     problems += _literal_secrets(document)
     hidden, unset = interpolate(document, os.environ if environ is None else environ)
     problems += unset
-    problems += schema_diagnostics(document, validator("config"), CONFIG_CODES, hidden)
+    unset_paths = {d.path for d in unset}  # an unset variable leaves "" behind: no second complaint about it
+    problems += [d for d in schema_diagnostics(document, validator("config"), CONFIG_CODES, hidden)
+                 if d.path not in unset_paths]
     problems += _value_problems(document)
     if problems:
         return None, problems

@@ -88,7 +88,10 @@ def load_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[
 
 def load_yaml_text(text: str, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
     """Load one YAML document whose top level must be a mapping."""
-    loader = CheckedLoader(text)
+    try:
+        loader = CheckedLoader(text)
+    except yaml.reader.ReaderError as exc:  # raised while reading ahead, before any parsing
+        return None, [_unprintable(exc, text, display)]
     try:
         node = loader.get_single_node()
         if node is None:
@@ -109,8 +112,8 @@ def load_yaml_text(text: str, display: str) -> tuple[YamlDocument | None, list[D
         return document, problems
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_error(exc, text, display)]
-    except yaml.YAMLError as exc:  # e.g. a reader error for control characters
-        return None, [Diagnostic("R101", f"YAML error: {exc}", Location(display))]
+    except yaml.reader.ReaderError as exc:
+        return None, [_unprintable(exc, text, display)]
     except RecursionError:
         return None, [Diagnostic("R111", f"nested more than {MAX_DEPTH} levels deep", Location(display))]
     except (ValueError, TypeError) as exc:  # an explicit tag with a value it cannot hold, e.g. `!!int abc`
@@ -184,6 +187,13 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, display: str) -> Diagnos
             message += f" ({exc.context} on line {exc.context_mark.line + 1})"
     return Diagnostic("R101", message, Location(display, line, column),
                       extra={"excerpt": excerpt(text, line, column)})
+
+
+def _unprintable(exc: yaml.reader.ReaderError, text: str, display: str) -> Diagnostic:
+    before = text[: exc.position]
+    line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+    return Diagnostic("R101", f"control character U+{exc.character:04X} is not allowed in YAML; delete it",
+                      Location(display, line, column), extra={"excerpt": excerpt(text, line, column)})
 
 
 def excerpt(text: str, line: int, column: int, before: int = 2) -> str:
