@@ -8,7 +8,8 @@ every child (no short circuit) so `rekindle explain` shows the whole tree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import and_, false, or_, true
 
@@ -29,14 +30,17 @@ def _tally(verdicts: tuple[Verdict, ...]) -> str:
 
 
 @dataclass(frozen=True)
-class AllOf(Condition):
-    """True when every child is true (an empty list is true)."""
+class _Connective(Condition):
+    """`all` and `any`: a list of children combined by one SQL operator and its Python twin."""
 
-    kind = "all"
     items: tuple[Condition, ...]
+    sql_operator: ClassVar[Callable[..., Any]]
+    sql_empty: ClassVar[Callable[[], Any]]
+    decide: ClassVar[Callable[[Iterable[bool]], bool]]
+    label: ClassVar[str]
 
     @classmethod
-    def parse(cls, body: Any) -> "AllOf":
+    def parse(cls, body: Any) -> "_Connective":
         from engine.conditions import parse_condition
 
         return cls(tuple(parse_condition(item) for item in body))
@@ -45,37 +49,36 @@ class AllOf(Condition):
         return self.items
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
-        return and_(*(item.to_sql(ctx) for item in self.items)) if self.items else true()
+        if not self.items:
+            return self.sql_empty()
+        return self.sql_operator(*(item.to_sql(ctx) for item in self.items))
 
     def evaluate(self, ctx: "EvalContext") -> Verdict:
         verdicts = tuple(item.evaluate(ctx) for item in self.items)
-        passed = all(verdict.passed for verdict in verdicts)
-        return Verdict(passed, self.kind, f"all of: {_tally(verdicts)}: {outcome(passed)}", children=verdicts)
+        passed = self.decide(verdict.passed for verdict in verdicts)
+        return Verdict(passed, self.kind, f"{self.label}: {_tally(verdicts)}: {outcome(passed)}", children=verdicts)
 
 
 @dataclass(frozen=True)
-class AnyOf(Condition):
+class AllOf(_Connective):
+    """True when every child is true (an empty list is true)."""
+
+    kind = "all"
+    sql_operator = staticmethod(and_)
+    sql_empty = staticmethod(true)
+    decide = staticmethod(all)
+    label = "all of"
+
+
+@dataclass(frozen=True)
+class AnyOf(_Connective):
     """True when at least one child is true (an empty list is false)."""
 
     kind = "any"
-    items: tuple[Condition, ...]
-
-    @classmethod
-    def parse(cls, body: Any) -> "AnyOf":
-        from engine.conditions import parse_condition
-
-        return cls(tuple(parse_condition(item) for item in body))
-
-    def children(self) -> tuple[Condition, ...]:
-        return self.items
-
-    def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
-        return or_(*(item.to_sql(ctx) for item in self.items)) if self.items else false()
-
-    def evaluate(self, ctx: "EvalContext") -> Verdict:
-        verdicts = tuple(item.evaluate(ctx) for item in self.items)
-        passed = any(verdict.passed for verdict in verdicts)
-        return Verdict(passed, self.kind, f"any of: {_tally(verdicts)}: {outcome(passed)}", children=verdicts)
+    sql_operator = staticmethod(or_)
+    sql_empty = staticmethod(false)
+    decide = staticmethod(any)
+    label = "any of"
 
 
 @dataclass(frozen=True)
