@@ -68,14 +68,16 @@ def check_project(
                                           Location(config.source), "rules_dir"))
             return None, _sorted(diagnostics)
         rule_paths = [rules_dir]
+    segments_dir = config.path(config.segments_dir)
     campaigns = []
     for path in yaml_files(rule_paths, diagnostics):
+        if _is_within(path, segments_dir) or path.absolute() == config_path.absolute():
+            continue  # named on the command line, but checked as what it is: a segment, or the config
         source, problems = load_campaign_file(path, display_path(path))
         diagnostics += problems
         if source is not None:
             campaigns.append(source)
     segments = []
-    segments_dir = config.path(config.segments_dir)
     for path in yaml_files([segments_dir] if segments_dir.is_dir() else [], diagnostics):
         segment, problems = load_segment_file(path, display_path(path))
         diagnostics += problems
@@ -105,6 +107,10 @@ def yaml_files(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Pat
         else:
             diagnostics.append(Diagnostic("R109", "file not found", Location(display_path(path))))
     return list(dict.fromkeys(found))
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    return path.absolute().is_relative_to(folder.absolute())
 
 
 def display_path(path: Path) -> str:

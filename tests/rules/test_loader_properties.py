@@ -73,6 +73,17 @@ def mutated_campaigns(draw: st.DrawFn) -> dict[str, Any]:
     return document
 
 
+def _write_project(root: Path, document: dict[str, Any]) -> Path:
+    """A project with `document` as its only rule file and the templates it references; returns its config."""
+    (root / "rules").mkdir()
+    (root / "rules" / "rule.yaml").write_text(yaml.safe_dump(document, allow_unicode=True))
+    (root / "templates" / "t").mkdir(parents=True)
+    for name in ("a", "b"):
+        (root / "templates" / "t" / f"{name}.html").write_text("{% block subject %}x{% endblock %}")
+    (root / "rekindle.yaml").write_text("version: 1\n")
+    return root / "rekindle.yaml"
+
+
 def _assert_clean(diagnostics: list) -> None:
     for diagnostic in diagnostics:
         assert diagnostic.code in CATALOGUE, diagnostic
@@ -104,14 +115,7 @@ def test_arbitrary_structures_give_a_campaign_or_diagnostics(document: dict) -> 
 @given(mutated_campaigns())
 def test_mutated_campaigns_give_a_project_or_diagnostics(document: dict) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        (root / "rekindle.yaml").write_text("version: 1\n")
-        (root / "rules").mkdir()
-        (root / "rules" / "rule.yaml").write_text(yaml.safe_dump(document, allow_unicode=True))
-        for name in ("a", "b"):
-            (root / "templates" / "t").mkdir(parents=True, exist_ok=True)
-            (root / "templates" / "t" / f"{name}.html").write_text("{% block subject %}x{% endblock %}")
-        project, diagnostics = check_project(root / "rekindle.yaml")
+        project, diagnostics = check_project(_write_project(Path(folder), document))
     _assert_clean(diagnostics)
     if not diagnostics:
         (campaign,) = project.campaigns
@@ -120,12 +124,6 @@ def test_mutated_campaigns_give_a_project_or_diagnostics(document: dict) -> None
 
 def test_the_unmutated_campaign_is_valid(tmp_path: Path) -> None:
     """The property above starts from a campaign that really is valid (else it would test nothing)."""
-    (tmp_path / "rekindle.yaml").write_text("version: 1\n")
-    (tmp_path / "rules").mkdir()
-    (tmp_path / "rules" / "rule.yaml").write_text(yaml.safe_dump(VALID))
-    (tmp_path / "templates" / "t").mkdir(parents=True)
-    for name in ("a", "b"):
-        (tmp_path / "templates" / "t" / f"{name}.html").write_text("{% block subject %}x{% endblock %}")
-    project, diagnostics = check_project(tmp_path / "rekindle.yaml")
+    project, diagnostics = check_project(_write_project(tmp_path, VALID))
     assert diagnostics == []
     assert project.campaigns[0].steps[1].variants[1].weight == 2

@@ -135,3 +135,11 @@ def test_the_starter_project_works_with_the_rest_of_rekindle(tmp_path: Path, mon
         report = import_file(engine, f"examples/data/{kind}.csv", ImportOptions(kind, FileFormat.csv, now))
         assert (report.rejected, report.committed) == (0, True), report.format_text()
     engine.dispose()
+
+
+def test_segment_files_and_the_config_named_as_paths_are_checked_as_what_they_are(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = _run("segments/engaged.yaml", "rekindle.yaml", "rules/growth")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "ok: 2 campaigns and 2 segments valid\n"
