@@ -16,6 +16,7 @@ from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, sel
 from engine.importer import values as v
 from engine.importer.columns import Contract, given
 from engine.importer.report import DUPLICATE_ID, ImportReport
+from engine.store.members import member_of
 from engine.store.models import Customer
 from engine.store.upsert import upsert
 
@@ -79,6 +80,10 @@ class CustomerWriter:
         self.now = now
         self.dialect = connection.dialect.name
         _SEEN.create(connection)
+        self._earlier = select(_SEEN.c.external_id, _SEEN.c.line).where(
+            member_of(_SEEN.c.external_id, "ids", self.dialect)
+        )
+        self._remember = upsert(self.dialect, _SEEN, key="external_id", replace=["line"])
 
     def close(self) -> None:
         _SEEN.drop(self.connection)
@@ -101,13 +106,10 @@ class CustomerWriter:
 
     def _check_earlier_batches(self, latest: dict[str, tuple[int, dict[str, Any]]]) -> None:
         """Warn about ids already seen in an earlier batch, then remember this batch's ids (with their lines)."""
-        earlier = self.connection.execute(
-            select(_SEEN.c.external_id, _SEEN.c.line).where(_SEEN.c.external_id.in_(list(latest)))
-        )
+        earlier = self.connection.execute(self._earlier, {"ids": list(latest)})
         for external_id, earlier_line in earlier:
             self._duplicate(latest[external_id][0], external_id, earlier_line)
-        remember = upsert(self.dialect, _SEEN, key="external_id", replace=["line"])
-        self.connection.execute(remember, [{"external_id": e, "line": line} for e, (line, _) in latest.items()])
+        self.connection.execute(self._remember, [{"external_id": e, "line": line} for e, (line, _) in latest.items()])
 
     def _upsert(self, records: list[dict[str, Any]]) -> None:
         """One statement per set of given columns (a CSV file has one), so an update touches only those."""

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from engine.importer import values as v
 from engine.importer.columns import Contract
 from engine.importer.report import ImportReport
+from engine.store.members import member_of
 from engine.store.models import Customer, Event
 
 CONTRACT = Contract(
@@ -23,10 +24,6 @@ CONTRACT = Contract(
     optional=("properties",),
     extra_into="properties",
 )
-
-# SQLite allows 32,766 bound parameters per statement; stay under it whatever --batch-size says.
-_IDS_PER_QUERY = 30_000
-
 
 def parse(values: dict[str, Any], *, typed_strings: bool) -> dict[str, Any]:
     """An event record keyed by the customer's external id (resolved to the store's id per batch)."""
@@ -52,10 +49,14 @@ class EventWriter:
             .where(events.customer_id == customers.id, events.name.in_(self.activity_events))
             .scalar_subquery()
         )
+        dialect = connection.dialect.name
         self._touch_activity = (
             update(Customer.__table__)
-            .where(customers.id.in_(bindparam("ids", expanding=True)))
+            .where(member_of(customers.id, "ids", dialect))
             .values(last_active_at=latest_activity)
+        )
+        self._lookup = select(customers.external_id, customers.id).where(
+            member_of(customers.external_id, "ids", dialect)
         )
 
     def close(self) -> None:
@@ -86,12 +87,6 @@ class EventWriter:
             self.connection.execute(self._touch_activity, {"ids": sorted(active)})
 
     def _resolve(self, external_ids: set[str]) -> dict[str, int]:
-        """Store ids of the customers a batch names: one query per batch (more only past _IDS_PER_QUERY)."""
-        customers = Customer.__table__.c
-        wanted = sorted(external_ids)
-        found: dict[str, int] = {}
-        for start in range(0, len(wanted), _IDS_PER_QUERY):
-            chunk = wanted[start : start + _IDS_PER_QUERY]
-            query = select(customers.external_id, customers.id).where(customers.external_id.in_(chunk))
-            found.update((external_id, id_) for external_id, id_ in self.connection.execute(query))
-        return found
+        """Store ids of the customers a batch names, with one query per batch."""
+        rows = self.connection.execute(self._lookup, {"ids": sorted(external_ids)})
+        return {external_id: id_ for external_id, id_ in rows}
