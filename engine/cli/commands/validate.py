@@ -33,6 +33,10 @@ def validate(
     from engine.project import check_project
 
     project, diagnostics = check_project(config, paths or None)
+    if project is not None:  # templates: compiled, read statically, rendered for every step (T3xx)
+        from engine.rendering.checks import check_templates
+
+        diagnostics += check_templates(project)
     errors = [d for d in diagnostics if d.severity.value == "error"]
     usage = not config.is_file()  # a wrong --config is a usage error (exit 2), reported like any other problem
     summary = {
