@@ -43,9 +43,7 @@ def _template_frame(tb: TracebackType | None, templates_dir: Path) -> tuple[str,
 
 def display_path(filename: str | None, templates_dir: Path, project_root: Path | None) -> str:
     """A template's path as users see it: relative to the project root (`templates/winback/offer.html`)."""
-    if not filename:
-        return str(templates_dir)
-    path = Path(filename)
+    path = Path(filename) if filename else templates_dir
     if not path.is_absolute():
         path = templates_dir / path
     if project_root is not None:
@@ -64,12 +62,12 @@ def from_exception(exc: Exception, template_name: str, templates_dir: Path, proj
         return RenderError(SYNTAX, exc.message or str(exc),
                            display_path(exc.filename or exc.name or template_name, templates_dir, project_root),
                            exc.lineno or 0)
-    if isinstance(exc, TemplateNotFound):
-        return RenderError(NOT_FOUND, f"template {exc.name!r} not found in {templates_dir}",
-                           display_path(template_name, templates_dir, project_root))
     frame = _template_frame(exc.__traceback__, templates_dir)
     filename, line = frame if frame else (template_name, 0)
     where = display_path(filename, templates_dir, project_root)
+    if isinstance(exc, TemplateNotFound):  # the email itself, or a layout/partial it extends or includes
+        folder = display_path(None, templates_dir, project_root)
+        return RenderError(NOT_FOUND, f"template {exc.name!r} not found in {folder}", where, line)
     if isinstance(exc, SecurityError):
         return RenderError(UNSAFE, f"the template sandbox refused an unsafe operation: {exc}", where, line)
     if isinstance(exc, UndefinedError):

@@ -24,7 +24,8 @@ def _with_token(template: str, token: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-def unsubscribe_links(settings: Unsubscribe, customer_id: str, email: str, secret: bytes | None = None) -> UnsubscribeLinks:
+def unsubscribe_links(settings: Unsubscribe, customer_id: str, email: str,
+                      secret: bytes | None = None) -> UnsubscribeLinks:
     """Links carrying a token signed with `secret`, or with the secret from `settings.secret_env` when None
     (raising `MissingSecret` if that variable is unset: an email must never go out with a dead link)."""
     token = sign(customer_id, email, secret if secret is not None else secret_from_env(settings.secret_env))

@@ -84,3 +84,9 @@ def test_missing_subject_block(project_dir) -> None:
 def test_missing_template(project_dir) -> None:
     error = _error(project_dir({}), "nowhere/here")
     assert (error.code, error.template) == ("T306", "templates/nowhere/here.html")
+
+
+def test_missing_partial_points_at_the_include_line(project_dir) -> None:
+    error = _error(project_dir({"e.html": HEAD + '{% block body %}\n\n{% include "_partials/nope.html" %}\n{% endblock %}'}), "e")
+    assert (error.code, error.template, error.line) == ("T306", "templates/e.html", 5)
+    assert error.message == "template '_partials/nope.html' not found in templates"
