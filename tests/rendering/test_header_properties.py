@@ -1,0 +1,30 @@
+"""Property: whatever a customer's name or a subject holds, the headers stay exactly the headers we wrote."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.rendering.message import Envelope, build_message
+from engine.rendering.text import clean_line
+from rendering.kit import NOW, body, parse
+
+EXPECTED = ["From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post",
+            "X-Rekindle-Campaign", "MIME-Version", "Content-Type"]
+hostile = st.text(alphabet=st.sampled_from(list("ab Z\r\n\t:<>\"'=?,;@\\\x00\x0b\u2028é😀")) | st.characters(),
+                  max_size=60)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=hostile, subject=hostile, text=st.text(max_size=300))
+def test_headers_survive_any_name_and_subject(name: str, subject: str, text: str) -> None:
+    envelope = Envelope(subject=subject or "x", from_address="Rekindle <hello@example.com>",
+                        to_address="ada@example.com", to_name=name, message_id="<m@example.com>", date=NOW,
+                        list_unsubscribe=("https://example.com/u?token=t",), extra=(("X-Rekindle-Campaign", "c"),))
+    raw = build_message(envelope, text, "<p>x</p>")
+    message = parse(raw)
+    assert list(message.keys()) == EXPECTED
+    assert [a.addr_spec for a in message["To"].addresses] == ["ada@example.com"]
+    assert str(message["Subject"]) == (clean_line(subject or "x"))
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    assert body(message.get_body(("plain",))) == text.replace("\r\n", "\n").replace("\r", "\n")
