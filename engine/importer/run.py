@@ -70,7 +70,8 @@ def _columns_match(columns: tuple[str, ...], kind: Kind, report: ImportReport) -
     other: Kind = "events" if kind == "customers" else "customers"
     hint = f"the columns a {kind} file has are described in docs/import.md"
     if not _MODULES[other].CONTRACT.header_problems(columns):
-        hint = f"this looks like an {other} file: `rekindle import {other} {report.file}`"
+        article = "an" if other == "events" else "a"
+        hint = f"this looks like {article} {other} file: `rekindle import {other} {report.file}`"
     report.fail(COLUMNS, "; ".join(problems) + f" (the header has: {', '.join(columns)})", 1, hint)
     return False
 

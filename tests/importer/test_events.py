@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import event
 
 from engine.importer.run import ImportOptions, import_file
@@ -171,3 +172,41 @@ def test_each_batch_resolves_its_customers_with_one_query(project: Project) -> N
     updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE CUSTOMERS")]
     assert (len(lookups), len(updates)) == (3, 3)  # batches of 4, 4 and 2 rows
     assert len(inserts) == 3
+
+
+def _fail_event_inserts(project: Project, sql_body_postgres: str) -> None:
+    """A trigger that makes every insert into events fail, the way a full disk or a dropped connection would."""
+    with project.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql(
+                "CREATE TRIGGER fail_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+            )
+        else:
+            connection.exec_driver_sql(
+                f"CREATE FUNCTION fail_events() RETURNS trigger AS $$ BEGIN {sql_body_postgres} END $$ LANGUAGE plpgsql"
+            )
+            connection.exec_driver_sql(
+                "CREATE TRIGGER fail_events BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION fail_events()"
+            )
+
+
+def test_a_store_failure_mid_import_is_one_line_and_rolls_back(project: Project) -> None:
+    with_customers(project)
+    _fail_event_inserts(project, "RAISE EXCEPTION 'disk on fire';")
+    path = project.write("events.csv", "customer_id,name,occurred_at\nc1,login,2026-11-01T00:00:00Z\n")
+    result = project.rekindle("import", "events", str(path))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == "error: the store failed while importing events; nothing was changed: disk on fire\n"
+    assert project.events("id") == []
+
+
+def test_a_connection_lost_mid_import_exits_3(project: Project) -> None:
+    if project.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server connection to lose")
+    with_customers(project)
+    _fail_event_inserts(project, "PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW;")
+    path = project.write("events.csv", "customer_id,name,occurred_at\nc1,login,2026-11-01T00:00:00Z\n")
+    result = project.rekindle("import", "events", str(path))
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: the store failed while importing events; nothing was changed: ")
+    assert project.events("id") == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -32,6 +34,20 @@ def open_configured_store(config_path: Path):
         raise typer.Exit(ExitCode.UNAVAILABLE if exc.unreachable else ExitCode.FAILED) from None
 
 
+@contextmanager
+def store_errors(doing: str) -> Iterator[None]:
+    """A database failure in the middle of a command, as one line and an exit code instead of a traceback:
+    3 when the connection went away (worth retrying), 1 otherwise. The open transaction is rolled back."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        typer.echo(f"error: the store failed while {doing}; nothing was changed: {reason}", err=True)
+        raise typer.Exit(ExitCode.UNAVAILABLE if exc.connection_invalidated else ExitCode.FAILED) from None
+
+
 @db_app.command("init")
 def init(config_path: Path = ConfigOption) -> None:
     """Create every table at the latest schema revision in an empty store (safe to re-run)."""
@@ -41,7 +57,8 @@ def init(config_path: Path = ConfigOption) -> None:
     state = migrate.store_state(engine)
     where = engine.url.render_as_string(hide_password=True)
     if state.status is migrate.StoreStatus.empty:
-        migrate.upgrade(engine)
+        with store_errors("creating the tables"):
+            migrate.upgrade(engine)
         typer.echo(f"Created the store at {where} (schema revision {state.head}).")
     elif state.status is migrate.StoreStatus.current:
         typer.echo(f"The store at {where} is already at schema revision {state.head}; nothing to do.")
@@ -72,7 +89,8 @@ def upgrade(config_path: Path = ConfigOption) -> None:
     if state.status is migrate.StoreStatus.current:
         typer.echo(f"The store is already at schema revision {state.head}; nothing to do.")
         return
-    migrate.upgrade(engine)
+    with store_errors("migrating"):
+        migrate.upgrade(engine)
     typer.echo(f"Upgraded the store from {state.revision or 'empty'} to schema revision {state.head}.")
 
 

@@ -69,6 +69,7 @@ def _import(
 ) -> None:
     import sys
 
+    from engine.cli.commands.db import store_errors
     from engine.cli.commands.send import ready_store
     from engine.cli.options import resolve_now
     from engine.importer.run import ImportOptions, import_file
@@ -86,7 +87,8 @@ def _import(
         activity_events=config.defaults.activity_events,
         progress=sys.stderr.isatty(),
     )
-    report = import_file(engine, file, options)
+    with store_errors(f"importing {kind}"):
+        report = import_file(engine, file, options)
     engine.dispose()
     typer.echo(report.format_text(), err=not report.ok)
     if not report.ok:
