@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Connection, Engine, bindparam, update
+from sqlalchemy import Engine
 
 from engine.delivery.backends.base import Backend
 from engine.delivery.backoff import Backoff
@@ -47,8 +47,8 @@ from engine.delivery.claim import (
     release,
 )
 from engine.delivery.errors import TransportError
+from engine.delivery.outcomes import record, row_update
 from engine.delivery.message import OutgoingMessage, SendResult, SendStatus, address_problem
-from engine.store.models import Delivery
 from engine.suppression import store as suppressions
 from engine.timeutil import to_naive_utc
 
@@ -97,111 +97,151 @@ def dispatch(
     sender: str | None = None,
     on_batch: Callable[[DispatchSummary], None] | None = None,
 ) -> DispatchSummary:
-    """Send queued deliveries that are due at `now` (default: the wall clock), at most `limit`. Synchronous
-    wrapper around `dispatch_async` for callers without an event loop (the CLI, `rekindle run`)."""
-    return asyncio.run(
-        dispatch_async(
-            engine,
-            backend,
-            now=now,
-            worker_id=worker_id,
-            batch_size=batch_size,
-            limit=limit,
-            lease=lease,
-            max_attempts=max_attempts,
-            retry_backoff=retry_backoff,
-            sender=sender,
-            on_batch=on_batch,
-        )
+    """Send the deliveries due at `now` (default: the wall clock), at most `limit`, and record every outcome.
+
+    `sender` is the envelope sender (MAIL FROM), by default each message's From address; `max_attempts`
+    defaults to the backend's (`delivery.smtp.max_attempts`); `on_batch` is called after each batch (progress).
+    Runs its own event loop, so call it from synchronous code (the CLI, `rekindle run`)."""
+    run = _Run(
+        engine=engine,
+        backend=backend,
+        summary=DispatchSummary(worker_id=worker_id or default_worker_id(), backend=backend.describe()),
+        now=now,
+        max_attempts=max_attempts or backend.max_attempts,
+        retry_backoff=retry_backoff,
+        sender=sender,
     )
+    return asyncio.run(run.go(batch_size, limit, lease, on_batch))
 
 
-async def dispatch_async(
-    engine: Engine,
-    backend: Backend,
-    *,
-    now: datetime | None = None,
-    worker_id: str | None = None,
-    batch_size: int = 100,
-    limit: int | None = None,
-    lease: timedelta = DEFAULT_LEASE,
-    max_attempts: int | None = None,
-    retry_backoff: Backoff = DEFAULT_RETRY_BACKOFF,
-    sender: str | None = None,
-    on_batch: Callable[[DispatchSummary], None] | None = None,
-) -> DispatchSummary:
-    """See `dispatch`. `sender` is the envelope sender (MAIL FROM); by default each message's From address.
-    `max_attempts` defaults to the backend's (`delivery.smtp.max_attempts` in rekindle.yaml)."""
-    worker_id = worker_id or default_worker_id()
-    max_attempts = max_attempts or backend.max_attempts
-    summary = DispatchSummary(worker_id=worker_id, backend=backend.describe())
+@dataclass
+class _Run:
+    """One dispatch: its settings and its running summary."""
 
-    def clock() -> datetime:
+    engine: Engine
+    backend: Backend
+    summary: DispatchSummary
+    now: datetime | None
+    max_attempts: int
+    retry_backoff: Backoff
+    sender: str | None
+
+    def clock(self) -> datetime:
         # A fixed --now makes every recorded time reproducible; otherwise each step records its real time.
-        return to_naive_utc(now) if now is not None else datetime.now(timezone.utc).replace(tzinfo=None)
+        now = self.now if self.now is not None else datetime.now(timezone.utc)
+        return to_naive_utc(now)
 
-    with engine.begin() as conn:
-        summary.reclaimed = reclaim_stale(conn, clock(), lease)
-    if summary.reclaimed:
-        log.warning("reclaimed stale deliveries", extra={"event": "reclaimed", "count": summary.reclaimed})
-
-    try:
-        await backend.open()
-    except TransportError as exc:
-        summary.unavailable = str(exc)
-        log.warning("transport unavailable", extra={"event": "unavailable", "error": str(exc)})
+    async def go(
+        self, batch_size: int, limit: int | None, lease: timedelta, on_batch: Callable[[DispatchSummary], None] | None
+    ) -> DispatchSummary:
+        summary = self.summary
+        with self.engine.begin() as conn:
+            summary.reclaimed = reclaim_stale(conn, self.clock(), lease)
+        if summary.reclaimed:
+            log.warning("reclaimed stale deliveries", extra={"event": "reclaimed", "count": summary.reclaimed})
+        try:
+            await self.backend.open()
+        except TransportError as exc:
+            self.unavailable(exc)
+            return summary
+        try:
+            while limit is None or summary.claimed < limit:
+                size = batch_size if limit is None else min(batch_size, limit - summary.claimed)
+                token = new_token(summary.worker_id)
+                with self.engine.begin() as conn:
+                    batch = claim_batch(conn, token, self.clock(), size)
+                if not batch:
+                    break
+                summary.claimed += len(batch)
+                if not await self.send_batch(batch, token):
+                    break
+                if on_batch is not None:
+                    on_batch(summary)
+        finally:
+            await self.backend.close()
         return summary
-    try:
-        while limit is None or summary.claimed < limit:
-            size = batch_size if limit is None else min(batch_size, limit - summary.claimed)
-            token = new_token(worker_id)
+
+    def unavailable(self, exc: TransportError) -> None:
+        self.summary.unavailable = str(exc)
+        log.warning("transport unavailable", extra={"event": "unavailable", "error": str(exc)})
+
+    async def send_batch(self, batch: list[Claimed], token: str) -> bool:
+        """Send one claimed batch and record the outcomes. False when the transport went down (batch released)."""
+        summary, engine = self.summary, self.engine
+        decided: list[dict[str, object]] = []
+        with engine.begin() as conn:
+            suppressed, unsubscribed = suppressions.blocked(conn, (r.email for r in batch),
+                                                            (r.customer_id for r in batch))
+        outgoing: list[OutgoingMessage] = []
+        for row in batch:
+            reason = _blocked_reason(row, suppressed, unsubscribed)
+            if reason is not None:
+                decided.append(row_update(row, token, SUPPRESSED, failure_reason=reason, count_attempt=False))
+                summary.suppressed += 1
+                continue
+            envelope_from = self.sender or _from_address(row.message)
+            problem = _unsendable(row, envelope_from)
+            if problem is not None:
+                decided.append(row_update(row, token, FAILED, failure_reason=problem))
+                summary.failed += 1
+                summary.failures.append({"delivery_id": row.id, "reason": problem})
+                continue
+            outgoing.append(OutgoingMessage(row.id, envelope_from, row.email, row.message, row.message_id))
+        with engine.begin() as conn:
+            record(conn, decided)  # suppressed and unsendable rows never reach the backend
+        if not outgoing:
+            return True
+
+        state = _Batch(self, {row.id: row for row in batch}, token)
+        reported: asyncio.Queue[SendResult | None] = asyncio.Queue()
+        recorder = asyncio.create_task(state.record_as_reported(reported))
+        try:
+            results = await self.backend.send_many(outgoing, on_result=reported.put_nowait)
+        except TransportError as exc:
+            self.unavailable(exc)
+            results = None
+        finally:
+            reported.put_nowait(None)
+            await recorder
+        if results is None:
             with engine.begin() as conn:
-                batch = claim_batch(conn, token, clock(), size)
-            if not batch:
-                break
-            summary.claimed += len(batch)
-            if not await _send_batch(engine, backend, batch, token, clock, summary, sender, max_attempts,
-                                     retry_backoff):
-                break
-            if on_batch is not None:
-                on_batch(summary)
-    finally:
-        await backend.close()
-    return summary
+                summary.released += release(conn, token, [m.delivery_id for m in outgoing])
+            return False
+        # Backends that do not stream (or a result they did not report) are recorded from the returned list.
+        updates, bounces = state.outcomes(results)
+        if updates:
+            summary.bounced += state.commit(updates, bounces)
+        return True
 
 
 @dataclass
 class _Batch:
     """One claimed batch on its way through the backend, and what is needed to record its outcomes."""
 
-    engine: Engine
+    run: _Run
     rows: dict[int, Claimed]
     token: str
-    clock: Callable[[], datetime]
-    summary: DispatchSummary
-    max_attempts: int
-    retry_backoff: Backoff
     recorded: set[int] = field(default_factory=set)
 
     def outcomes(self, results: list[SendResult]) -> tuple[list[dict[str, object]], list[suppressions.Entry]]:
         """The row updates and new suppressions for `results` (in the event loop: the summary lives here)."""
-        now, updates, bounces = self.clock(), [], []
+        run = self.run
+        now, updates, bounces = run.clock(), [], []
         for result in results:
             if result.delivery_id in self.recorded:
                 continue
             self.recorded.add(result.delivery_id)
             row = self.rows[result.delivery_id]
-            updates.append(_apply(row, result, self.token, now, self.summary, self.max_attempts,
-                                  self.retry_backoff))
+            updates.append(_apply(row, result, self.token, now, run.summary, run.max_attempts, run.retry_backoff))
             if result.hard_bounce:
                 bounces.append(suppressions.Entry(row.email, "hard_bounce", result.reply))
         return updates, bounces
 
     def commit(self, updates: list[dict[str, object]], bounces: list[suppressions.Entry]) -> int:
         """Write outcomes in one transaction (run in a thread, so sending goes on meanwhile)."""
-        with self.engine.begin() as conn:
-            _record(conn, updates)
-            return suppressions.add(conn, bounces, self.clock())
+        with self.run.engine.begin() as conn:
+            record(conn, updates)
+            return suppressions.add(conn, bounces, self.run.clock())
 
     async def record_as_reported(self, reported: asyncio.Queue[SendResult | None]) -> None:
         """Group commit: wait for a result, take every other one already waiting, write them together. The
@@ -214,65 +254,7 @@ class _Batch:
             finished = None in results
             updates, bounces = self.outcomes([r for r in results if r is not None])
             if updates:
-                self.summary.bounced += await asyncio.to_thread(self.commit, updates, bounces)
-
-
-async def _send_batch(
-    engine: Engine,
-    backend: Backend,
-    batch: list[Claimed],
-    token: str,
-    clock: Callable[[], datetime],
-    summary: DispatchSummary,
-    sender: str | None,
-    max_attempts: int,
-    retry_backoff: Backoff,
-) -> bool:
-    """Send one claimed batch and record the outcomes. False when the transport went down (batch released)."""
-    decided: list[dict[str, object]] = []
-    with engine.begin() as conn:
-        suppressed, unsubscribed = suppressions.blocked(conn, (r.email for r in batch), (r.customer_id for r in batch))
-    outgoing: list[OutgoingMessage] = []
-    for row in batch:
-        reason = _blocked_reason(row, suppressed, unsubscribed)
-        if reason is not None:
-            decided.append(_outcome(row, token, SUPPRESSED, failure_reason=reason, count_attempt=False))
-            summary.suppressed += 1
-            continue
-        envelope_from = sender or _from_address(row.message)
-        problem = _unsendable(row, envelope_from)
-        if problem is not None:
-            decided.append(_outcome(row, token, FAILED, failure_reason=problem))
-            summary.failed += 1
-            summary.failures.append({"delivery_id": row.id, "reason": problem})
-            continue
-        outgoing.append(OutgoingMessage(row.id, envelope_from, row.email, row.message, row.message_id))
-    with engine.begin() as conn:
-        _record(conn, decided)  # suppressed and unsendable rows never reach the backend
-    if not outgoing:
-        return True
-
-    state = _Batch(engine, {row.id: row for row in batch}, token, clock, summary, max_attempts, retry_backoff)
-    reported: asyncio.Queue[SendResult | None] = asyncio.Queue()
-    recorder = asyncio.create_task(state.record_as_reported(reported))
-    try:
-        results = await backend.send_many(outgoing, on_result=reported.put_nowait)
-    except TransportError as exc:
-        summary.unavailable = str(exc)
-        log.warning("transport unavailable", extra={"event": "unavailable", "error": str(exc)})
-        results = None
-    finally:
-        reported.put_nowait(None)
-        await recorder
-    if results is None:
-        with engine.begin() as conn:
-            summary.released += release(conn, token, [m.delivery_id for m in outgoing])
-        return False
-    # Backends that do not stream (or a result they did not report) are recorded from the returned list.
-    updates, bounces = state.outcomes(results)
-    if updates:
-        summary.bounced += state.commit(updates, bounces)
-    return True
+                self.run.summary.bounced += await asyncio.to_thread(self.commit, updates, bounces)
 
 
 def _apply(
@@ -289,64 +271,18 @@ def _apply(
     if result.status is SendStatus.sent:
         summary.sent += 1
         log.info("sent", extra=fields)
-        return _outcome(row, token, SENT, sent_at=now, smtp_reply=result.reply)
+        return row_update(row, token, SENT, sent_at=now, smtp_reply=result.reply)
     if result.status is SendStatus.retry and row.attempts + 1 < max_attempts:
         summary.deferred += 1
         retry_at = now + retry_backoff.timedelta(row.attempts + 1, random.Random())
         log.warning("deferred", extra={**fields, "next_attempt_at": retry_at.isoformat()})
-        return _outcome(row, token, QUEUED, smtp_reply=result.reply, next_attempt_at=retry_at)
+        return row_update(row, token, QUEUED, smtp_reply=result.reply, next_attempt_at=retry_at)
     reason = result.reply if result.status is SendStatus.failed else (
         f"gave up after {row.attempts + 1} attempts: {result.reply}")
     summary.failed += 1
     summary.failures.append({"delivery_id": row.id, "reason": reason})
     log.warning("failed", extra={**fields, "event": "delivery.failed", "reason": reason})
-    return _outcome(row, token, FAILED, smtp_reply=result.reply, failure_reason=reason)
-
-
-def _outcome(
-    row: Claimed,
-    token: str,
-    status: str,
-    *,
-    sent_at: datetime | None = None,
-    smtp_reply: str | None = None,
-    failure_reason: str | None = None,
-    next_attempt_at: datetime | None = None,
-    count_attempt: bool = True,
-) -> dict[str, object]:
-    return {
-        "b_id": row.id,
-        "b_token": token,
-        "status": status,
-        "attempts": row.attempts + (1 if count_attempt else 0),
-        "sent_at": sent_at,
-        "smtp_reply": smtp_reply,
-        "failure_reason": failure_reason,
-        "next_attempt_at": next_attempt_at,
-        # A row going back to the queue is nobody's; a finished row remembers which worker finished it.
-        "claimed_by": None if status == QUEUED else token,
-    }
-
-
-_RECORD = (
-    update(Delivery)
-    .where(Delivery.id == bindparam("b_id"), Delivery.claimed_by == bindparam("b_token"),
-           Delivery.status == "sending")
-    .values(
-        status=bindparam("status"),
-        attempts=bindparam("attempts"),
-        sent_at=bindparam("sent_at"),
-        smtp_reply=bindparam("smtp_reply"),
-        failure_reason=bindparam("failure_reason"),
-        next_attempt_at=bindparam("next_attempt_at"),
-        claimed_by=bindparam("claimed_by"),
-    )
-)
-
-
-def _record(conn: Connection, updates: list[dict[str, object]]) -> None:
-    if updates:
-        conn.execute(_RECORD, updates)
+    return row_update(row, token, FAILED, smtp_reply=result.reply, failure_reason=reason)
 
 
 def _blocked_reason(row: Claimed, suppressed: dict[str, str], unsubscribed: set[int]) -> str | None:
