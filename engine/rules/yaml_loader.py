@@ -34,19 +34,30 @@ class CheckedLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 core-schema scalars (see the module docstring)."""
 
 
-CheckedLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _IMPLICIT_TAGS]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-CheckedLoader.add_implicit_resolver(
-    _TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-CheckedLoader.add_implicit_resolver(_TAG + "int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
-CheckedLoader.add_implicit_resolver(
-    _TAG + "float",
-    re.compile(r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?)$"),
-    list("-+0123456789."),
-)
+LIBYAML = hasattr(yaml, "CSafeLoader")
+
+
+class FastCheckedLoader(yaml.CSafeLoader if LIBYAML else yaml.SafeLoader):  # type: ignore[misc]
+    """The same on libyaml's parser (about ten times faster), used for files known to be shallow: its composer
+    recurses on the C stack, and its error messages are vaguer, so any error is re-read by CheckedLoader."""
+
+
+def _resolve_like_yaml_1_2(loader: type[yaml.SafeLoader]) -> None:
+    loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag not in _IMPLICIT_TAGS]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    loader.add_implicit_resolver(_TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    loader.add_implicit_resolver(_TAG + "int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
+    loader.add_implicit_resolver(
+        _TAG + "float",
+        re.compile(r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?)$"),
+        list("-+0123456789."),
+    )
+
+
+_resolve_like_yaml_1_2(CheckedLoader)
+_resolve_like_yaml_1_2(FastCheckedLoader)
 
 
 @dataclass
@@ -88,10 +99,42 @@ def load_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[
 
 def load_yaml_text(text: str, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
     """Load one YAML document whose top level must be a mapping."""
+    if LIBYAML and _shallow(text):
+        try:
+            return _load(FastCheckedLoader, text, display)
+        except (yaml.YAMLError, ValueError, TypeError):
+            pass  # reported below, with the pure-Python parser's clearer message
     try:
-        loader = CheckedLoader(text)
-    except yaml.reader.ReaderError as exc:  # raised while reading ahead, before any parsing
+        return _load(CheckedLoader, text, display)
+    except yaml.MarkedYAMLError as exc:
+        return None, [_syntax_error(exc, text, display)]
+    except yaml.reader.ReaderError as exc:
         return None, [_unprintable(exc, text, display)]
+    except RecursionError:
+        return None, [Diagnostic("R111", f"nested more than {MAX_DEPTH} levels deep", Location(display))]
+    except (ValueError, TypeError) as exc:  # an explicit tag with a value it cannot hold, e.g. `!!int abc`
+        return None, [Diagnostic("R101", f"cannot read a value: {exc}", Location(display))]
+
+
+def _shallow(text: str) -> bool:
+    """Whether the document nests at most MAX_DEPTH levels, read as a flat stream of parser events."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=FastCheckedLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return False
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return False
+    return True
+
+
+def _load(loader_class: type[yaml.SafeLoader], text: str, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    """Compose, check and construct; YAML errors propagate to the caller."""
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -105,19 +148,10 @@ def load_yaml_text(text: str, display: str) -> tuple[YamlDocument | None, list[D
             ]
         document = YamlDocument(display, None, text)
         problems: list[Diagnostic] = []
-        fatal = _walk(node, (), 0, document, problems)
-        if fatal:
+        if _walk(node, (), 0, document, problems):
             return None, problems
         document.data = loader.construct_document(node)
         return document, problems
-    except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_error(exc, text, display)]
-    except yaml.reader.ReaderError as exc:
-        return None, [_unprintable(exc, text, display)]
-    except RecursionError:
-        return None, [Diagnostic("R111", f"nested more than {MAX_DEPTH} levels deep", Location(display))]
-    except (ValueError, TypeError) as exc:  # an explicit tag with a value it cannot hold, e.g. `!!int abc`
-        return None, [Diagnostic("R101", f"cannot read a value: {exc}", Location(display))]
     finally:
         loader.dispose()
 

@@ -18,7 +18,7 @@ from engine.diagnostics import CATALOGUE
 from engine.project import check_project
 from engine.rules.loader import load_campaign_file
 from engine.rules.model import Campaign
-from engine.rules.yaml_loader import load_yaml_text
+from engine.rules.yaml_loader import CheckedLoader, FastCheckedLoader, _load, load_yaml_text
 
 VOCABULARY = ["version", "id", "name", "audience", "steps", "wait", "template", "when", "all", "any", "not",
               "attribute", "event", "inactive", "for", "within", "since", "count", "where", "gte", "between",
@@ -127,3 +127,15 @@ def test_the_unmutated_campaign_is_valid(tmp_path: Path) -> None:
     project, diagnostics = check_project(_write_project(tmp_path, VALID))
     assert diagnostics == []
     assert project.campaigns[0].steps[1].variants[1].weight == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(KEYS, STRUCTURES, max_size=8), st.sampled_from([None, True, False]))
+def test_the_libyaml_and_pure_python_parsers_agree(document: dict, flow: bool | None) -> None:
+    """Shallow files go through libyaml for speed; what comes out must not depend on which parser read it."""
+    text = yaml.safe_dump(document, allow_unicode=True, default_flow_style=flow)
+    fast, slow = _load(FastCheckedLoader, text, "f.yaml"), _load(CheckedLoader, text, "f.yaml")
+    assert fast[1] == slow[1]
+    if slow[0] is not None:
+        assert (fast[0].data, fast[0].key_marks, fast[0].value_marks) == (
+            slow[0].data, slow[0].key_marks, slow[0].value_marks)
