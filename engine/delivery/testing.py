@@ -144,7 +144,7 @@ def queue_deliveries(
     subscribed: Sequence[bool] | None = None,
 ) -> list[int]:
     """Insert one customer, enrolment and queued delivery per address (bulk, a few statements in all) and
-    return the delivery ids. Message-IDs are `<delivery-N@rekindle.test>` with N the position in `emails`."""
+    return the delivery ids. Message-IDs are `<delivery-CAMPAIGN-N@rekindle.test>`, N the position in `emails`."""
     at = to_naive_utc(now)
     flags = list(subscribed) if subscribed is not None else [True] * len(emails)
     with engine.begin() as conn:

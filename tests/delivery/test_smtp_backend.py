@@ -112,3 +112,17 @@ def test_required_starttls_that_the_server_does_not_offer_is_refused() -> None:
         assert sink.handler.received == []
     assert isinstance(error.value, TransportError) and isinstance(error.value, ConnectionError)
     assert str(error.value).startswith("TLS failed: ")
+
+
+def test_an_address_the_server_cannot_take_fails_alone() -> None:
+    """A non-ASCII address to a server without SMTPUTF8 cannot be sent: that message fails, the rest go."""
+    messages = [
+        OutgoingMessage(1, "hello@example.com", "josé@example.com", b"Subject: x\r\n\r\nhi\r\n", "<u1@test>"),
+        OutgoingMessage(2, "hello@example.com", "ok@example.com", b"Subject: x\r\n\r\nhi\r\n", "<u2@test>"),
+    ]
+    with SmtpSink() as sink:
+        first, second = _send(SmtpBackend(parse_smtp_url(sink.url), concurrency=1, helo="t"), messages)
+        received = [r.recipients for r in sink.handler.received]
+    assert first.status is SendStatus.failed and first.reply.startswith("cannot be sent: 'ascii' codec")
+    assert second.status is SendStatus.sent
+    assert received == [("ok@example.com",)]

@@ -176,6 +176,10 @@ class SmtpBackend(Backend):
                        "error": str(exc)},
             )
             return SendResult(delivery_id, SendStatus.retry, f"{type(exc).__name__}: {exc}"), False
+        except (aiosmtplib.SMTPException, ValueError) as exc:
+            # The message cannot be put on this server at all (e.g. a non-ASCII address and no SMTPUTF8):
+            # permanent. The transaction may be half open, so the connection is not reused.
+            return SendResult(delivery_id, SendStatus.failed, f"cannot be sent: {exc}"), False
         connection.sent += 1
         return SendResult(delivery_id, SendStatus.sent, f"250 {reply}", 250), True
 
