@@ -84,7 +84,8 @@ def _translate(error: ValidationError, hidden: frozenset[DocPath]) -> Iterator[_
             if key not in instance:
                 yield _Problem("missing", path, f'missing required key "{key}"' + (f" in {where}" if where else ""))
     elif kind == "type":
-        yield _Problem("type", path, f"wrong type at {where}: expected {_expected(error.validator_value)}, got {shown}")
+        yield _Problem("type", path, f"wrong type at {where}: expected {_expected(error.validator_value)}, got {shown}",
+                       hint=error.schema.get("description"))
     elif kind in ("enum", "const"):
         options = error.validator_value if kind == "enum" else [error.validator_value]
         yield _Problem("value", path, f"{shown} is not allowed at {where}; expected {_one_of(options)}"
@@ -98,7 +99,7 @@ def _translate(error: ValidationError, hidden: frozenset[DocPath]) -> Iterator[_
                        "30m, 36h, 90d or 2w" + (f' (did you mean "{suggestion}"?)' if suggestion else ""))
     elif kind == "pattern":
         expected = error.schema.get("description", f"text matching {error.validator_value}")
-        yield _Problem("value", path, f"{shown} is not valid at {where}; expected {_lower_first(expected)}")
+        yield _Problem("value", path, f"{shown} is not valid at {where}; expected {_phrase(expected)}")
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
                  "exclusiveMaximum": "less than"}[kind]
@@ -116,7 +117,7 @@ def _translate(error: ValidationError, hidden: frozenset[DocPath]) -> Iterator[_
         yield from _keyed_union(error, path, hidden)
     elif kind in ("oneOf", "anyOf"):
         description = error.schema.get("description", "a different value")
-        yield _Problem("type", path, f"wrong type at {where}: expected {_lower_first(description)}, got {shown}")
+        yield _Problem("type", path, f"wrong type at {where}: expected {_phrase(description)}, got {shown}")
     else:  # a keyword this module does not word specially; still one precise line
         yield _Problem("other", path, f"{where or 'document'}: {error.message}")
 
@@ -138,8 +139,9 @@ def _keyed_union(error: ValidationError, path: DocPath, hidden: frozenset[DocPat
     noun = "condition" if is_condition else "operator"
     listing = ", ".join(keys)
     if not isinstance(instance, dict):
-        yield _Problem("type", path, f"wrong type at {where}: expected a {noun} (a mapping with one of {listing}), "
-                       f"got {_describe(instance)}")
+        if is_condition:  # for operators, the enclosing object's own `type` error already says it
+            yield _Problem("type", path, f"wrong type at {where}: expected a condition (a mapping with one of "
+                           f"{listing}), got {_describe(instance)}")
         return
     present = [key for key in instance if key in keys]
     if is_condition:
@@ -208,5 +210,6 @@ def _item_count(where: str, schema: dict[str, Any], count: int) -> str:
     return f"{where} allows at most {high} items, got {count}"
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+def _phrase(text: str) -> str:
+    """A schema description as part of a sentence: lower-case first letter, no final period."""
+    return text[:1].lower() + text[1:].rstrip(".")

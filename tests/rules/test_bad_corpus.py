@@ -28,11 +28,11 @@ EXPECTED: dict[str, list[str]] = {
         'bad-enum.yaml:3:12: R104 "restrat" is not allowed at on_change; expected one of continue, restart, exit (did you mean "restart"?)',
     ],
     'bad-id.yaml': [
-        'bad-id.yaml:2:5: R104 "Winback 90" is not valid at id; expected an identifier: lower-case letters, digits, \'-\' and \'_\', starting with a letter or digit, e.g. winback-90.',
+        'bad-id.yaml:2:5: R104 "Winback 90" is not valid at id; expected an identifier: lower-case letters, digits, \'-\' and \'_\', starting with a letter or digit, e.g. winback-90',
     ],
     'bad-time.yaml': [
-        'bad-time.yaml:6:10: R104 "9:00" is not valid at send_window.start; expected a time of day as HH:MM on a 24-hour clock, e.g. 09:00 or 18:30.',
-        'bad-time.yaml:7:8: R104 "6pm" is not valid at send_window.end; expected a time of day as HH:MM on a 24-hour clock, e.g. 09:00 or 18:30.',
+        'bad-time.yaml:6:10: R104 "9:00" is not valid at send_window.start; expected a time of day as HH:MM on a 24-hour clock, e.g. 09:00 or 18:30',
+        'bad-time.yaml:7:8: R104 "6pm" is not valid at send_window.end; expected a time of day as HH:MM on a 24-hour clock, e.g. 09:00 or 18:30',
     ],
     'bad-var-name.yaml': [
         'bad-var-name.yaml:6:3: R104 variable name "discount-usd" in vars is not allowed; use letters, digits and _ (starting with a letter)',
@@ -55,6 +55,12 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'comments-only.yaml': [
         'comments-only.yaml: R109 the file is empty; expected a mapping of keys',
+    ],
+    'condition-body-not-mapping.yaml': [
+        'condition-body-not-mapping.yaml:5:18: R103 wrong type at audience.all[0].attribute: expected a mapping, got "plan"',
+        '    hint: Compare a customer field or attribute with exactly one operator.',
+        'condition-body-not-mapping.yaml:6:35: R103 wrong type at audience.all[1].event.count: expected a mapping, got the number 3',
+        '    hint: How many matching events there must be (default: at least one).',
     ],
     'condition-not-mapping.yaml': [
         'condition-not-mapping.yaml:3:11: R103 wrong type at audience: expected a condition (a mapping with one of all, any, not, attribute, event, inactive, days_since, anniversary, subscribed, segment), got "inactive"',
@@ -137,7 +143,9 @@ EXPECTED: dict[str, list[str]] = {
         'nested-condition-errors.yaml:7:9: R102 unknown key "withn" in audience.all[0].event (did you mean "within"?)',
         'nested-condition-errors.yaml:8:22: R205 audience.all[0].event.count.gte is -1; it must be at least 0',
         'nested-condition-errors.yaml:10:39: R103 wrong type at audience.all[1].any[0].attribute.in: expected a list, got "pro"',
+        '    hint: Matches when the value is one of the listed values.',
         'nested-condition-errors.yaml:12:49: R103 wrong type at audience.all[1].any[1].not.days_since.gt: expected a whole number, got "soon"',
+        '    hint: Matches when the number of whole days is greater than this value.',
         'nested-condition-errors.yaml:14:34: R104 "enroled" is not allowed at exit.event.since; expected enrolled (did you mean "enrolled"?)',
     ],
     'python-tag.yaml': [
@@ -183,7 +191,7 @@ EXPECTED: dict[str, list[str]] = {
         '      | ^',
     ],
     'template-with-suffix.yaml': [
-        'template-with-suffix.yaml:7:15: R104 "welcome/hello.html" is not valid at steps[0].template; expected an email template name: the path under templates/ without .html, e.g. winback/offer for templates/winback/offer.html.',
+        'template-with-suffix.yaml:7:15: R104 "welcome/hello.html" is not valid at steps[0].template; expected an email template name: the path under templates/ without .html, e.g. winback/offer for templates/winback/offer.html',
     ],
     'top-level-list.yaml': [
         'top-level-list.yaml:1:1: R109 expected a mapping of keys at the top of the file, got a list',
@@ -213,12 +221,15 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'wrong-type-priority.yaml': [
         'wrong-type-priority.yaml:3:11: R103 wrong type at priority: expected a whole number, got "high"',
+        '    hint: When campaigns of one group compete for a customer, the highest priority wins (default 0).',
     ],
     'wrong-type-steps.yaml': [
         'wrong-type-steps.yaml:5:8: R103 wrong type at steps: expected a list, got "welcome/hello"',
+        '    hint: The emails, in order.',
     ],
     'wrong-type-subscribed.yaml': [
         'wrong-type-subscribed.yaml:4:15: R103 wrong type at audience.subscribed: expected true or false, got "yes"',
+        '    hint: true: subscribed to marketing email; false: unsubscribed.',
     ],
     'zero-duration.yaml': [
         'zero-duration.yaml:4:19: R205 audience.inactive.for is a zero-length period and can never match; use e.g. 1d',

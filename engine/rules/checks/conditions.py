@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from engine.diagnostics import Diagnostic
-from engine.diagnostics.docpath import format_path
+from engine.diagnostics.docpath import DocPath, format_path
 from engine.rules.checks.sources import ProjectSources, condition_roots, walk_conditions
+from engine.rules.yaml_loader import YamlDocument
 from engine.timeutil import parse_duration
 
 _ENROLMENT_SCOPED = {("exit",), ("goal", "condition")}
@@ -53,12 +55,12 @@ def value_ranges(sources: ProjectSources) -> Iterator[Diagnostic]:
             yield _zero_period(document, ("goal", "within"))
 
 
-def _reversed(pair: list) -> bool:
+def _reversed(pair: list[Any]) -> bool:
     low, high = pair
     same_kind = isinstance(low, str) == isinstance(high, str)
     return same_kind and low > high
 
 
-def _zero_period(document, path) -> Diagnostic:
+def _zero_period(document: YamlDocument, path: DocPath) -> Diagnostic:
     return Diagnostic("R205", f"{format_path(path)} is a zero-length period and can never match; use e.g. 1d",
                       document.location(path), format_path(path))
