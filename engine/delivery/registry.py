@@ -39,7 +39,7 @@ def _smtp(options: dict[str, Any], config: Config, env: Mapping[str, str]) -> Ba
         parsed = parse_smtp_url(url)
     except ValueError as exc:
         raise BackendConfigError(str(exc)) from None
-    settings = _only(options, _SMTP_OPTIONS)
+    settings = _only(options, SMTP_OPTIONS)
     if "rate_per_second" in settings:
         settings["rate"] = settings.pop("rate_per_second")
     if "timeout" in settings:
@@ -48,7 +48,7 @@ def _smtp(options: dict[str, Any], config: Config, env: Mapping[str, str]) -> Ba
 
 
 #: The keys of `delivery.smtp` in schemas/config.v1.json, with their types.
-_SMTP_OPTIONS = {"timeout": float, "concurrency": int, "rate_per_second": float, "max_attempts": int}
+SMTP_OPTIONS = {"timeout": float, "concurrency": int, "rate_per_second": float, "max_attempts": int}
 
 
 def _maildir(options: dict[str, Any], config: Config, env: Mapping[str, str]) -> Backend:
