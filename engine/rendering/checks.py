@@ -23,7 +23,7 @@ from engine.rendering.context import CUSTOMER_FIELDS, merged_vars
 from engine.rendering.environment import CONTEXT_NAMES
 from engine.rendering.errors import NO_SUBJECT, UNDEFINED, RenderError
 from engine.rendering.renderer import Renderer
-from engine.rendering.samples import example_attribute_names, sample_customers
+from engine.rendering.samples import BUILTIN, example_attribute_names, sample_customers
 from engine.rendering.static import attribute_uses, undeclared_names
 from engine.rules.model import Campaign, Step
 
@@ -121,7 +121,10 @@ def _step_vars(campaign: Campaign, step: Step, email: str, renderer: Renderer,
 
 def _render_steps(project: Any, renderer: Renderer, trees: dict[str, nodes.Template], now: datetime,
                   report: _Report) -> None:
+    # The example customers, plus one with no name and no attributes: attributes are free-form data that any
+    # customer may lack, so an email must survive that (with `| default(...)`) before it reaches production.
     customers = sample_customers(project_config(project).root)
+    customers += [c for c in BUILTIN if c.external_id == "sample-bare" and c not in customers]
     for campaign in getattr(project, "campaigns", ()):
         for step in campaign.steps:
             for variant in (None, *step.variants):

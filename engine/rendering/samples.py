@@ -17,6 +17,8 @@ from pathlib import Path
 from engine.store.models import Customer
 
 EXAMPLE_CUSTOMERS = Path("examples/data/customers.csv")
+#: Rows read to learn the attribute names (example data is small; this bounds `validate` on a large file).
+ATTRIBUTE_SCAN_ROWS = 5000
 
 
 def example_customers_path(root: Path) -> Path | None:
@@ -50,11 +52,13 @@ def find_example_customer(root: Path, external_id: str) -> Customer | None:
 
 
 def example_attribute_names(root: Path) -> frozenset[str] | None:
-    """Every attribute name any example customer has, or None without example data (nothing to compare to)."""
+    """Every attribute name the example customers have (the first ATTRIBUTE_SCAN_ROWS rows), or None without
+    example data (nothing to compare to)."""
     path = example_customers_path(root)
     if path is None:
         return None
-    return frozenset(name for customer in _rows(path) for name in customer.attributes or {})
+    customers = islice(_rows(path), ATTRIBUTE_SCAN_ROWS)
+    return frozenset(name for customer in customers for name in customer.attributes or {})
 
 
 BUILTIN = (

@@ -75,3 +75,15 @@ def test_missing_subject_block_and_variant_subject(project_dir) -> None:
                                     "subject '{{ nope }}': undefined variable: 'nope' is undefined; use "
                                     "`| default(...)` for an optional value"),
     ]
+
+
+def test_an_attribute_every_example_has_still_needs_a_fallback(project_dir) -> None:
+    """Attributes are free-form: the check also renders for a customer without any (sample-bare)."""
+    config = project_dir({"e.html": HEAD + "{% block body %}\n{{ customer.attributes.plan | upper }}\n{% endblock %}"})
+    data = config.root / "examples" / "data"
+    data.mkdir(parents=True)
+    data.joinpath("customers.csv").write_text("id,email,plan\nc1,a@example.com,pro\nc2,b@example.com,free\n")
+    assert _found(config, campaign({"id": "s", "template": "e"})) == [
+        ("T302", "templates/e.html:4:1", "campaign 'demo' step 's', customer sample-bare: undefined variable: "
+                                         "'dict object' has no attribute 'plan'; use `| default(...)` for an "
+                                         "optional value")]
