@@ -103,6 +103,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'duplicate-step-ids.yaml': [
         'duplicate-step-ids.yaml:8:9: R202 duplicate step id "offer" (also steps[0])',
+        'duplicate-step-ids.yaml:13:14: R202 duplicate variant id "short" in steps[1]',
     ],
     'empty.yaml': [
         'empty.yaml: R109 the file is empty; expected a mapping of keys',
@@ -163,6 +164,7 @@ EXPECTED: dict[str, list[str]] = {
         '    hint: rename the file to purchasers.yaml or change the id',
         'segment-problems/segments/buyers.yaml:4:34: R206 since: enrolled is not allowed in a segment: nobody is enrolled before entering',
         "    hint: use `within:` in audiences; `since: enrolled` belongs in exit, goal or a step's when",
+        'segment-problems/segments/engaged.yaml:2:5: S101 segment id "engaged" is already used by segment-problems/segments/archive/engaged.yaml:2:5',
         'segment-problems/segments/typo.yaml:1:1: R105 missing required key "condition"',
         'segment-problems/segments/typo.yaml:3:1: R102 unknown key "condtion" (did you mean "condition"?)',
     ],
@@ -293,3 +295,19 @@ def test_load_project_raises_with_every_diagnostic(in_corpus: None) -> None:
     assert [d.code for d in raised.value.diagnostics] == ["S103", "S103"]
     assert str(raised.value).startswith("segment-cycle/segments/active.yaml:4:3: S103 ")
     assert str(raised.value).endswith("(and 1 more)")
+
+
+def test_a_rule_path_that_does_not_exist(in_corpus: None) -> None:
+    (diagnostic,) = check_project(BASE_CONFIG, [Path("no-such-rule.yaml")])[1]
+    assert (str(diagnostic.location), diagnostic.code, diagnostic.message) == (
+        "no-such-rule.yaml", "R109", "file not found")
+
+
+def test_the_corpus_exercises_every_config_rule_and_segment_code() -> None:
+    """C101 (no config file at all) is covered by the CLI tests, as a usage error."""
+    from engine.diagnostics import CATALOGUE
+
+    seen = {line.split(": ", 1)[1].split(" ", 1)[0] for lines in EXPECTED.values() for line in lines
+            if not line.startswith(" ")}
+    wanted = {code for code in CATALOGUE if code[0] in "CRS"} - {"C101"}
+    assert wanted - seen == set()
