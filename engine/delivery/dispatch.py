@@ -178,6 +178,8 @@ class _Run:
             if reason is not None:
                 decided.append(row_update(row, token, SUPPRESSED, failure_reason=reason, count_attempt=False))
                 summary.suppressed += 1
+                log.info("suppressed", extra={"event": "delivery.suppressed", "delivery_id": row.id,
+                                              "message_id": row.message_id, "reason": reason})
                 continue
             envelope_from = self.sender or _from_address(row.message)
             problem = _unsendable(row, envelope_from)
@@ -185,6 +187,8 @@ class _Run:
                 decided.append(row_update(row, token, FAILED, failure_reason=problem))
                 summary.failed += 1
                 summary.failures.append({"delivery_id": row.id, "reason": problem})
+                log.warning("failed", extra={"event": "delivery.failed", "delivery_id": row.id,
+                                             "message_id": row.message_id, "reason": problem})
                 continue
             outgoing.append(OutgoingMessage(row.id, envelope_from, row.email, row.message, row.message_id))
         with engine.begin() as conn:
