@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from engine.rendering.compose import compose_email, project_config
 from engine.rendering.errors import RenderError
+from engine.rendering.message import HeaderInjection
 from engine.rules.model import Campaign, Step, Variant
 from engine.store.models import Customer
 from engine.timeutil import format_duration
@@ -24,7 +25,8 @@ from engine.timeutil import format_duration
 @dataclass
 class GalleryResult:
     emails: int = 0
-    failures: list[RenderError] = field(default_factory=list)
+    failures: list[Exception] = field(default_factory=list)
+    """RenderError (a template problem) or HeaderInjection (customer data no message can carry)."""
 
 
 def slug(value: str) -> str:
@@ -52,7 +54,7 @@ def _card(project: Any, campaign: Campaign, step: Step, variant: Variant | None,
                               message_id=preview_message_id(campaign, step, customer,
                                                                  project_config(project).sender.from_address),
                               unsubscribe_secret=secret)
-    except RenderError as exc:
+    except (RenderError, HeaderInjection) as exc:
         result.failures.append(exc)
         card["error"] = str(exc)
         return card

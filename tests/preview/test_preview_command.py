@@ -111,3 +111,12 @@ def test_template_error_is_a_located_diagnostic_not_a_traceback(tmp_path: Path) 
         "use `| default(...)` for an optional value",
         "error: the email failed to render",
     ]
+
+
+def test_an_address_that_would_inject_headers_is_refused(store_engine, tmp_path: Path) -> None:
+    config = make_project(tmp_path, store_engine.url.render_as_string(hide_password=False))
+    _add_customer(store_engine, external_id="evil", email="a@example.com\r\nBcc: x@evil.example", attributes={})
+    result = invoke("welcome", "--customer", "evil", "--config", str(config))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: customer 'evil' cannot be mailed: an email address must be a single line "
+                                     "without control characters: 'a@example.com\\r\\nBcc: x@evil.example'")

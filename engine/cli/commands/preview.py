@@ -99,7 +99,7 @@ def _single(project, campaign_id, step_id, variant_id, customer_id, at, html, em
     from engine.preview.gallery import preview_message_id
     from engine.preview.terminal import PreviewInfo, format_preview
     from engine.rendering import RenderError, compose_email
-    from engine.rendering.message import format_configured_mailbox, format_mailbox
+    from engine.rendering.message import HeaderInjection, format_configured_mailbox, format_mailbox
 
     chosen_campaign, chosen_step, chosen_variant = _pick(project, campaign_id, step_id, variant_id)
     found = find_customers(project.config, [customer_id] if customer_id else None, limit=1)
@@ -114,6 +114,8 @@ def _single(project, campaign_id, step_id, variant_id, customer_id, at, html, em
     except RenderError as exc:
         typer.echo(format_text([exc.to_diagnostic()]), err=True)
         raise _fail("the email failed to render", ExitCode.FAILED) from None
+    except HeaderInjection as exc:
+        raise _fail(f"customer {person.external_id!r} cannot be mailed: {exc}", ExitCode.FAILED) from None
     info = PreviewInfo(chosen_campaign, chosen_step, chosen_variant.id if chosen_variant else None,
                        f"{person.external_id} <{person.email}> (from {found.source})",
                        format_configured_mailbox(project.config.sender.from_address),
