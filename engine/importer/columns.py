@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from engine.importer.values import json_object, typed_text
@@ -19,9 +20,9 @@ class Contract:
     optional: tuple[str, ...]
     extra_into: str
 
-    @property
-    def known(self) -> tuple[str, ...]:
-        return self.required + self.optional
+    @cached_property
+    def known(self) -> frozenset[str]:
+        return frozenset(self.required + self.optional)
 
     def document(self, values: dict[str, Any], *, typed_strings: bool) -> dict[str, Any]:
         """The JSON document `extra_into`: the object in its own column, then every column outside the contract

@@ -25,7 +25,6 @@ DUPLICATE_ID = "I407"
 class ImportReport:
     kind: str  # "customers" or "events"
     file: str
-    strict: bool = False
     rows_read: int = 0
     imported: int = 0
     rejected: int = 0

@@ -38,7 +38,7 @@ class ImportOptions:
 def import_file(engine: Engine, path: str, options: ImportOptions) -> ImportReport:
     """Import one file into the store and say what happened; never raises for bad input."""
     module = _MODULES[options.kind]
-    report = ImportReport(options.kind, "<stdin>" if path == "-" else path, strict=options.strict)
+    report = ImportReport(options.kind, "<stdin>" if path == "-" else path)
     try:
         source = Source(path, options.file_format)
     except UnreadableFile as exc:
