@@ -27,7 +27,8 @@ def format_text(diagnostics: Sequence[Diagnostic]) -> str:
     for diagnostic in diagnostics:
         lines = [f"{diagnostic.location}: {diagnostic.code} {diagnostic.message}"]
         if diagnostic.hint:
-            lines.append(f"    hint: {diagnostic.hint}")
+            first, *rest = diagnostic.hint.splitlines()
+            lines += [f"    hint: {first}", *(f"          {line}" for line in rest)]
         excerpt = diagnostic.extra.get("excerpt")
         if excerpt:
             lines += [f"    {line}" for line in excerpt.splitlines()]
