@@ -63,11 +63,10 @@ class Operand:
 
     def normalize(self, value: Any) -> tuple[str | None, Any]:
         """The rule's value as (type, value) in the form this operand compares with."""
-        if isinstance(value, datetime):
+        if isinstance(value, date):  # datetimes too: JSON holds times as ISO text
             return "string", value.isoformat()
-        if isinstance(value, date):
-            return "string", value.isoformat()
-        return kind_of(value), float(value) if kind_of(value) == "number" else value
+        kind = kind_of(value)
+        return kind, float(value) if kind == "number" else value
 
     def present(self) -> ColumnElement[bool]:
         """True when the value is present and not null (never NULL itself)."""
@@ -79,10 +78,9 @@ class Operand:
 
     def param(self, kind: str, value: Any) -> ColumnElement[Any]:
         """A bound parameter to compare with `project(kind)`."""
-        types = {"number": Float(), "string": String(), "boolean": String()}
-        if kind == "boolean":
+        if kind == "boolean":  # JSON booleans are projected as the text 'true' / 'false'
             return literal("true" if value else "false", String())
-        return literal(value, types[kind])
+        return literal(value, Float() if kind == "number" else String())
 
     def equals_any(self, kind: str, params: list[ColumnElement[Any]]) -> ColumnElement[bool] | None:
         """SQL: the value has `kind` and equals one of `params` (None: it can never have that kind)."""
@@ -169,7 +167,7 @@ class JsonKey(Operand):
 
 
 class Column(Operand):
-    """A built-in column of one type: string, datetime or boolean."""
+    """A column (or scalar subquery) of one type: string, datetime, boolean, or number (event counts)."""
 
     def __init__(self, column: ColumnElement[Any], kind: str) -> None:
         self.column = column

@@ -4,9 +4,11 @@ Neither SQLite nor portable SQL can convert a UTC instant to local time in an IA
 zone arithmetic in Python instead and hands the database plain values:
 
 * "Today" is computed per zone in Python (`local_today`).
-* The local date of a stored UTC time (created_at, last_active_at) is `date(utc + offset)`, where the offset
-  comes from a CASE that binary-searches the zone's UTC offset transitions (computed here from tzdata) between
-  1970 and five years after `now`. Within that span the result equals Python's `astimezone`, DST included.
+* "The local date of a stored UTC time is before / on or after day D" is a range test against D's local
+  midnight in UTC (`since_local_midnight_sql`), with the offsets in force around that midnight.
+* Where the local date itself is needed (anniversaries' month-day), it is `date(utc + offset)`, the offset
+  coming from a CASE that binary-searches the zone's UTC offset changes (computed here from tzdata) between
+  1970 and five years after `now`. Within that span both equal Python's `astimezone`, DST included.
 * `per_zone` emits `CASE customers.timezone WHEN 'Europe/Paris' THEN ... ELSE <default zone> END`, one branch
   per zone present in the store, so the database still does the per-customer work in one query.
 
@@ -57,20 +59,22 @@ def span_end(now: datetime) -> int:
     return as_utc(now).year + SPAN_AFTER_NOW_YEARS
 
 
-@lru_cache(maxsize=256)
-def offset_segments(zone_key: str, end_year: int) -> tuple[tuple[datetime, int], ...]:
-    """(naive UTC start, offset seconds) for each stretch of constant UTC offset from 1970 to `end_year`.
-    Sampled daily, each change located to the second by bisection (transitions fall on whole seconds)."""
+@lru_cache(maxsize=4096)
+def offset_segments(zone_key: str, first_year: int, last_year: int) -> tuple[tuple[datetime, int], ...]:
+    """(naive UTC start, offset seconds) for each stretch of constant UTC offset from `first_year` through
+    `last_year`. Sampled daily, each change located to the second by bisection (changes fall on whole
+    seconds); the first stretch starts on 1 January of `first_year`."""
     zone = ZoneInfo(zone_key)
 
     def offset(ts: int) -> int:
         return int(datetime.fromtimestamp(ts, zone).utcoffset().total_seconds())
 
     day = 86400
-    end = int((datetime(end_year + 1, 1, 1) - EPOCH).total_seconds())
-    segments = [(EPOCH, offset(0))]
-    previous_ts, previous = 0, offset(0)
-    for ts in range(day, end + day, day):
+    start = int((datetime(first_year, 1, 1) - EPOCH).total_seconds())
+    end = int((datetime(last_year + 1, 1, 1) - EPOCH).total_seconds())
+    segments = [(EPOCH + timedelta(seconds=start), offset(start))]
+    previous_ts, previous = start, offset(start)
+    for ts in range(start + day, end + day, day):
         current = offset(ts)
         if current != previous:
             low, high = previous_ts, ts  # offset(low) == previous, offset(high) != previous
@@ -96,7 +100,7 @@ def _offset_case(column: ColumnElement[Any], segments: tuple[tuple[datetime, int
 
 def local_date_sql(column: ColumnElement[Any], zone: ZoneInfo, now: datetime) -> ColumnElement[str]:
     """SQL: the ISO local date ('YYYY-MM-DD') of a naive-UTC datetime column in `zone`."""
-    seconds = _offset_case(column, offset_segments(zone.key, span_end(now)))
+    seconds = _offset_case(column, offset_segments(zone.key, EPOCH.year, span_end(now)))
     return Portable(
         String(),
         # Whole seconds first: SQLite's date functions round fractions to milliseconds, which could carry
@@ -123,12 +127,47 @@ def customer_zone(timezone_name: str | None, default: str) -> ZoneInfo:
     return zone if zone.key == timezone_name else resolve_zone(None, default)
 
 
-def shift(day: date, days: int) -> str:
-    """ISO date `days` after `day`, clamped to the calendar's ends (huge rule values stay comparable)."""
+def shift(day: date, days: int) -> date:
+    """The date `days` after `day`, clamped to the calendar's ends (huge rule values stay comparable)."""
     try:
-        return (day + timedelta(days=days)).isoformat()
+        return day + timedelta(days=days)
     except OverflowError:
-        return "0000-00-00" if days < 0 else "9999-99-99"
+        return date.min if days < 0 else date.max
+
+
+SLACK = timedelta(hours=30)
+"""More than any UTC offset: an instant this far from a local midnight is on a known side of it."""
+
+
+def _segments_near(segments: tuple[tuple[datetime, int], ...], moment: datetime) -> tuple[tuple[datetime, int], ...]:
+    try:
+        low, high = moment - SLACK, moment + SLACK
+    except OverflowError:
+        low = high = moment
+    near = tuple(
+        segment for index, segment in enumerate(segments)
+        if segment[0] < high and (index + 1 == len(segments) or segments[index + 1][0] > low)
+    )
+    return near or segments[:1]
+
+
+def since_local_midnight_sql(column: ColumnElement[Any], zone: ZoneInfo, day: date, after: bool) -> ColumnElement[bool]:
+    """SQL: a stored UTC time is at/after (`after`) or before the start of `day` in `zone`, that is
+    `utc + offset(utc) >= day 00:00`. Exact like `astimezone`, and usually one range test on the column
+    (`created_at >= '2026-11-08 23:00'`): only offsets in force within a day of that midnight can matter, so
+    the CASE over offset changes appears only when a DST change is that close. Exact in any year."""
+    midnight = datetime(day.year, day.month, day.day)
+
+    def side(segments: tuple[tuple[datetime, int], ...]) -> ColumnElement[bool]:
+        if len(segments) == 1:
+            threshold = literal(midnight - timedelta(seconds=segments[0][1]), column.type)
+            return column >= threshold if after else column < threshold
+        middle = len(segments) // 2
+        pivot = literal(segments[middle][0], column.type)
+        return case((column < pivot, side(segments[:middle])), else_=side(segments[middle:]))
+
+    around = offset_segments(zone.key, max(day.year - 1, 1), min(day.year + 1, 9998))
+    return side(_segments_near(around, midnight))
 
 
 DATETIME_FIELDS = ("created_at", "last_active_at")

@@ -7,9 +7,11 @@ the date part of a longer string counts). The count is today's local date minus 
 a customer who signed up at 23:30 yesterday (their time) is 1 day in. A missing or non-date field never
 matches, whatever the operator (`ne` included); `exists` tests whether the field holds a date.
 
-SQL: the comparison with the number becomes a comparison of the field's ISO local date with ISO dates
-computed in Python from each zone's today (`days >= 14` is `local_date <= today - 14`), inside one CASE
-branch per timezone (see engine.conditions.dates).
+SQL: the comparison with the number becomes a comparison of the field's local date with dates computed in
+Python from each zone's today (`days >= 14` is `local_date <= today - 14`), inside one CASE branch per
+timezone (see engine.conditions.dates). For created_at / last_active_at that is a range test on the stored
+UTC time against the zone's local midnight (`created_at < '2026-11-09 23:00'` for Paris), so no per-row
+time arithmetic is needed; date attributes compare as ISO text.
 """
 
 from __future__ import annotations
@@ -18,15 +20,24 @@ import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, false, or_
 
 from engine.conditions.base import Comparison, Condition
-from engine.conditions.dates import customer_zone, local_date_expr, local_date_value, local_today, per_zone, shift
+from engine.conditions.dates import (
+    DATETIME_FIELDS,
+    customer_zone,
+    local_date_expr,
+    local_date_value,
+    local_today,
+    per_zone,
+    shift,
+    since_local_midnight_sql,
+)
 from engine.conditions.evaluate import Verdict, outcome
-from engine.conditions.sql import byte_order, negate
+from engine.conditions.sql import byte_order, customers, negate
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -37,8 +48,8 @@ if TYPE_CHECKING:
 STRING_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq, "<=": operator.le, ">=": operator.ge,
 }
-Terms = list[list[tuple[str, str]]]
-"""OR of ANDs of (operator, ISO date) tests on the field's local date."""
+Terms = list[list[tuple[str, date]]]
+"""OR of ANDs of (operator, date) tests on the field's local date."""
 
 
 def _number(value: Any) -> float | None:
@@ -68,13 +79,33 @@ def day_terms(op: str, value: Any, today: date) -> Terms:
     return []  # contains: days are not text
 
 
-def terms_sql(local: "ColumnElement[str]", terms: Terms) -> "ColumnElement[bool]":
+def terms_sql(test: Callable[[str, date], "ColumnElement[bool]"], terms: Terms) -> "ColumnElement[bool]":
+    return or_(*(and_(*(test(op, bound) for op, bound in conj)) for conj in terms)) if terms else false()
+
+
+def text_test(local: "ColumnElement[str]") -> Callable[[str, date], "ColumnElement[bool]"]:
+    """Tests on an ISO local date string (date attributes): plain text comparisons."""
     ordered = byte_order(local)
-    return or_(*(and_(*(STRING_OPS[op](ordered, bound) for op, bound in conj)) for conj in terms)) if terms else false()
+    return lambda op, bound: STRING_OPS[op](ordered, bound.isoformat())
+
+
+def instant_test(column: "ColumnElement[Any]", zone) -> Callable[[str, date], "ColumnElement[bool]"]:
+    """Tests on a stored UTC time's local date, as range tests against local midnights (see dates.py)."""
+
+    def test(op: str, bound: date) -> "ColumnElement[bool]":
+        if op == "==":
+            return and_(test(">=", bound), test("<=", bound))
+        if op == ">=":
+            return column.is_not(None) if bound == date.min else since_local_midnight_sql(column, zone, bound, True)
+        if bound == date.max:
+            return column.is_not(None)
+        return since_local_midnight_sql(column, zone, bound + timedelta(days=1), False)
+
+    return test
 
 
 def terms_hold(local: str, terms: Terms) -> bool:
-    return any(all(STRING_OPS[op](local, bound) for op, bound in conj) for conj in terms)
+    return any(all(STRING_OPS[op](local, bound.isoformat()) for op, bound in conj) for conj in terms)
 
 
 @dataclass(frozen=True)
@@ -96,12 +127,16 @@ class DaysSinceCondition(Condition):
         op, negated = self._positive()
 
         def in_zone(zone) -> "ColumnElement[bool]":
-            local = local_date_expr(self.field, zone, ctx.now)
+            if self.field in DATETIME_FIELDS:
+                column = customers.c[self.field]
+                present, test = column.is_not(None), instant_test(column, zone)
+            else:
+                local = local_date_expr(self.field, zone, ctx.now)
+                present, test = local.is_not(None), text_test(local)
             if op == "exists":
-                present = local.is_not(None)
                 return present if self.comparison.value else negate(present)
-            test = terms_sql(local, day_terms(op, self.comparison.value, local_today(ctx.now, zone)))
-            return and_(local.is_not(None), negate(test)) if negated else test
+            matched = terms_sql(test, day_terms(op, self.comparison.value, local_today(ctx.now, zone)))
+            return and_(present, negate(matched)) if negated else matched
 
         return per_zone(ctx, in_zone)
 

@@ -3,7 +3,7 @@ and the SqlContext refuses to compile zone-dependent conditions without knowing 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 
 from conditions.kit import load_store
 from engine.conditions import parse_condition
-from engine.conditions.dates import local_date, local_date_sql, offset_segments, resolve_zone
+from engine.conditions.dates import local_date, local_date_sql, local_today, offset_segments, resolve_zone
 from engine.conditions.sql import SqlContext, TimezonesNotLoaded, customers
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
@@ -24,7 +24,7 @@ ZONES = ["Europe/London", "America/Sao_Paulo", "Pacific/Chatham", "Australia/Lor
 def near_transitions(draw: st.DrawFn) -> datetime:
     """Instants within a day of a UTC offset change of one of ZONES (or anywhere since 1970)."""
     zone = draw(st.sampled_from(ZONES))
-    changes = [start for start, _ in offset_segments(zone, NOW.year + 5)[1:]] or [datetime(2000, 1, 1)]
+    changes = [start for start, _ in offset_segments(zone, 1970, NOW.year + 5)[1:]] or [datetime(2000, 1, 1)]
     around = draw(st.sampled_from(changes))
     return around + timedelta(seconds=draw(st.integers(-86400, 86400)))
 
@@ -44,10 +44,10 @@ def test_local_dates_match_python(store_engine: Engine, stamps: list[datetime]) 
 
 
 def test_offsets_follow_tzdata() -> None:
-    london = dict(offset_segments("Europe/London", 2026))
+    london = dict(offset_segments("Europe/London", 1970, 2026))
     assert london[datetime(2026, 3, 29, 1, 0)] == 3600  # BST starts 01:00 UTC, last Sunday of March
     assert london[datetime(2026, 10, 25, 1, 0)] == 0
-    assert offset_segments("Asia/Kolkata", 2026) == ((datetime(1970, 1, 1), 19800),)
+    assert offset_segments("Asia/Kolkata", 1970, 2026) == ((datetime(1970, 1, 1), 19800),)
 
 
 def test_zone_dependent_conditions_need_the_zones() -> None:
@@ -63,3 +63,38 @@ def test_with_timezones_lists_the_zones_present(store_engine: Engine) -> None:
     with store_engine.connect() as connection:
         ctx = SqlContext(now=NOW, activity_events=(), segments={}).with_timezones(connection)
     assert ctx.timezones == ("Asia/Tokyo", "Europe/Paris")
+
+
+MIDNIGHT_ZONES = ["America/Santiago", "America/Sao_Paulo", "Asia/Beirut", "Pacific/Apia", "America/Havana",
+                  "Europe/London", "Pacific/Chatham"]
+
+
+@st.composite
+def near_midnight_changes(draw: st.DrawFn) -> datetime:
+    """Instants within a day of an offset change in zones that change at local midnight (Santiago falls back
+    from 00:00 to 23:00; Apia skipped 30 December 2011)."""
+    zone = draw(st.sampled_from(MIDNIGHT_ZONES))
+    changes = [start for start, _ in offset_segments(zone, 1970, NOW.year + 5)[1:]]
+    return draw(st.sampled_from(changes)) + timedelta(seconds=draw(st.integers(-86400, 86400)))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stamps=st.lists(near_midnight_changes(), min_size=1, max_size=8), now=near_midnight_changes())
+def test_days_since_at_day_boundaries_matches_python(store_engine: Engine, stamps: list[datetime],
+                                                     now: datetime) -> None:
+    """Every customer is tested at exactly its own day count and its neighbours, in every zone."""
+    from conditions.kit import Situation, python_verdicts, sql_selection
+
+    people = [{"created_at": stamp, "timezone": zone} for stamp in stamps for zone in MIDNIGHT_ZONES]
+    with store_engine.begin() as connection:
+        load_store(connection, people)
+    now = now.replace(tzinfo=timezone.utc)
+    situation = Situation(now=now)
+    days = {local_today(now, resolve_zone(p["timezone"])) - date.fromisoformat(local_date(p["created_at"],
+            resolve_zone(p["timezone"]))) for p in people}
+    for count in sorted({d.days + shift for d in days for shift in (-1, 0, 1)})[:9]:
+        for op in ("eq", "lte"):  # both sides of a local midnight
+            condition = parse_condition({"days_since": {"field": "created_at", op: count}})
+            by_python = {key for key, verdict in python_verdicts(store_engine, condition, situation).items()
+                         if verdict.passed}
+            assert sql_selection(store_engine, condition, situation) == by_python, (op, count)
