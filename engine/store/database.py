@@ -22,7 +22,22 @@ def open_engine(url: str, **kwargs) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_settings)
+    return engine
+
+
+def _postgres_settings(dbapi_connection, _record) -> None:
+    """JIT off: audience conditions compile to large CASE expressions (one branch per timezone) whose JIT
+    compilation costs seconds while the queries themselves take a fraction of that (see docs/conditions.md).
+    Set outside a transaction so that a later rollback does not undo it."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET jit = off")
+    cursor.close()
+    dbapi_connection.autocommit = autocommit
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
