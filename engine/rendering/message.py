@@ -20,7 +20,7 @@ from email.header import Header
 from email.utils import format_datetime, formataddr, getaddresses
 from functools import lru_cache
 
-from engine.rendering.text import clean_line, has_line_break
+from engine.rendering.text import clean_line, has_line_break, to_utf8
 
 CRLF = "\r\n"
 MAX_HEADER_LINE = 78
@@ -104,7 +104,7 @@ def _list_header(name: str, items: tuple[str, ...]) -> str:
 def _qp(body: str) -> bytes:
     """Quoted-printable UTF-8 with CRLF line ends; every encoded line is at most 76 characters."""
     normalised = body.replace("\r\n", "\n").replace("\r", "\n")
-    return binascii.b2a_qp(normalised.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+    return binascii.b2a_qp(to_utf8(normalised), istext=True).replace(b"\n", b"\r\n")
 
 
 def _boundary(message_id: str) -> str:

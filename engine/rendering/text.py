@@ -8,11 +8,22 @@ import re
 # DEL, and the Unicode line/paragraph separators that some clients treat as newlines.
 _BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _SPACES = re.compile(r"\s{2,}")
+# Lone UTF-16 surrogates (a JSON attribute can carry "\ud800") cannot be encoded as UTF-8 at all.
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def clean_line(value: str) -> str:
-    """`value` on a single line: control characters and line breaks become spaces, runs of spaces collapse."""
-    return _SPACES.sub(" ", _BREAKING.sub(" ", value)).strip()
+    """`value` on a single line: control characters and line breaks become spaces, runs of spaces collapse,
+    unencodable surrogates become U+FFFD."""
+    return _SPACES.sub(" ", _BREAKING.sub(" ", _SURROGATES.sub("\ufffd", value))).strip()
+
+
+def to_utf8(value: str) -> bytes:
+    """UTF-8 bytes; a lone surrogate becomes U+FFFD instead of failing the whole email."""
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATES.sub("\ufffd", value).encode("utf-8")
 
 
 def has_line_break(value: str) -> bool:
