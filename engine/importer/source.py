@@ -81,7 +81,6 @@ class Source:
     """An open import file. `columns` is the CSV header (None for JSON Lines, whose rows name their keys)."""
 
     def __init__(self, path: str, file_format: FileFormat) -> None:
-        self.name = "<stdin>" if path == STDIN else path
         self.format = file_format
         self.columns: tuple[str, ...] | None = None
         if path == STDIN:
@@ -103,7 +102,10 @@ class Source:
         self._text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
         if file_format is FileFormat.csv:
             self._reader = csv.reader(self._text)
-            header = self._next_record()
+            try:
+                header = self._next_record()
+            except _GZIP_ERRORS as exc:
+                raise _not_gzip(exc) from None
             if header is None:
                 raise UnreadableFile("the file is empty; a CSV import starts with a header row naming its columns")
             if _not_utf8("".join(header)):
@@ -121,8 +123,8 @@ class Source:
     def rows(self) -> Iterator[Row]:
         try:
             yield from self._csv_rows() if self.format is FileFormat.csv else self._jsonl_rows()
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise UnreadableFile(f"the file is not valid gzip: {exc}") from None
+        except _GZIP_ERRORS as exc:
+            raise _not_gzip(exc) from None
 
     def _next_record(self) -> list[str] | None:
         return next(self._reader, None)
@@ -141,8 +143,9 @@ class Source:
                 return
             if not record:  # a blank line
                 continue
-            if _not_utf8("".join(record)):
-                yield Row(line, {}, RowError(INVALID_ROW, _NOT_UTF8))
+            problem = _unstorable("".join(record))
+            if problem:
+                yield Row(line, {}, RowError(INVALID_ROW, problem))
                 continue
             if len(record) != width:
                 message = f"the row has {len(record)} fields but the header has {width}"
@@ -159,8 +162,9 @@ class Source:
             line += 1
             if not text.strip():
                 continue
-            if _not_utf8(text):
-                yield Row(line, {}, RowError(INVALID_ROW, _NOT_UTF8))
+            problem = _unstorable(text) or (_NUL if "\\u0000" in text else None)  # JSON's spelling of NUL
+            if problem:
+                yield Row(line, {}, RowError(INVALID_ROW, problem))
                 continue
             try:
                 value = json.loads(text, parse_constant=_reject_constant)
@@ -173,12 +177,27 @@ class Source:
             yield Row(line, value)
 
 
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 _NOT_UTF8 = "the row is not UTF-8 text"
+_NUL = "the row contains a NUL character"
+
+
+def _not_gzip(error: Exception) -> UnreadableFile:
+    return UnreadableFile(f"the file is not valid gzip: {error}")
+
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 def _not_utf8(text: str) -> bool:
     return not text.isascii() and _SURROGATE.search(text) is not None
+
+
+def _unstorable(text: str) -> str | None:
+    """Why a row's text cannot be stored: bytes that are not UTF-8, or a NUL character (PostgreSQL text and
+    JSONB cannot hold one, so it would fail the whole import there instead of this one row)."""
+    if _not_utf8(text):
+        return _NOT_UTF8
+    return _NUL if "\x00" in text else None
 
 
 def _reject_constant(name: str) -> Any:

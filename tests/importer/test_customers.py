@@ -179,6 +179,11 @@ def test_a_byte_order_mark_is_ignored(project: Project) -> None:
     path = project.write("customers.csv", "\ufeffid,email\nc1,a@example.com\n".encode("utf-8"))
     assert project.rekindle("import", "customers", str(path)).exit_code == 0
     assert project.customers("external_id") == [("c1",)]
+    plain = project.write("plain.csv.gz", "id,email\nc3,c@example.com\n")
+    result = project.rekindle("import", "customers", str(plain))
+    assert (result.exit_code, result.stderr) == (
+        1, f"{plain}: I408 the file is not valid gzip: Not a gzipped file (b'id')\nNothing imported from {plain}.\n"
+    )
 
 
 def test_an_empty_file_is_refused(project: Project) -> None:
@@ -305,3 +310,15 @@ def test_an_explicit_format_overrides_the_extension(project: Project) -> None:
     path = project.write("export.txt", '{"id": "c1", "email": "a@example.com"}\n')
     result = project.rekindle("import", "customers", str(path), "--format", "jsonl")
     assert (result.exit_code, result.stdout) == (0, f"Imported 1 customer row from {path}.\n")
+
+
+def test_a_nul_character_rejects_its_row_on_every_dialect(project: Project) -> None:
+    path = project.write("customers.csv", "id,email,note\nc1,a@example.com,a\x00b\nc2,b@example.com,ok\n")
+    result = project.rekindle("import", "customers", str(path))
+    assert result.stderr == (
+        f"{path}:2:1: I401 the row contains a NUL character\nImported 1 of 2 customer rows from {path}: 1 rejected.\n"
+    )
+    data = '{"id": "c3", "email": "c@example.com", "note": "a\\u0000b"}\n'
+    result = project.rekindle("import", "customers", "-", "--format", "jsonl", input=data)
+    assert result.stderr.splitlines()[0] == "<stdin>:1:1: I401 the row contains a NUL character"
+    assert project.customers("external_id") == [("c2",)]
