@@ -23,9 +23,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, func, or_
 
 from engine.conditions.base import Condition
-from engine.conditions.dates import customer_zone, local_date_expr, local_date_value, local_today, per_zone
+from engine.conditions.compare import JsonKey
+from engine.conditions.dates import (
+    DATETIME_FIELDS,
+    customer_zone,
+    local_date_expr,
+    local_date_value,
+    local_today,
+    per_zone,
+)
 from engine.conditions.evaluate import Verdict, outcome
-from engine.conditions.sql import byte_order
+from engine.conditions.sql import byte_order, customers
 from engine.timeutil import format_duration, parse_duration
 
 if TYPE_CHECKING:
@@ -72,7 +80,13 @@ class AnniversaryCondition(Condition):
             local = local_date_expr(self.field, zone, ctx.now)
             terms = window_terms(local_today(ctx.now, zone), self.within.days, self.min_years)
             month_day, year = func.substr(local, 6, 5), byte_order(func.substr(local, 1, 4))
-            return or_(*(and_(month_day.in_(days), year <= latest) for latest, days in terms.items()))
+            exact = or_(*(and_(month_day.in_(days), year <= latest) for latest, days in terms.items()))
+            if self.field in DATETIME_FIELDS:
+                return exact
+            # Date attributes: first the cheap, selective test on the raw text (about 1 row in 365 passes),
+            # then the exact one that also checks it is a JSON string shaped like a date.
+            raw_month_day = func.substr(JsonKey(customers.c.attributes, self.field).text(), 6, 5)
+            return and_(raw_month_day.in_([day for days in terms.values() for day in days]), exact)
 
         return per_zone(ctx, in_zone)
 

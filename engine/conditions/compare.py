@@ -111,6 +111,10 @@ class JsonKey(Operand):
         self.pg_node = type_coerce(column, JSONB())[key]
         self.pg_type = func.jsonb_typeof(self.pg_node)
 
+    def text(self) -> ColumnElement[Any]:
+        """The value as SQL text without a type check (strings as themselves): only for cheap pre-filters."""
+        return Portable(String(), sqlite=self.sqlite_value, postgresql=self.pg_node.astext)
+
     def present(self) -> ColumnElement[bool]:
         return Portable(
             Boolean(),

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, String, case, func, literal, literal_column
 
-from engine.conditions.sql import Portable, SqlContext, customers
+from engine.conditions.sql import Portable, SqlContext, customers, definite
 from engine.timeutil import as_utc
 
 EPOCH = datetime(1970, 1, 1)
@@ -111,14 +111,20 @@ def local_date_sql(column: ColumnElement[Any], zone: ZoneInfo, now: datetime) ->
 
 
 def per_zone(ctx: SqlContext, build: Callable[[ZoneInfo], ColumnElement[bool]]) -> ColumnElement[bool]:
-    """`build(zone)` for each zone present, chosen by the customer's timezone; the default zone otherwise."""
+    """`build(zone)` for each zone present, chosen by the customer's timezone; the default zone otherwise:
+    `CASE timezone WHEN 'A' THEN CASE WHEN test_A THEN true ELSE false END ... END`. The inner CASE is not
+    decoration: SQLite short-circuits AND/OR only where it branches on a condition, not in a THEN value, and
+    the tests put their cheapest, most selective term first."""
     default = resolve_zone(None, ctx.default_timezone)
-    branches = []
+    zoned = []
     for name in ctx.zones():
         zone = resolve_zone(name, ctx.default_timezone)
         if zone.key == name and zone.key != default.key:
-            branches.append((customers.c.timezone == name, build(zone)))
-    return case(*branches, else_=build(default)) if branches else build(default)
+            zoned.append((name, zone))
+    if not zoned:
+        return build(default)
+    branches = [(customers.c.timezone == name, definite(build(zone))) for name, zone in zoned]
+    return case(*branches, else_=definite(build(default)))
 
 
 def customer_zone(timezone_name: str | None, default: str) -> ZoneInfo:
