@@ -9,6 +9,7 @@ receives, and a quick way to fill the outbox. Needs the dev extra (aiosmtpd); ne
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -86,8 +87,10 @@ class SmtpSink:
         self,
         handler: RecordingHandler | None = None,
         smtp_factory: Callable[[RecordingHandler], SMTP] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.handler = handler or RecordingHandler()
+        self.ssl_context = ssl_context  # implicit TLS (smtps://) when given
         self.smtp_factory = smtp_factory or (lambda handler: SMTP(handler, hostname="sink.test"))
         self.port = 0
         self.loop = asyncio.new_event_loop()
@@ -100,7 +103,8 @@ class SmtpSink:
 
     def start(self) -> SmtpSink:
         self._thread.start()
-        create = self.loop.create_server(lambda: self.smtp_factory(self.handler), "127.0.0.1", 0, backlog=512)
+        create = self.loop.create_server(lambda: self.smtp_factory(self.handler), "127.0.0.1", 0, backlog=512,
+                                         ssl=self.ssl_context)
         self._server = asyncio.run_coroutine_threadsafe(create, self.loop).result(10)
         self.port = self._server.sockets[0].getsockname()[1]
         return self

@@ -221,6 +221,8 @@ class SmtpBackend(Backend):
         except aiosmtplib.SMTPConnectResponseError as exc:
             raise ConnectFailed("server refused the connection", server=server, code=exc.code, reply=exc.message)
         except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError) as exc:
+            if isinstance(exc.__cause__, ssl.SSLError):  # implicit TLS: the handshake is part of connecting
+                raise TLSFailed(f"TLS failed: {exc.__cause__.reason or exc.__cause__}", server=server) from None
             raise ConnectFailed(f"cannot connect: {exc.message}", server=server) from None
         except aiosmtplib.SMTPResponseException as exc:
             raise TransportError("server refused the session", server=server, code=exc.code, reply=exc.message)
