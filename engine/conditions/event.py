@@ -11,8 +11,13 @@
 Only events at or before `now` count (so `--now` in the past sees the past); `within` includes both ends.
 Without an enrolment (`since: enrolled` in an audience, or explaining a customer not enrolled) no event counts.
 
-SQL: a correlated EXISTS (default count, `gt: 0`, `gte: 1`), NOT EXISTS (`eq: 0`, `lt: 1`, `lte: 0`) or a
-correlated COUNT(*) subquery otherwise, all served by the (customer_id, name, occurred_at) index.
+SQL differs by database, each using what its planner does well:
+- PostgreSQL: correlated EXISTS (default count, `gt: 0`, `gte: 1`), NOT EXISTS (`eq: 0`, `lt: 1`, `lte: 0`),
+  a correlated COUNT(*) otherwise, on the (customer_id, name, occurred_at) index; the planner makes (NOT)
+  EXISTS a hashed semi/anti-join.
+- SQLite: `customers.id IN (SELECT customer_id FROM events WHERE ...)` (NOT IN; `GROUP BY customer_id
+  HAVING count(*) <op> n` for other counts), read once from the (name, occurred_at, customer_id) index.
+- `since: enrolled` compares with the outer query's enrolment row: correlated on both.
 """
 
 from __future__ import annotations
@@ -21,12 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, false, func, select
+from sqlalchemy import Boolean, exists, false, func, select, true
 
 from engine.conditions.base import Comparison, Condition
 from engine.conditions.compare import Column, JsonKey, Operand, compare_sql, compare_value
 from engine.conditions.evaluate import Verdict, outcome
-from engine.conditions.sql import customers, events
+from engine.conditions.sql import Portable, customers, events, negate
 from engine.timeutil import format_duration, parse_duration, to_naive_utc
 
 if TYPE_CHECKING:
@@ -70,12 +75,21 @@ class EventCondition(Condition):
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
         now = to_naive_utc(ctx.now)
-        criteria = [events.c.customer_id == customers.c.id, events.c.name == self.name, events.c.occurred_at <= now]
+        criteria = [events.c.name == self.name, events.c.occurred_at <= now]
         if self.within is not None:
             criteria.append(events.c.occurred_at >= now - self.within)
-        if self.since_enrolled:
-            criteria.append(false() if ctx.enrolled_at is None else events.c.occurred_at >= ctx.enrolled_at)
         criteria.extend(compare_sql(f.operand(), f.comparison) for f in self.where)
+        if not self.since_enrolled:
+            return Portable(Boolean(), sqlite=self._set_based(criteria), postgresql=self._correlated(criteria))
+        if ctx.enrolled_at is None:
+            return true() if compare_value(0, self.count, Operand()) else false()
+        return self._correlated([events.c.occurred_at >= ctx.enrolled_at, *criteria])
+
+    def _correlated(self, criteria: list["ColumnElement[bool]"]) -> "ColumnElement[bool]":
+        """EXISTS / NOT EXISTS / COUNT(*) per customer on the (customer_id, name, occurred_at) index. PostgreSQL
+        turns (NOT) EXISTS into a hashed semi- or anti-join where it can and orders costly tests last; and
+        `since: enrolled` must be correlated since it refers to the outer query's enrolment row."""
+        criteria = [events.c.customer_id == customers.c.id, *criteria]
         shape = (self.count.op, self.count.value)
         if shape in SOME:
             return exists().where(*criteria)
@@ -83,6 +97,22 @@ class EventCondition(Condition):
             return ~exists().where(*criteria)
         counted = select(func.count()).select_from(events).where(*criteria).scalar_subquery()
         return compare_sql(Column(counted, "number"), self.count)
+
+    def _set_based(self, criteria: list["ColumnElement[bool]"]) -> "ColumnElement[bool]":
+        """`customers.id [NOT] IN (SELECT customer_id ...)`: SQLite reads the matching events once from the
+        (name, occurred_at, customer_id) index into a temporary index, in any context, where the correlated
+        form probes the events index once per customer (a scan of 1M customers: 5 s -> 0.8 s CPU)."""
+        matching = select(events.c.customer_id).where(*criteria)
+        shape = (self.count.op, self.count.value)
+        if shape in SOME:
+            return customers.c.id.in_(matching)
+        if shape in NONE:
+            return customers.c.id.not_in(matching)
+        counted = Column(func.count(), "number")
+        per_customer = matching.group_by(events.c.customer_id)
+        if compare_value(0, self.count, Operand()):  # customers without events pass: exclude those that fail
+            return customers.c.id.not_in(per_customer.having(negate(compare_sql(counted, self.count))))
+        return customers.c.id.in_(per_customer.having(compare_sql(counted, self.count)))
 
     def matching(self, ctx: "EvalContext") -> list["EventRecord"]:
         """The customer's events this condition counts, in Python."""
