@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, ColumnElement, Connection, String, case, false, not_, select, true
+from sqlalchemy import ColumnElement, Connection, String, case, false, not_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeEngine
 
