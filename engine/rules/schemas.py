@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,15 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
-"""The schemas ship next to the rules they describe, so editors (yaml-language-server) can use the same files."""
+def _schema_dir() -> Path:
+    """The repository's `schemas/` (checkouts, editable installs), else the copy a wheel installs under
+    `<prefix>/share/rekindle/schemas` (pyproject `data-files`)."""
+    source = Path(__file__).resolve().parents[2] / "schemas"
+    return source if source.is_dir() else Path(sys.prefix) / "share" / "rekindle" / "schemas"
+
+
+SCHEMA_DIR = _schema_dir()
+"""The schemas live next to the rules they describe, so editors (yaml-language-server) use the same files."""
 
 SCHEMA_FILES = {"rule": "rule.v1.json", "segment": "segment.v1.json", "config": "config.v1.json"}
 
