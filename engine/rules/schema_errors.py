@@ -92,7 +92,7 @@ def _translate(error: ValidationError, hidden: frozenset[DocPath]) -> Iterator[_
                        + did_you_mean(instance, options))
     elif kind == "pattern" and "propertyNames" in error.schema_path:
         yield _Problem("value", path, f'variable name "{instance}" in {where} is not allowed; '
-                       "use letters, digits and _ (starting with a letter)", hint=None)
+                       "use letters, digits and _ (starting with a letter)")
     elif kind == "pattern" and error.validator_value == DURATION_PATTERN:
         suggestion = _suggest_duration(instance)
         yield _Problem("duration", path, f"invalid duration {shown} at {where}; write a whole number and a unit: "
@@ -118,8 +118,9 @@ def _translate(error: ValidationError, hidden: frozenset[DocPath]) -> Iterator[_
     elif kind in ("oneOf", "anyOf"):
         description = error.schema.get("description", "a different value")
         yield _Problem("type", path, f"wrong type at {where}: expected {_phrase(description)}, got {shown}")
-    else:  # a keyword this module does not word specially; still one precise line
-        yield _Problem("other", path, f"{where or 'document'}: {error.message}")
+    else:  # a keyword this module does not word specially; still one precise line (never echoing a secret)
+        detail = "the value from the environment is not valid" if path in hidden else error.message
+        yield _Problem("other", path, f"{where or 'document'}: {detail}")
 
 
 def _union_keys(branches: Any) -> list[str]:
