@@ -52,11 +52,17 @@ def write_config(root: Path, store_url: str, extra: str = "") -> Path:
 
 
 @pytest.fixture
-def project(tmp_path: Path, store_url: str) -> Iterator[Project]:
+def bare_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
+    """A project whose store exists but has no tables yet (before `rekindle db init`)."""
     write_config(tmp_path, store_url, "defaults:\n  activity_events: [login, purchase]\n")
     engine = open_engine(store_url)
-    project = Project(tmp_path, engine)
-    result = project.rekindle("db", "init")
-    assert result.exit_code == 0, result.output
-    yield project
+    yield Project(tmp_path, engine)
     engine.dispose()
+
+
+@pytest.fixture
+def project(bare_project: Project) -> Project:
+    """A project whose store was created by `rekindle db init`."""
+    result = bare_project.rekindle("db", "init")
+    assert result.exit_code == 0, result.output
+    return bare_project

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.importer.conftest import Project
+if TYPE_CHECKING:  # the fixtures come from conftest.py; this is only for the annotations
+    from conftest import Project
 
 NOW = "2026-11-23T09:00:00Z"
 
@@ -272,13 +274,9 @@ def test_stdin_needs_an_explicit_format(project: Project) -> None:
     )
 
 
-def test_importing_before_db_init_says_what_to_do(tmp_path, store_url: str) -> None:
-    from tests.importer.conftest import write_config
-
-    write_config(tmp_path, store_url)
-    path = tmp_path / "customers.csv"
-    path.write_text("id,email\nc1,a@example.com\n")
-    result = Project(tmp_path, None).rekindle("import", "customers", str(path))  # type: ignore[arg-type]
+def test_importing_before_db_init_says_what_to_do(bare_project: Project) -> None:
+    path = bare_project.write("customers.csv", "id,email\nc1,a@example.com\n")
+    result = bare_project.rekindle("import", "customers", str(path))
     assert result.exit_code == 1
     assert result.stderr == "error: the store has no tables yet; create them with `rekindle db init`\n"
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import event
 
 from engine.importer.run import ImportOptions, import_file
 from engine.importer.source import FileFormat
-from tests.importer.conftest import Project
+
+if TYPE_CHECKING:  # the fixtures come from conftest.py; this is only for the annotations
+    from conftest import Project
 
 CUSTOMERS = "id,email\nc1,a@example.com\nc2,b@example.com\nc3,c@example.com\n"
 

@@ -6,11 +6,14 @@ import importlib.util
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from engine.store.models import Customer
-from tests.importer.conftest import Project
+
+if TYPE_CHECKING:  # the fixtures come from conftest.py; this is only for the annotations
+    from conftest import Project
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
