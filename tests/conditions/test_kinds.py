@@ -56,3 +56,14 @@ def test_attribute_names_with_double_quotes_are_refused() -> None:
     ctx = SqlContext(now=NOW, activity_events=(), segments={}, timezones=())
     with pytest.raises(ValueError, match="cannot contain a double quote"):
         parse_condition({"attribute": {"name": 'say "hi"', "eq": 1}}).to_sql(ctx)
+
+
+def test_every_kind_and_operator_is_documented() -> None:
+    from pathlib import Path
+
+    from engine.conditions.base import OPERATORS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "conditions.md").read_text()
+    assert [kind for kind in KINDS if f"| `{kind}` |" not in text] == []
+    assert [kind for kind in KINDS if kind not in ("all", "any", "not") and f"### `{kind}`" not in text] == []
+    assert [op for op in OPERATORS if f"`{op}`" not in text] == []
