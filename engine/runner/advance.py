@@ -95,7 +95,7 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: list[Row], render
         deliveries.extend(_render(ctx, campaign, row, outcome, render))
         outcomes.append((row, outcome))
         updates.append(_enrollment_update(ctx, campaign, row, outcome))
-    queued = _queue(ctx, deliveries)
+    queued = _queue(ctx, rows, deliveries)
     for row, outcome in outcomes:
         for step_id, decision, reason, details in outcome.decisions:
             if decision == "queued" and (row.id, step_id) not in queued:
@@ -148,12 +148,19 @@ def _stop_at(outcome: Outcome, position: int, step_index: int, now: datetime, er
     outcome.step_index, outcome.status, outcome.end_reason, outcome.due_at = step_index, "active", None, now
 
 
-def _queue(ctx: TickContext, deliveries: list[dict[str, Any]]) -> set[tuple[int, str]]:
-    """Insert the batch's deliveries; returns the (enrollment, step) pairs actually written."""
+def _queue(ctx: TickContext, rows: list[Row], deliveries: list[dict[str, Any]]) -> set[tuple[int, str]]:
+    """Insert the batch's deliveries; returns the (enrollment, step) pairs this run actually wrote.
+
+    A plain executemany (one prepared statement, reused for every batch) rather than a multi-row INSERT ...
+    RETURNING, whose text changes with the number of rows: SQLite keeps a prepared program per distinct
+    text, which made memory grow batch after batch. What was written is read back by run and id range."""
     if not deliveries:
         return set()
-    stmt = insert_ignoring_conflicts(ctx.conn, D).returning(D.c.enrollment_id, D.c.step_id)
-    return {(r.enrollment_id, r.step_id) for r in ctx.conn.execute(stmt, deliveries)}
+    ctx.conn.execute(insert_ignoring_conflicts(ctx.conn, D), deliveries)
+    written = select(D.c.enrollment_id, D.c.step_id).where(
+        D.c.run_id == ctx.run_id, D.c.enrollment_id.between(rows[0].id, rows[-1].id)
+    )
+    return {(r.enrollment_id, r.step_id) for r in ctx.conn.execute(written)}
 
 
 def _recent_emails(ctx: TickContext, customer_ids: list[int]) -> defaultdict[int, list[datetime]]:
