@@ -32,11 +32,13 @@ def _sqlite_file_missing(url: str) -> bool:
 
 def _from_store(config: Config, external_ids: list[str] | None, limit: int) -> list[Customer] | None:
     """Customers from the store, or None when the store is missing, unreadable or holds no customer at all."""
+    from engine.store.connect import resolve_url
     from engine.store.database import open_engine
 
-    if _sqlite_file_missing(config.store_url):
+    url = resolve_url(config)  # relative SQLite paths count from the config's folder, as for every command
+    if _sqlite_file_missing(url):
         return None
-    engine = open_engine(config.store_url)
+    engine = open_engine(url)
     try:
         with Session(engine) as session:
             if not session.scalar(select(func.count()).select_from(Customer)):

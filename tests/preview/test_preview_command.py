@@ -120,3 +120,24 @@ def test_an_address_that_would_inject_headers_is_refused(store_engine, tmp_path:
     assert result.exit_code == 1
     assert result.stderr.strip() == ("error: customer 'evil' cannot be mailed: an email address must be a single line "
                                      "without control characters: 'a@example.com\\r\\nBcc: x@evil.example'")
+
+
+def test_a_relative_sqlite_store_is_found_from_the_config_folder(tmp_path: Path, monkeypatch) -> None:
+    """Like every other command, preview reads `sqlite:///store.db` next to rekindle.yaml, not in the cwd."""
+    from engine.store.database import open_engine
+    from engine.store.migrate import upgrade
+
+    project = tmp_path / "project"
+    project.mkdir()
+    config = make_project(project, "sqlite:///store.db")
+    engine = open_engine(f"sqlite:///{project / 'store.db'}")
+    upgrade(engine)
+    _add_customer(engine, external_id="rel-1", email="mary@example.com", first_name="Mary", attributes={})
+    engine.dispose()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = invoke("welcome", "--customer", "rel-1", "--now", NOW, "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert "Customer:  rel-1 <mary@example.com> (from the store)" in result.stdout
+    assert not (elsewhere / "store.db").exists()
