@@ -63,8 +63,12 @@ def _compile(renderer: Renderer, names: Iterable[str], report: _Report) -> dict[
     for name in names:
         path = renderer.templates_dir / name
         try:
-            trees[name] = renderer.env.parse(path.read_text(encoding="utf-8"), name, str(path))
-        except Exception as exc:  # noqa: BLE001 - syntax errors and undecodable files alike
+            tree = renderer.env.parse(path.read_text(encoding="utf-8"), name, str(path))
+            # Parsing alone misses what Jinja only finds while generating code (an unknown filter or test),
+            # and later passes (find_undeclared_variables) generate code too: do it here, where it is caught.
+            renderer.env.compile(tree, name, str(path), raw=True)
+            trees[name] = tree
+        except Exception as exc:  # noqa: BLE001 - syntax errors, unknown filters and undecodable files alike
             report.add(renderer.error(exc, name).to_diagnostic())
             continue
         if _is_email(name) and "subject" not in {block.name for block in trees[name].find_all(nodes.Block)}:

@@ -26,6 +26,11 @@ def test_syntax_error_in_any_file_even_unused(project_dir) -> None:
     assert _found(config) == [("T301", "templates/_partials/bad.html:2:1", "Expected an expression, got 'end of statement block'")]
 
 
+def test_unknown_filter_found_at_compile_time(project_dir) -> None:
+    config = project_dir({"_partials/typo.html": "<p>\n{{ customer.first_name | titel }}\n</p>\n"})
+    assert _found(config) == [("T301", "templates/_partials/typo.html:2:1", "No filter named 'titel'.")]
+
+
 def test_static_reads_in_branches_no_customer_takes(project_dir) -> None:
     body = ("{% block body %}\n{% if false %}\n{{ promo }}\n{{ customer.nickname }}\n"
             "{{ campaign.owner }}\n{{ customer.attributes.plan | default('x') }}\n{% endif %}\n{% endblock %}")

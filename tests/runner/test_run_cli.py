@@ -79,6 +79,18 @@ def test_invalid_rules_run_nothing(tmp_path, store_url):
     assert counts(store_url) == (0, 0, 0)
 
 
+def test_a_template_that_no_longer_renders_runs_nothing(tmp_path, store_url):
+    config = write_project(tmp_path, store_url)
+    (tmp_path / "templates" / "nudge" / "second.html").write_text(
+        "{% block subject %}Hi{% endblock %}<p>{{ customer.first_name | no_such_filter }}</p>\n"
+    )
+    result = CliRunner().invoke(app, ["run", "--config", str(config), "--now", NOW])
+    assert result.exit_code == 1
+    assert "templates/nudge/second.html:1:" in result.output
+    assert "error: the project has invalid templates; nothing was run" in result.output
+    assert counts(store_url) == (0, 0, 0)
+
+
 def test_unknown_campaign_is_a_usage_error(tmp_path):
     config = write_project(tmp_path, f"sqlite:///{tmp_path / 's.db'}")
     result = CliRunner().invoke(app, ["run", "--config", str(config), "--campaign", "nope"])

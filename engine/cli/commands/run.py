@@ -23,10 +23,13 @@ def register(app: typer.Typer) -> None:
 
 
 def load_or_exit(config_path: Path, campaigns: list[str] | None = None):
-    """The valid project, or its diagnostics on stderr and exit 1: nothing runs when any rule is invalid.
-    Unknown `--campaign` ids are a usage error (exit 2). Shared by run, plan and simulate."""
+    """The valid project, or its diagnostics on stderr and exit 1: nothing runs when any rule or template is
+    invalid. Unknown `--campaign` ids are a usage error (exit 2). Shared by run, plan and simulate."""
+    from engine.diagnostics import Severity
     from engine.diagnostics.formatters import format_text
     from engine.project import ProjectInvalid, load_project
+
+    from engine.rendering.checks import check_templates
 
     try:
         project = load_project(config_path)
@@ -34,6 +37,13 @@ def load_or_exit(config_path: Path, campaigns: list[str] | None = None):
         typer.echo(format_text(exc.diagnostics), err=True)
         typer.echo("error: the project has invalid rules; nothing was run", err=True)
         raise typer.Exit(ExitCode.FAILED) from None
+    # Templates are part of what a marketer edits: one that no longer compiles or renders stops the run
+    # before anything is queued, exactly like an invalid rule file.
+    template_problems = [d for d in check_templates(project) if d.severity is Severity.error]
+    if template_problems:
+        typer.echo(format_text(template_problems), err=True)
+        typer.echo("error: the project has invalid templates; nothing was run", err=True)
+        raise typer.Exit(ExitCode.FAILED)
     known = {c.id for c in project.campaigns}
     unknown = [c for c in campaigns or () if c not in known]
     if unknown:
