@@ -40,7 +40,6 @@ step "Plan: what \`rekindle run\` would do at $NOW (changes nothing)"
 step "Run the campaigns at $NOW: enrol, queue, send to demo/outbox"
 # The unsubscribe links are signed with this secret; production sets its own in the environment.
 export REKINDLE_UNSUBSCRIBE_SECRET="${REKINDLE_UNSUBSCRIBE_SECRET:-demo-only-not-a-secret}"
-mkdir -p demo/outbox/cur demo/outbox/new demo/outbox/tmp  # a complete (empty) Maildir
 "$REKINDLE" run --now "$NOW"
 
 step "Run again at $NOW: nothing is sent twice"

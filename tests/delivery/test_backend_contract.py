@@ -93,3 +93,19 @@ def test_one_open_backend_sends_several_batches_and_an_empty_one(backend_case) -
     first, empty, second = asyncio.run(go())
     assert (len(first), empty, len(second)) == (3, [], 2)
     assert sorted(received()) == sorted(m.message_id for m in _messages(5))
+
+
+def test_maildir_fills_in_an_existing_empty_folder(tmp_path: Path) -> None:
+    """An operator's `mkdir outbox` (or a folder left half made) is a valid target, not an error."""
+    folder = tmp_path / "outbox"
+    folder.mkdir()
+    (folder / "new").mkdir()
+
+    async def send() -> list[SendStatus]:
+        async with MaildirBackend(folder) as backend:
+            return [r.status for r in await backend.send_many(_messages(2))]
+
+    assert asyncio.run(send()) == [SendStatus.sent, SendStatus.sent]
+    assert sorted(p.name for p in folder.iterdir()) == ["cur", "new", "tmp"]
+    received = _ids([m.as_bytes() for m in mailbox.Maildir(folder, create=False)])
+    assert sorted(received) == ["<contract-0@rekindle.test>", "<contract-1@rekindle.test>"]

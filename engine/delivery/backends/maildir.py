@@ -28,7 +28,11 @@ class MaildirBackend(Backend):
 
     async def open(self) -> None:
         try:
-            self._box = mailbox.Maildir(self.path, create=True)
+            # mailbox only creates tmp/new/cur for a folder that does not exist yet; an operator's empty
+            # folder (or one a previous tool left half made) must work too.
+            for sub in ("tmp", "new", "cur"):
+                (self.path / sub).mkdir(parents=True, exist_ok=True)
+            self._box = mailbox.Maildir(self.path, create=False)
         except OSError as exc:
             raise TransportError(f"cannot open maildir: {exc.strerror}", server=str(self.path)) from exc
 
