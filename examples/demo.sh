@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REKINDLE="${REKINDLE:-.venv/bin/rekindle}"
-NOW="${REKINDLE_DEMO_NOW:-2026-11-23T09:00:00Z}"   # the date examples/generate.py built the data around
+NOW="2026-11-23T09:00:00Z"   # the date examples/generate.py built the data around; the timeline below follows it
 # Pin the demo to its own SQLite store and maildir outbox whatever the environment says: the demo must never
 # touch a production store that REKINDLE_STORE_URL might point at.
 export REKINDLE_STORE_URL="sqlite:///demo/rekindle.db"
@@ -18,34 +18,42 @@ step "Fresh demo folder"
 rm -rf demo
 mkdir -p demo/outbox
 
+step "Validate the shipped rules, segments and templates (rekindle validate)"
+"$REKINDLE" validate
+
 step "Create the store (rekindle db init)"
 "$REKINDLE" db init
 
 step "Import the example customers and events"
-"$REKINDLE" import customers examples/data/customers.csv --now "$NOW"
+"$REKINDLE" import customers examples/data/customers.csv
 "$REKINDLE" import events examples/data/events.csv
 
-if "$REKINDLE" audience --help >/dev/null 2>&1; then
-  step "Audience of every campaign on $NOW"
-  "$REKINDLE" audience --now "$NOW"
-fi
-
-# ---------------------------------------------------------------------------------------------------------
-# Later steps (run engine, delivery) go below this line: run the campaigns at $NOW, then show the outbox.
-# ---------------------------------------------------------------------------------------------------------
+step "Audience of every campaign on $NOW"
+"$REKINDLE" audience --now "$NOW"
 
 step "Plan: what \`rekindle run\` would do at $NOW (changes nothing)"
 "$REKINDLE" plan --now "$NOW"
 
-step "Run the campaigns at $NOW: enrol, queue, send to demo/outbox"
 # The unsubscribe links are signed with this secret; production sets its own in the environment.
 export REKINDLE_UNSUBSCRIBE_SECRET="${REKINDLE_UNSUBSCRIBE_SECRET:-demo-only-not-a-secret}"
+
+quiet_customer="$("$REKINDLE" audience winback-90 --now "$NOW" --limit 1 --format csv | sed -n 2p | cut -d, -f1)"
+step "Preview the win-back offer for $quiet_customer (HTML in demo/offer.html, the whole message in demo/offer.eml)"
+"$REKINDLE" preview winback-90 offer --customer "$quiet_customer" --now "$NOW" \
+  --html demo/offer.html --eml demo/offer.eml
+
+step "Run the campaigns at $NOW: enrol, queue, send to demo/outbox"
 "$REKINDLE" run --now "$NOW"
 
 step "Run again at $NOW: nothing is sent twice"
 "$REKINDLE" run --now "$NOW" --format json | .venv/bin/python -c \
   'import json, sys; r = json.load(sys.stdin); print("queued:", r["totals"].get("queued", 0), "sent:", r["delivery"]["sent"])'
-echo "emails in demo/outbox: $(find demo/outbox -type f | wc -l)"
+echo "emails in demo/outbox: $(find demo/outbox/new -type f | wc -l)"
 
-step "Rehearse the next two weeks (rekindle simulate, on a copy of the store)"
-"$REKINDLE" simulate --from "$NOW" --to "$(.venv/bin/python -c 'import sys; from datetime import timedelta; from engine.timeutil import parse_instant; print((parse_instant(sys.argv[1]) + timedelta(days=14)).isoformat())' "$NOW")" --every 1d | tail -n 16
+# Every 4 hours, as a scheduler would: send windows are 9 hours of each customer's local day, so a tick
+# always falls inside one whatever the timezone (a daily tick at 09:00 UTC would never reach New York).
+step "Rehearse the next two weeks, a tick every 4 hours (rekindle simulate, on a copy of the store)"
+"$REKINDLE" simulate --from 2026-11-23T13:00:00Z --to 2026-12-07T09:00:00Z --every 4h | grep -v ": nothing$"
+
+step "Preview gallery of every email: demo/gallery/index.html"
+"$REKINDLE" preview --gallery demo/gallery --now "$NOW"
