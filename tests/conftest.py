@@ -36,17 +36,28 @@ def _postgres_schema_url(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+def _require_postgres() -> str:
+    """The PostgreSQL URL, or skip (fail under REKINDLE_REQUIRE_POSTGRES=1, as in CI)."""
+    if not POSTGRES_URL:
+        if os.environ.get("REKINDLE_REQUIRE_POSTGRES"):
+            pytest.fail("REKINDLE_TEST_POSTGRES_URL is not set but PostgreSQL tests are required")
+        pytest.skip("REKINDLE_TEST_POSTGRES_URL is not set")
+    return POSTGRES_URL
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """URL of an empty store, on each dialect in turn."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
-    if not POSTGRES_URL:
-        if os.environ.get("REKINDLE_REQUIRE_POSTGRES"):
-            pytest.fail("REKINDLE_TEST_POSTGRES_URL is not set but PostgreSQL tests are required")
-        pytest.skip("REKINDLE_TEST_POSTGRES_URL is not set")
-    yield from _postgres_schema_url(POSTGRES_URL)
+    yield from _postgres_schema_url(_require_postgres())
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """URL of an empty PostgreSQL store only (multi-process tests of the production store's locking)."""
+    yield from _postgres_schema_url(_require_postgres())
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ def audience(
     from engine.audience import audience_context, count_query, members_query
     from engine.cli.commands.explain import campaign_or_exit
     from engine.cli.commands.run import load_or_exit
-    from engine.cli.commands.send import ready_store
+    from engine.cli.store import ready_store
 
     project = load_or_exit(config_path)
     campaign = None if campaign_id is None else campaign_or_exit(project, campaign_id)

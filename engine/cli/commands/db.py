@@ -2,50 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
 from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption
+from engine.cli.store import open_configured_store, store_errors
 
 db_app = typer.Typer(help="Create and migrate the store's tables (Alembic migrations shipped with Rekindle).")
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
-
-
-def open_configured_store(config_path: Path):
-    """The project's store Engine, or a clear message and exit 1 (bad config) / 3 (database unreachable).
-    Also used by `rekindle import`."""
-    from engine.diagnostics.formatters import format_text
-    from engine.store.connect import StoreError, load_store_config, open_store
-
-    try:
-        config = load_store_config(config_path)
-        return config, open_store(config)
-    except StoreError as exc:
-        if exc.diagnostics:
-            typer.echo(format_text(exc.diagnostics), err=True)
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(ExitCode.UNAVAILABLE if exc.unreachable else ExitCode.FAILED) from None
-
-
-@contextmanager
-def store_errors(doing: str) -> Iterator[None]:
-    """A database failure in the middle of a command, as one line and an exit code instead of a traceback:
-    3 when the connection went away (worth retrying), 1 otherwise. The open transaction is rolled back."""
-    from sqlalchemy.exc import DBAPIError
-
-    try:
-        yield
-    except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
-        typer.echo(f"error: the store failed while {doing}; nothing was changed: {reason}", err=True)
-        raise typer.Exit(ExitCode.UNAVAILABLE if exc.connection_invalidated else ExitCode.FAILED) from None
 
 
 @db_app.command("init")

@@ -39,7 +39,7 @@ def explain(
     from sqlalchemy.orm import Session
 
     from engine.cli.commands.run import load_or_exit
-    from engine.cli.commands.send import ready_store
+    from engine.cli.store import ready_store
     from engine.explain import CustomerNotFound, explain_campaign, load_subject
     from engine.explain.render import as_json, print_text
 

@@ -69,8 +69,8 @@ def _import(
 ) -> None:
     import sys
 
-    from engine.cli.commands.db import store_errors
-    from engine.cli.commands.send import ready_store
+    from engine.cli.store import store_errors
+    from engine.cli.store import ready_store
     from engine.cli.options import resolve_now
     from engine.importer.run import ImportOptions, import_file
 

@@ -30,7 +30,7 @@ def plan(
 ) -> None:
     """Show what the next `rekindle run` would do per campaign and step, and how campaign edits affect
     customers mid-sequence. Changes nothing. Exit 1 when a campaign would be held by max_audience."""
-    from engine.cli.commands.send import ready_store
+    from engine.cli.store import ready_store
     from engine.plan import report
     from engine.plan.changes import version_changes
     from engine.runner.options import RunOptions

@@ -64,7 +64,7 @@ def run(
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
 ) -> None:
     """Enrol customers, end sequences, queue the emails that are due and send them."""
-    from engine.cli.commands.send import ready_store
+    from engine.cli.store import ready_store
     from engine.runner.lock import RunLocked, run_lock
     from engine.runner.options import RunOptions
     from engine.runner.render import compose_renderer, rehearsal_secret

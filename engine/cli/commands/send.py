@@ -24,21 +24,6 @@ def register(app: typer.Typer) -> None:
     app.command("send")(send)
 
 
-def ready_store(config_path: Path):
-    """(config, engine) of a project whose store is at the current schema, or a clear message and exit 1/3.
-    Shared by `send`, `suppress` and `unsubscribe`."""
-    from engine.cli.commands.db import open_configured_store
-    from engine.store.migrate import StoreNotReady, require_current
-
-    config, engine = open_configured_store(config_path)
-    try:
-        require_current(engine)
-    except StoreNotReady as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
-    return config, engine
-
-
 def send(
     config_path: Path = ConfigOption,
     now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
@@ -59,6 +44,7 @@ def send(
     import logging
     import sys
 
+    from engine.cli.store import ready_store
     from engine.delivery.dispatch import dispatch
     from engine.delivery.registry import BackendConfigError, backend_from_config
     from engine.observability.logs import configure

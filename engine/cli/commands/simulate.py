@@ -34,7 +34,7 @@ def simulate(
 ) -> None:
     """Rehearse runs from --from to --to on a throwaway copy of the store and print the timeline: who would
     get which email when, who would exit and why. The real store is never changed."""
-    from engine.cli.commands.send import ready_store
+    from engine.cli.store import ready_store
     from engine.simulate.sandbox import sandbox
     from engine.simulate.timeline import simulate as run_simulation
     from engine.simulate.timeline import tick_report

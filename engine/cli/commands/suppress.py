@@ -68,7 +68,7 @@ def import_file(
 
 
 def _add(entries, config_path: Path, now) -> None:
-    from engine.cli.commands.send import ready_store
+    from engine.cli.store import ready_store
     from engine.cli.options import resolve_now
     from engine.suppression import store
 
@@ -90,7 +90,7 @@ def list_(
     import json
     import sys
 
-    from engine.cli.commands.send import ready_store
+    from engine.cli.store import ready_store
     from engine.suppression import store
 
     _, engine = ready_store(config_path)
@@ -113,7 +113,7 @@ def list_(
 @suppress_app.command("remove")
 def remove(email: str = typer.Argument(..., help="The address to mail again."), config_path: Path = ConfigOption) -> None:
     """Take an address off the list (exit 1 if it was not on it). It does not resubscribe a customer."""
-    from engine.cli.commands.send import ready_store
+    from engine.cli.store import ready_store
     from engine.suppression import store
 
     _, engine = ready_store(config_path)

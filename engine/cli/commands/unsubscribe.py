@@ -21,7 +21,7 @@ def unsubscribe(
 ) -> None:
     """Verify TOKEN, mark the customer unsubscribed and suppress the address (safe to repeat).
     Exit 1 if the token is invalid or the signing secret is not set."""
-    from engine.cli.commands.send import ready_store
+    from engine.cli.store import ready_store
     from engine.cli.options import resolve_now
     from engine.suppression.tokens import MissingSecret, TokenError, secret_from_env
     from engine.suppression.unsubscribe import unsubscribe as apply
