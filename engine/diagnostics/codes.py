@@ -1,7 +1,7 @@
 """The catalogue of diagnostic codes. Codes are stable: a retired code is commented out, never reused.
 
 Ranges: C1xx project config, R1xx rule-file syntax and schema, R2xx rule semantics, S1xx segments,
-T3xx templates, I4xx data import. Every code is documented in docs/diagnostics.md (a test checks it).
+T3xx templates, I4xx data import, U1xx rule-test files. Every code is documented in docs/diagnostics.md (a test checks it).
 """
 
 from __future__ import annotations
@@ -63,6 +63,14 @@ _CODES = [
     Code("I406", "event for an unknown customer"),
     Code("I407", "duplicate customer id in the file"),
     Code("I408", "unreadable import file"),
+    # --- U1xx: rule-test files (rule_tests/*.test.yaml) ---
+    Code("U101", "rule-test file does not match its schema"),
+    Code("U102", "duplicate test name or customer id"),
+    Code("U103", "invalid time in a rule test"),
+    Code("U104", "unknown campaign in a rule test"),
+    Code("U105", "unknown customer in a rule test"),
+    Code("U106", "invalid tick schedule"),
+    Code("U107", "no rule tests found"),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}

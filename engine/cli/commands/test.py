@@ -1,0 +1,61 @@
+"""`rekindle test`: run the rule tests (rule_tests/*.test.yaml) against the project's campaigns (docs/rule-tests.md)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+
+from engine.cli.exit_codes import ExitCode
+from engine.cli.options import ConfigOption, OutputFormat
+
+
+def register(app: typer.Typer) -> None:
+    app.command("test")(test)
+
+
+def _pattern(value: str | None) -> re.Pattern[str] | None:
+    if value is None:
+        return None
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise typer.BadParameter(f"not a regular expression: {exc}") from None
+
+
+def test(
+    paths: list[Path] = typer.Argument(
+        None, help="Test files or folders (default: rule_tests/ next to the config).", show_default=False,
+        exists=True,
+    ),
+    config_path: Path = ConfigOption,
+    run: str | None = typer.Option(None, "--run", help="Only tests whose name matches this regular expression.",
+                                   callback=_pattern),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
+    junit: Path | None = typer.Option(None, "--junit", help="Also write the results as JUnit XML to this file.",
+                                      dir_okay=False),
+) -> None:
+    """Run rule unit tests: each test feeds customers and events to a throwaway store, ticks the campaigns at
+    frozen instants and compares the audience, the emails and the decisions with what it expects.
+
+    Exit code 0 when every test passed, 1 when a test failed or a test file is invalid, 2 for bad usage."""
+    from engine.cli.commands.run import load_or_exit
+    from engine.ruletest.report import json_report, summary_line, text_report, write_junit
+    from engine.ruletest.suite import run_suite
+
+    project = load_or_exit(config_path)
+    result = run_suite(project, paths or [], run)
+    if junit is not None:
+        write_junit(result, junit)
+    if fmt is OutputFormat.json:
+        typer.echo(json_report(result))
+    else:
+        output = text_report(result)
+        if output:
+            typer.echo(output)
+        typer.echo(summary_line(result), err=True)
+    if run is not None and not result.cases and not result.diagnostics:
+        typer.echo(f"error: no test name matches --run {run.pattern!r}", err=True)
+        raise typer.Exit(ExitCode.FAILED)
+    raise typer.Exit(ExitCode.OK if result.passed else ExitCode.FAILED)
