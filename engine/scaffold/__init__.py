@@ -1,7 +1,7 @@
 """The starter project `rekindle init` writes: package data under `project/`, plus the JSON Schemas.
 
 The schemas are copied next to the rules so editors (yaml-language-server) validate and complete rule files
-through the `$schema` comment at their top, with no network access.
+(and rule-test files) through the `$schema` comment at their top, with no network access.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from engine.rules.schemas import SCHEMA_DIR, SCHEMA_FILES
+from engine.ruletest.loader import SCHEMA_FILE as TEST_SCHEMA_FILE
 
 _RENAMED = {"gitignore": ".gitignore"}
 """Dotfiles are stored without their dot so packaging tools do not skip them."""
@@ -23,7 +24,7 @@ def scaffold_files() -> dict[str, bytes]:
             if file.is_file() and "__pycache__" not in file.parts:
                 relative = file.relative_to(root).as_posix()
                 contents[_RENAMED.get(relative, relative)] = file.read_bytes()
-    for name in SCHEMA_FILES.values():
+    for name in (*SCHEMA_FILES.values(), TEST_SCHEMA_FILE):
         contents[f"schemas/{name}"] = (SCHEMA_DIR / name).read_bytes()
     return contents
 

@@ -98,13 +98,20 @@ def test_init_writes_a_project_that_validates(tmp_path: Path, monkeypatch: pytes
     assert result.exit_code == 0, result.output
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()) == [
         ".gitignore", "examples/data/customers.csv", "examples/data/events.csv", "rekindle.yaml",
-        "rules/welcome.yaml", "schemas/config.v1.json", "schemas/rule.v1.json", "schemas/segment.v1.json",
-        "segments/new-customers.yaml", "templates/_layouts/base.html", "templates/welcome/hello.html",
+        "rule_tests/welcome.test.yaml", "rules/welcome.yaml", "schemas/config.v1.json", "schemas/rule-test.v1.json",
+        "schemas/rule.v1.json", "schemas/segment.v1.json", "segments/new-customers.yaml",
+        "templates/_layouts/base.html", "templates/welcome/hello.html",
     ]
     monkeypatch.chdir(target)
     validated = _run()
     assert validated.exit_code == 0, validated.output
     assert validated.stderr == "ok: 1 campaign and 1 segment valid\n"
+    tested = CliRunner().invoke(app, ["test"])
+    assert tested.exit_code == 0, tested.output
+    assert tested.stdout.splitlines() == [
+        "rule_tests/welcome.test.yaml", "  PASS  a new customer is welcomed once, a customer of last month is not",
+    ]
+    assert tested.stderr == "1 test: 1 passed, 0 failed\n"
 
 
 def test_init_never_overwrites(tmp_path: Path) -> None:
