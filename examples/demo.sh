@@ -20,6 +20,7 @@ mkdir -p demo/outbox
 
 step "Validate the shipped rules, segments and templates (rekindle validate)"
 "$REKINDLE" validate
+"$REKINDLE" test
 
 step "Create the store (rekindle db init)"
 "$REKINDLE" db init
