@@ -257,3 +257,29 @@ def test_the_shipped_rule_tests_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     assert files == ["rule_tests/birthday-reward.test.yaml", "rule_tests/example.test.yaml",
                      "rule_tests/welcome.test.yaml", "rule_tests/winback-90.test.yaml"]
     assert result.stderr.startswith("10 tests: 10 passed, 0 failed")
+
+
+def test_rows_reach_the_store_when_the_clock_does(workdir: Path) -> None:
+    """A login after `at` must not make the customer active at `at`; a customer created later is not there yet."""
+    _write(workdir, "clock.test.yaml", """\
+        version: 1
+        tests:
+          - name: future rows wait for their time
+            campaigns: [winback-90, welcome]
+            customers:
+              - {id: ada, email: ada@example.com, created_at: 2025-01-01T00:00:00Z}
+              - {id: later, email: later@example.com, created_at: 2026-11-24T08:00:00Z}
+            events:
+              - {customer_id: ada, name: login, occurred_at: 2026-08-01T10:00:00Z}
+              - {customer_id: ada, name: login, occurred_at: 2026-11-25T10:00:00Z}
+            at: 2026-11-23T09:00:00Z
+            every: 1d
+            until: 2026-11-24T09:00:00Z
+            expect:
+              audience: {winback-90: [ada], welcome: []}
+              emails:
+                - {at: 2026-11-23T09:00:00Z, customer: ada, campaign: winback-90, step: miss-you}
+                - {at: 2026-11-24T09:00:00Z, customer: later, campaign: welcome, step: hello}
+        """)
+    result = _test("clock.test.yaml")
+    assert result.exit_code == 0, result.output
