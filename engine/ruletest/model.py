@@ -54,13 +54,11 @@ class TestCase:
 
     def ticks(self) -> list[datetime]:
         """`at`, then every `every` up to `until` (aware UTC instants)."""
+        from engine.simulate.timeline import tick_times  # the same schedule as `rekindle simulate`
+
         if self.every is None or self.until is None:
             return [self.at]
-        moments, moment = [], self.at
-        while moment <= self.until:
-            moments.append(moment)
-            moment += self.every
-        return moments
+        return list(tick_times(self.at, self.until, self.every))
 
 
 @dataclass(frozen=True)
