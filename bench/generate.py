@@ -23,6 +23,7 @@ from sqlalchemy import Index
 from engine.store import migrate
 from engine.store.database import open_engine
 from engine.store.models import Event
+from engine.store.statistics import refresh_after_load
 
 RESULTS = Path(__file__).parent / "results"
 NOW = datetime(2026, 11, 23, 9, 0, 0)
@@ -154,6 +155,10 @@ def write_postgres(url: str, data: Dataset) -> None:
         cursor.execute("UPDATE customers c SET last_active_at = a.at FROM active a WHERE a.id = c.id")
     engine.dispose()
     _create_indexes(url, indexes)
+    engine = open_engine(url)
+    with engine.begin() as connection:  # as `rekindle import` does after a large load (engine/store/statistics.py)
+        refresh_after_load(connection, ("customers", "events"), data.customers + data.events)
+    engine.dispose()
 
 
 def _last_active(data: Dataset) -> Iterator[tuple[str, int]]:

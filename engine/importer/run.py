@@ -18,10 +18,13 @@ from engine.importer.progress import progress_bar
 from engine.importer.report import COLUMNS, UNREADABLE, ImportReport
 from engine.importer.source import FileFormat, Source, UnreadableFile
 from engine.importer.values import RowError
+from engine.store.statistics import refresh_after_load
 from engine.timeutil import to_naive_utc
 
 Kind = Literal["customers", "events"]
 _MODULES = {"customers": customers, "events": events}
+#: Tables whose planner statistics a large import of each kind changes (events also update last_active_at).
+_TABLES: dict[Kind, tuple[str, ...]] = {"customers": ("customers",), "events": ("events", "customers")}
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ def import_file(engine: Engine, path: str, options: ImportOptions) -> ImportRepo
             if report.fatal is None and (report.ok or not options.strict):
                 transaction.commit()
                 report.committed = True
+                refresh_after_load(connection, _TABLES[options.kind], report.imported)
             else:
                 transaction.rollback()
     finally:
