@@ -80,10 +80,21 @@ class EventCondition(Condition):
             criteria.append(events.c.occurred_at >= now - self.within)
         criteria.extend(compare_sql(f.operand(), f.comparison) for f in self.where)
         if not self.since_enrolled:
-            return Portable(Boolean(), sqlite=self._set_based(criteria), postgresql=self._correlated(criteria))
+            return Portable(Boolean(), sqlite=self._set_based(criteria), postgresql=self._postgresql(criteria))
         if ctx.enrolled_at is None:
             return true() if compare_value(0, self.count, Operand()) else false()
         return self._correlated([events.c.occurred_at >= ctx.enrolled_at, *criteria])
+
+    def _postgresql(self, criteria: list["ColumnElement[bool]"]) -> "ColumnElement[bool]":
+        """(NOT) EXISTS stays correlated: PostgreSQL turns it into a hashed semi- or anti-join. A count that zero
+        fails (`count: {gte: 8}`) becomes one grouped pass over the events, `id IN (... GROUP BY customer_id
+        HAVING count(*) >= 8)`, instead of a COUNT(*) per customer (referral-ask over 1M customers / 10M events:
+        4.9 s -> see docs/conditions.md). A count that zero passes (`lt: 3`) would need NOT IN, which PostgreSQL
+        cannot turn into an anti-join, so it stays a correlated COUNT."""
+        shape = (self.count.op, self.count.value)
+        if shape in SOME or shape in NONE or compare_value(0, self.count, Operand()):
+            return self._correlated(criteria)
+        return self._set_based(criteria)
 
     def _correlated(self, criteria: list["ColumnElement[bool]"]) -> "ColumnElement[bool]":
         """EXISTS / NOT EXISTS / COUNT(*) per customer on the (customer_id, name, occurred_at) index. PostgreSQL
