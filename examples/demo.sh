@@ -20,6 +20,8 @@ mkdir -p demo/outbox
 
 step "Validate the shipped rules, segments and templates (rekindle validate)"
 "$REKINDLE" validate
+
+step "Run the campaigns' unit tests in rule_tests/ (rekindle test: a frozen clock, a throwaway store)"
 "$REKINDLE" test
 
 step "Create the store (rekindle db init)"
