@@ -29,21 +29,10 @@ from sqlalchemy import ColumnElement, String, case, func, literal, literal_colum
 
 from engine.conditions.sql import Portable, SqlContext, customers, definite
 from engine.timeutil import as_utc
+from engine.timezones import resolve_zone
 
 EPOCH = datetime(1970, 1, 1)
 SPAN_AFTER_NOW_YEARS = 5
-
-
-@lru_cache(maxsize=1024)
-def resolve_zone(name: str | None, default: str = "UTC") -> ZoneInfo:
-    """The customer's zone, else the default zone, else UTC (unknown names fall through, never raise)."""
-    for candidate in (name, default):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-                continue
-    return ZoneInfo("UTC")
 
 
 def local_today(now: datetime, zone: ZoneInfo) -> date:

@@ -13,7 +13,7 @@ from engine.config.model import Config, Defaults, Delivery, FrequencyCap, Sender
 from engine.diagnostics import Diagnostic, Location
 from engine.rules.schema_errors import RULE_CODES, schema_diagnostics
 from engine.rules.schemas import validator
-from engine.rules.timezones import unknown_timezone_message
+from engine.timezones import unknown_timezone_message
 from engine.rules.yaml_loader import YamlDocument, load_yaml_file
 from engine.timeutil import parse_duration
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.timeutil import parse_instant, to_naive_utc
+from engine.timezones import is_timezone
 
 
 class RowError(Exception):
@@ -95,20 +94,11 @@ def instant(column: str, value: Any) -> datetime:
 
 def timezone_name(column: str, value: Any) -> str:
     name = text(column, value, max_length=64)
-    if not _known_timezone(name):
+    if not is_timezone(name):
         raise RowError(
             INVALID_VALUE, f"{column} {name!r} is not an IANA time zone name such as Europe/Paris", column
         )
     return name
-
-
-@lru_cache(maxsize=1024)
-def _known_timezone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def locale(column: str, value: Any) -> str:

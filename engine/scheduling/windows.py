@@ -9,9 +9,10 @@ gap (02:30 that never happens) resolves the way zoneinfo does (fold=0, i.e. the 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from engine.rules.model import WEEKDAYS, SendWindow
+from engine.timezones import resolve_zone
 
 END_OF_DAY = time(23, 59)
 """An `end` of 23:59 means "until midnight", so an all-day window never excludes the last minute."""
@@ -21,13 +22,7 @@ def zone_for(window: SendWindow | None, customer_timezone: str | None, default_t
     """The zone a window is read in: the window's own zone, else the customer's, else the project default.
     An unknown customer zone falls back to the default rather than blocking the customer forever."""
     name = window.timezone if window and window.timezone != "customer" else customer_timezone
-    for candidate in (name, default_timezone):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
+    return resolve_zone(name, default_timezone)
 
 
 def _inside(window: SendWindow, clock: time) -> bool:

@@ -320,3 +320,15 @@ def test_a_nul_character_rejects_its_row_on_every_dialect(project: Project) -> N
     result = project.rekindle("import", "customers", "-", "--format", "jsonl", input=data)
     assert result.stderr.splitlines()[0] == "<stdin>:1:1: I401 the row contains a NUL character"
     assert project.customers("external_id") == [("c2",)]
+
+
+def test_a_tzdata_folder_name_is_a_bad_timezone_not_a_crash(project: Project) -> None:
+    """`America` is a folder inside tzdata: ZoneInfo raises IsADirectoryError for it, which once escaped."""
+    path = project.write("customers.csv", "id,email,timezone\nc1,a@example.com,America\nc2,b@example.com,Asia/Tokyo\n")
+    result = project.rekindle("import", "customers", str(path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{path}:2:1: I405 timezone 'America' is not an IANA time zone name such as Europe/Paris\n"
+        f"Imported 1 of 2 customer rows from {path}: 1 rejected.\n"
+    )
+    assert project.customers("external_id") == [("c2",)]

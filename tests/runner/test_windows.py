@@ -67,3 +67,5 @@ def test_zone_choice():
     # A missing or unknown customer zone falls back to the project default instead of blocking the step.
     assert zone_for(customer, None, "America/New_York") == NEW_YORK
     assert zone_for(customer, "Mars/Olympus", "America/New_York") == NEW_YORK
+    # A tzdata folder name is not a zone either (ZoneInfo raises IsADirectoryError for it).
+    assert zone_for(customer, "America", "America/New_York") == NEW_YORK

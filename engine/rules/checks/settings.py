@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from engine.diagnostics import Diagnostic
 from engine.rules.checks.sources import ProjectSources
-from engine.rules.timezones import unknown_timezone_message
+from engine.timezones import unknown_timezone_message
 
 
 def send_windows(sources: ProjectSources) -> Iterator[Diagnostic]:

@@ -1,0 +1,41 @@
+"""IANA timezone names: whether one exists, the nearest spelling when it does not, and the zone to use.
+
+One authority for the whole engine. Asking `ZoneInfo(name)` is not a safe existence test: it raises
+ZoneInfoNotFoundError, ValueError or (for a tzdata folder such as `America`) IsADirectoryError, and every
+caller that guessed the list of exceptions got it wrong once. The set of available zones answers plainly.
+"""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from engine.diagnostics.suggest import closest
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_timezone(name: str) -> bool:
+    return name in _zones()
+
+
+def unknown_timezone_message(name: str) -> str | None:
+    """None when `name` is a timezone; else a message with the closest known name, if any."""
+    if is_timezone(name):
+        return None
+    match = closest(name, _zones())
+    suggestion = f' (did you mean "{match}"?)' if match else " (use an IANA name such as Europe/Paris)"
+    return f'unknown timezone "{name}"{suggestion}'
+
+
+@lru_cache(maxsize=1024)
+def resolve_zone(name: str | None, default: str = "UTC") -> ZoneInfo:
+    """The named zone, else the default zone, else UTC: an unknown name falls through and never raises, so one
+    bad profile field never blocks a customer (or a whole run)."""
+    for candidate in (name, default):
+        if candidate and is_timezone(candidate):
+            return ZoneInfo(candidate)
+    return ZoneInfo("UTC")
