@@ -20,6 +20,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from engine.rendering.text import clean_line
+from engine.timezones import resolve_zone
 
 DEFAULT_LOCALE = "en_US"
 DEFAULT_LANGUAGE = "en"
@@ -129,7 +130,9 @@ def date_filter(ctx: Context, value: Any, format: str = "long", locale: str | No
     loc = _context_locale(ctx, locale)
     if isinstance(moment, datetime):
         aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-        moment = aware.astimezone(ZoneInfo(tz or customer.get("timezone") or "UTC"))
+        # A `tz=` the template names must exist (a typo is a render error that validate reports); the
+        # customer's own field falls back to UTC like everywhere else (engine/timezones.py).
+        moment = aware.astimezone(ZoneInfo(tz) if tz else resolve_zone(customer.get("timezone")))
         if format in DATE_STYLES:
             return format_date(moment.date(), format, locale=loc)
         return format_datetime(moment, format, locale=loc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfoNotFoundError
 
 import pytest
 
@@ -66,6 +67,11 @@ def test_date_in_the_customer_time_zone_and_locale(render) -> None:
     assert render("{{ t | date('EEEE HH:mm') }}", tz="Asia/Tokyo", t=late) == "Tuesday 08:30"
     naive = datetime(2026, 11, 23, 23, 30)  # the store's naive UTC
     assert render("{{ t | date('short') }}", tz="Asia/Tokyo", t=naive) == "11/24/26"
+    # A stored zone that is not one (a tzdata folder, a typo) reads as UTC instead of failing the email.
+    assert render("{{ t | date('EEEE HH:mm') }}", tz="America", t=late) == "Monday 23:30"
+    assert render("{{ t | date('EEEE HH:mm') }}", tz="Mars/Olympus", t=late) == "Monday 23:30"
+    with pytest.raises(ZoneInfoNotFoundError):  # a zone the template itself names must exist
+        render("{{ t | date(tz='Europe/Pariss') }}", t=late)
 
 
 def test_plain_dates_and_iso_strings_are_not_shifted(render) -> None:
