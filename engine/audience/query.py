@@ -15,31 +15,17 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Select, func, select
 
 from engine.conditions import Condition
-from engine.conditions.anniversary import AnniversaryCondition
-from engine.conditions.days_since import DaysSinceCondition
-from engine.conditions.segment import SegmentCondition
 from engine.conditions.sql import SqlContext, customers
 
 if TYPE_CHECKING:
-    from engine.rules.model import Campaign, Segment
+    from engine.conditions.segment import Segment
+    from engine.rules.model import Campaign
 
-ZONED_KINDS = (DaysSinceCondition, AnniversaryCondition)
 STREAM_BATCH = 2000
 
 
 def audience_condition(target: "Campaign | Condition") -> Condition:
     return target if isinstance(target, Condition) else target.audience
-
-
-def needs_timezones(condition: Condition, segments: Mapping[str, "Segment"], seen: frozenset[str] = frozenset()) -> bool:
-    """Whether compiling the tree (segments included) needs the customers' timezones."""
-    for node in condition.walk():
-        if isinstance(node, ZONED_KINDS):
-            return True
-        if isinstance(node, SegmentCondition) and node.name in segments and node.name not in seen:
-            if needs_timezones(segments[node.name].condition, segments, seen | {node.name}):
-                return True
-    return False
 
 
 def audience_context(
@@ -54,7 +40,7 @@ def audience_context(
     """The SqlContext for an audience at `now`; loads the timezones present only when the tree needs them
     (SELECT DISTINCT timezone reads the whole customers table)."""
     ctx = SqlContext(now=now, activity_events=activity_events, segments=segments, default_timezone=default_timezone)
-    if needs_timezones(audience_condition(target), segments):
+    if audience_condition(target).needs_timezones(segments):
         return ctx.with_timezones(connection)
     return ctx
 

@@ -10,13 +10,38 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from engine import __version__
 from engine.cli import commands
+from engine.errors import RekindleError
+
+
+class _RekindleGroup(TyperGroup):
+    """The one place where a `RekindleError` becomes stderr text and its exit code (engine/errors.py)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RekindleError as exc:
+            _report(exc)
+            raise typer.Exit(exc.exit_code) from None
+
+
+def _report(error: RekindleError) -> None:
+    from engine.diagnostics.formatters import format_text
+
+    if error.diagnostics:
+        typer.echo(format_text(error.diagnostics), err=True)
+    typer.echo(f"error: {error.message}", err=True)
+
 
 app = typer.Typer(
     name="rekindle",
+    cls=_RekindleGroup,
     help=(
         "Rules-based lifecycle campaigns: validate rule files, compute audiences in SQL, "
         "run multi-step email sequences and preview them.\n\n"

@@ -63,6 +63,7 @@ def window_terms(today: date, days: int, min_years: int) -> dict[str, tuple[str,
 @dataclass(frozen=True)
 class AnniversaryCondition(Condition):
     kind = "anniversary"
+    zoned = True  # "days" are counted in the customer's own calendar
     field: str
     within: timedelta = timedelta(0)
     min_years: int = 0

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # the compile/evaluate contexts live with the SQL and Python evaluators
+    from engine.conditions.segment import Segment
     from sqlalchemy import ColumnElement
 
     from engine.conditions.evaluate import EvalContext, Verdict
@@ -47,6 +49,9 @@ class Condition(ABC):
     """A node of a condition tree. `kind` is the key that introduces it in YAML (`attribute`, `event`, ...)."""
 
     kind: ClassVar[str]
+    #: Whether compiling this kind needs the customers' time zones (SqlContext.with_timezones reads them once
+    #: per audience with a SELECT DISTINCT over customers, so only trees that need them pay for it).
+    zoned: ClassVar[bool] = False
 
     @classmethod
     @abstractmethod
@@ -65,8 +70,13 @@ class Condition(ABC):
     def children(self) -> tuple["Condition", ...]:
         return ()
 
-    def walk(self):
+    def walk(self) -> Iterator["Condition"]:
         """This node and every descendant, depth first (used by semantic checks, e.g. unknown segments)."""
         yield self
         for child in self.children():
             yield from child.walk()
+
+    def needs_timezones(self, segments: Mapping[str, "Segment"], seen: frozenset[str] = frozenset()) -> bool:
+        """Whether compiling this tree (through the segments it names) needs the customers' time zones.
+        A kind declares it with `zoned = True`; a kind that refers to other trees overrides this."""
+        return self.zoned or any(child.needs_timezones(segments, seen) for child in self.children())

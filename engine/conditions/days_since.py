@@ -111,6 +111,7 @@ def terms_hold(local: str, terms: Terms) -> bool:
 @dataclass(frozen=True)
 class DaysSinceCondition(Condition):
     kind = "days_since"
+    zoned = True  # "days" are counted in the customer's own calendar
     field: str
     comparison: Comparison
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from engine.rules.model import Segment
+    from engine.conditions.segment import Segment
 
 
 class CustomerRecord(Protocol):

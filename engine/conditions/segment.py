@@ -22,6 +22,16 @@ if TYPE_CHECKING:
     from engine.conditions.sql import SqlContext
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A named condition from `segments/<id>.yaml`, referenced by `segment: <id>` in any condition tree."""
+
+    id: str
+    condition: Condition
+    description: str = ""
+    source: str = ""
+
+
 class SegmentError(ValueError):
     """An unknown segment, or segments that include each other."""
 
@@ -35,12 +45,17 @@ class SegmentCondition(Condition):
     def parse(cls, body: Any) -> "SegmentCondition":
         return cls(str(body))
 
-    def resolve(self, segments: Mapping[str, Any], path: tuple[str, ...]) -> Condition:
+    def resolve(self, segments: Mapping[str, Segment], path: tuple[str, ...]) -> Condition:
         if self.name in path:
             raise SegmentError(f"segments include each other: {' -> '.join((*path, self.name))}")
         if self.name not in segments:
             raise SegmentError(f"unknown segment {self.name!r}; known: {', '.join(sorted(segments)) or 'none'}")
         return segments[self.name].condition
+
+    def needs_timezones(self, segments: Mapping[str, Segment], seen: frozenset[str] = frozenset()) -> bool:
+        if self.name in seen or self.name not in segments:
+            return False  # a cycle or an unknown name is reported by the checks, not here
+        return segments[self.name].condition.needs_timezones(segments, seen | {self.name})
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
         return self.resolve(ctx.segments, ctx.segment_path).to_sql(ctx.inside_segment(self.name))

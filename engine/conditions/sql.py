@@ -25,7 +25,7 @@ from sqlalchemy.types import TypeEngine
 from engine.store.models import Customer, Event
 
 if TYPE_CHECKING:
-    from engine.rules.model import Segment
+    from engine.conditions.segment import Segment
 
 customers = Customer.__table__
 events = Event.__table__

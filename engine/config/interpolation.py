@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.diagnostics import Diagnostic
 from engine.diagnostics.docpath import DocPath, format_path
-from engine.rules.yaml_loader import YamlDocument
+from engine.documents.yaml_loader import YamlDocument
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<fallback>[^}]*))?\}")
 

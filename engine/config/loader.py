@@ -11,10 +11,11 @@ from urllib.parse import urlsplit
 from engine.config.interpolation import interpolate
 from engine.config.model import Config, Defaults, Delivery, FrequencyCap, Sender, Tracking, Unsubscribe
 from engine.diagnostics import Diagnostic, Location
-from engine.rules.schema_errors import RULE_CODES, schema_diagnostics
-from engine.rules.schemas import validator
+from engine.documents.schema_errors import RULE_CODES, schema_diagnostics
+from engine.documents.schemas import validator
 from engine.timezones import unknown_timezone_message
-from engine.rules.yaml_loader import YamlDocument, load_yaml_file
+from engine.documents.yaml_loader import YamlDocument, load_yaml_file
+from engine.config.schedule import parse_cadence
 from engine.timeutil import parse_duration
 
 CONFIG_CODES = dict.fromkeys(RULE_CODES, "C102")
@@ -97,6 +98,7 @@ def build_config(data: dict[str, Any], root: Path, source: str = "") -> Config:
         rules_dir=Path(data.get("rules_dir", "rules")),
         segments_dir=Path(data.get("segments_dir", "segments")),
         templates_dir=Path(data.get("templates_dir", "templates")),
+        schedule=parse_cadence(data["schedule"]) if "schedule" in data else None,
         sender=Sender(**_renamed(data.get("sender", {}), {"from": "from_address"})),
         delivery=Delivery(backend=backend, options=_backend_options(delivery, backend, root)),
         defaults=Defaults(

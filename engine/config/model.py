@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.config.schedule import Cadence
+
 
 @dataclass(frozen=True)
 class FrequencyCap:
@@ -61,6 +63,8 @@ class Config:
     rules_dir: Path = Path("rules")
     segments_dir: Path = Path("segments")
     templates_dir: Path = Path("templates")
+    #: The declared run schedule (`schedule:`), or None when the project does not say how often it runs.
+    schedule: Cadence | None = None
     sender: Sender = Sender()
     delivery: Delivery = Delivery()
     defaults: Defaults = Defaults()

@@ -48,7 +48,8 @@ from engine.delivery.claim import (
 )
 from engine.delivery.errors import TransportError
 from engine.delivery.outcomes import record, row_update
-from engine.delivery.message import OutgoingMessage, SendResult, SendStatus, address_problem
+from engine.addresses import address_problem
+from engine.delivery.message import OutgoingMessage, SendResult, SendStatus
 from engine.suppression import store as suppressions
 from engine.timeutil import to_naive_utc
 

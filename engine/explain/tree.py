@@ -12,7 +12,8 @@ from engine.timeutil import format_duration
 
 if TYPE_CHECKING:
     from engine.explain.load import Subject
-    from engine.rules.model import Campaign, Segment
+    from engine.conditions.segment import Segment
+    from engine.rules.model import Campaign
 
 
 @dataclass(frozen=True)

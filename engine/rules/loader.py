@@ -10,10 +10,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.diagnostics import Diagnostic
-from engine.rules.model import Campaign, Segment, build_campaign, build_segment
-from engine.rules.schema_errors import schema_diagnostics
-from engine.rules.schemas import validator
-from engine.rules.yaml_loader import YamlDocument, load_yaml_file
+from engine.conditions.segment import Segment
+from engine.rules.model import Campaign, build_campaign, build_segment
+from engine.documents.schema_errors import schema_diagnostics
+from engine.documents.schemas import validator
+from engine.documents.yaml_loader import YamlDocument, load_yaml_file
 
 
 @dataclass(frozen=True)

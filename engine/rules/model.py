@@ -12,6 +12,7 @@ from datetime import time, timedelta
 from typing import Any
 
 from engine.conditions import Condition, parse_condition
+from engine.conditions.segment import Segment
 from engine.diagnostics import Location
 from engine.timeutil import parse_duration
 
@@ -91,14 +92,6 @@ class Campaign:
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
-
-
-@dataclass(frozen=True)
-class Segment:
-    id: str
-    condition: Condition
-    description: str = ""
-    source: str = ""
 
 
 def content_hash(document: dict[str, Any]) -> str:

@@ -22,9 +22,9 @@ from engine.diagnostics.suggest import did_you_mean
 from engine.importer import customers as customer_rows
 from engine.importer import events as event_rows
 from engine.importer.values import RowError
-from engine.rules.schema_errors import RULE_CODES, schema_diagnostics
-from engine.rules.schemas import SCHEMA_DIR
-from engine.rules.yaml_loader import YamlDocument, load_yaml_file
+from engine.documents.schema_errors import RULE_CODES, schema_diagnostics
+from engine.documents.schemas import SCHEMA_DIR
+from engine.documents.yaml_loader import YamlDocument, load_yaml_file
 from engine.ruletest.model import ExpectedDecision, ExpectedEmail, Expectations, TestCase, TestFile
 from engine.timeutil import parse_duration, parse_instant
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.diagnostics import Diagnostic, Location
-from engine.project import display_path
+from engine.documents.paths import display_path
 from engine.ruletest.compare import Failure, compare
 from engine.ruletest.loader import load_test_file
 from engine.ruletest.runner import run_case

@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from engine.rules.schemas import SCHEMA_DIR, SCHEMA_FILES
+from engine.documents.schemas import SCHEMA_DIR, SCHEMA_FILES
 from engine.ruletest.loader import SCHEMA_FILE as TEST_SCHEMA_FILE
 
 _RENAMED = {"gitignore": ".gitignore"}

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, case
 
-POLICIES = ("continue", "restart", "exit")
-
 
 def continue_position(step_ids: Sequence[str], pending_step_id: str | None, pending_index: int) -> int:
     """Index into the new steps where a `continue` customer resumes; == len(step_ids) means completed."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
 
 
 def open_engine(url: str, **kwargs) -> Engine:
@@ -42,7 +41,3 @@ def _postgres_settings(dbapi_connection, _record) -> None:
     cursor.execute("SET cursor_tuple_fraction = 1.0")
     cursor.close()
     dbapi_connection.autocommit = autocommit
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)

@@ -113,7 +113,6 @@ class Enrollment(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16))  # active, completed, exited, converted
     holdout: Mapped[bool] = mapped_column(Boolean, default=False)
-    variant_seed: Mapped[str | None] = mapped_column(String(64))
     enrolled_at: Mapped[datetime]
     #: Index into the campaign's steps of the next step to consider, and when it is due.
     next_step: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.delivery.message import address_problem
+from engine.addresses import address_problem
 from engine.suppression.store import Entry, normalise
 
 

@@ -15,7 +15,7 @@ from engine.audience import audience_query
 from engine.conditions import Condition, parse_condition
 from engine.conditions.evaluate import EvalContext, Verdict
 from engine.conditions.sql import SqlContext, customers, events
-from engine.rules.model import Segment
+from engine.conditions.segment import Segment
 from engine.store.models import Customer, Event
 from engine.timeutil import as_utc, parse_instant, to_naive_utc
 

@@ -11,7 +11,7 @@ from engine.conditions.base import Condition
 from engine.conditions.evaluate import EvalContext
 from engine.conditions.segment import SegmentError
 from engine.conditions.sql import SqlContext
-from engine.rules.model import Segment
+from engine.conditions.segment import Segment
 from engine.store.models import Customer
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)

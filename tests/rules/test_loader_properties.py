@@ -18,7 +18,7 @@ from engine.diagnostics import CATALOGUE
 from engine.project import check_project
 from engine.rules.loader import load_campaign_file
 from engine.rules.model import Campaign
-from engine.rules.yaml_loader import CheckedLoader, FastCheckedLoader, _load, load_yaml_text
+from engine.documents.yaml_loader import CheckedLoader, FastCheckedLoader, _load, load_yaml_text
 
 VOCABULARY = ["version", "id", "name", "audience", "steps", "wait", "template", "when", "all", "any", "not",
               "attribute", "event", "inactive", "for", "within", "since", "count", "where", "gte", "between",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from engine.conditions import KINDS
 from engine.diagnostics import CATALOGUE
-from engine.rules.schemas import schema
+from engine.documents.schemas import schema
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from engine.conditions import KINDS
 from engine.conditions.base import OPERATORS
 from engine.rules.model import ON_CHANGE_POLICIES, WEEKDAYS
-from engine.rules.schemas import SCHEMA_DIR, SCHEMA_FILES, schema
+from engine.documents.schemas import SCHEMA_DIR, SCHEMA_FILES, schema
 from engine.timeutil import DURATION_PATTERN
 
 

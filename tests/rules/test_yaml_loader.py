@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.rules.yaml_loader import MAX_DEPTH, excerpt, load_yaml_file, load_yaml_text
+from engine.documents.yaml_loader import MAX_DEPTH, excerpt, load_yaml_file, load_yaml_text
 
 
 def _data(text: str):

@@ -36,7 +36,7 @@ def add(
     now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
 ) -> None:
     """Suppress addresses. Nothing is added if any of them is not an address (exit 1)."""
-    from engine.delivery.message import address_problem
+    from engine.addresses import address_problem
     from engine.suppression.store import Entry
 
     problems = [problem for email in emails if (problem := address_problem(email.strip()))]

@@ -8,7 +8,7 @@ from pathlib import Path
 from engine.diagnostics import Diagnostic
 from engine.diagnostics.docpath import format_path
 from engine.diagnostics.suggest import did_you_mean
-from engine.rules.checks.sources import ProjectSources, condition_roots, walk_conditions
+from engine.project.checks.sources import ProjectSources, condition_roots, walk_conditions
 
 
 def template_names(templates_dir: Path) -> set[str]:

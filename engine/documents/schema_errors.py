@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from engine.diagnostics import Diagnostic
 from engine.diagnostics.docpath import DocPath, format_path
 from engine.diagnostics.suggest import did_you_mean
-from engine.rules.yaml_loader import YamlDocument
+from engine.documents.yaml_loader import YamlDocument
 from engine.timeutil import DURATION_PATTERN
 
 RULE_CODES = {"unknown_key": "R102", "type": "R103", "value": "R104", "missing": "R105", "duration": "R108",

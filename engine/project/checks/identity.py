@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from engine.diagnostics import Diagnostic
-from engine.rules.checks.sources import ProjectSources
+from engine.project.checks.sources import ProjectSources
 
 
 def unique_campaign_ids(sources: ProjectSources) -> Iterator[Diagnostic]:

@@ -6,30 +6,16 @@ all diagnostics (of all files) when anything is wrong. `check_project` returns t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from engine.config.loader import load_config
 from engine.config.model import Config
 from engine.diagnostics import Diagnostic, Location, Severity
-from engine.rules.checks import ProjectSources, run_checks
+from engine.documents.paths import display_path, is_within, yaml_files
+from engine.project.checks import ProjectSources, run_checks
+from engine.project.model import Project
 from engine.rules.loader import CampaignSource, SegmentSource, load_campaign_file, load_segment_file
-from engine.rules.model import Campaign, Segment
-
-YAML_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass(frozen=True)
-class Project:
-    config: Config
-    campaigns: tuple[Campaign, ...]
-    segments: dict[str, Segment]
-
-    def campaign(self, campaign_id: str) -> Campaign | None:
-        return next((c for c in self.campaigns if c.id == campaign_id), None)
-
 
 class ProjectInvalid(Exception):
     """The project has errors; `diagnostics` lists all of them, sorted by file and position."""
@@ -71,7 +57,7 @@ def check_project(
     segments_dir = config.path(config.segments_dir)
     campaigns = []
     for path in yaml_files(rule_paths, diagnostics):
-        if _is_within(path, segments_dir) or path.absolute() == config_path.absolute():
+        if is_within(path, segments_dir) or path.absolute() == config_path.absolute():
             continue  # named on the command line, but checked as what it is: a segment, or the config
         source, problems = load_campaign_file(path, display_path(path))
         diagnostics += problems
@@ -90,33 +76,6 @@ def check_project(
 
 def _project(config: Config, campaigns: list[CampaignSource], segments: list[SegmentSource]) -> Project:
     return Project(config, tuple(s.campaign for s in campaigns), {s.segment.id: s.segment for s in segments})
-
-
-def yaml_files(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
-    """The YAML files named by `paths` (folders searched recursively, hidden and `_` entries skipped), sorted."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(
-                file for file in path.rglob("*")
-                if file.suffix in YAML_SUFFIXES and file.is_file()
-                and not any(part.startswith((".", "_")) for part in file.relative_to(path).parts)
-            )
-        elif path.is_file():
-            found.append(path)
-        else:
-            diagnostics.append(Diagnostic("R109", "file not found", Location(display_path(path))))
-    return list(dict.fromkeys(found))
-
-
-def _is_within(path: Path, folder: Path) -> bool:
-    return path.absolute().is_relative_to(folder.absolute())
-
-
-def display_path(path: Path) -> str:
-    """How a file is named in messages: relative to the working directory when it is below it."""
-    relative = os.path.relpath(path.absolute())
-    return path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -7,8 +7,8 @@ from typing import Any
 
 from engine.diagnostics import Diagnostic
 from engine.diagnostics.docpath import DocPath, format_path
-from engine.rules.checks.sources import ProjectSources, condition_roots, walk_conditions
-from engine.rules.yaml_loader import YamlDocument
+from engine.project.checks.sources import ProjectSources, condition_roots, walk_conditions
+from engine.documents.yaml_loader import YamlDocument
 from engine.timeutil import parse_duration
 
 _ENROLMENT_SCOPED = {("exit",), ("goal", "condition")}

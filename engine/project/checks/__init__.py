@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from engine.diagnostics import Diagnostic
-from engine.rules.checks.conditions import since_enrolled_placement, value_ranges
-from engine.rules.checks.identity import unique_campaign_ids, unique_segment_ids, unique_step_ids
-from engine.rules.checks.references import segment_cycles, segments_exist, templates_exist
-from engine.rules.checks.settings import send_windows, variants
-from engine.rules.checks.sources import ProjectSources
+from engine.project.checks.conditions import since_enrolled_placement, value_ranges
+from engine.project.checks.identity import unique_campaign_ids, unique_segment_ids, unique_step_ids
+from engine.project.checks.references import segment_cycles, segments_exist, templates_exist
+from engine.project.checks.settings import send_windows, variants
+from engine.project.checks.sources import ProjectSources
 
 Check = Callable[[ProjectSources], Iterable[Diagnostic]]
 

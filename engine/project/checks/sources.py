@@ -9,7 +9,7 @@ from typing import Any
 from engine.config.model import Config
 from engine.diagnostics.docpath import DocPath
 from engine.rules.loader import CampaignSource, SegmentSource
-from engine.rules.yaml_loader import YamlDocument
+from engine.documents.yaml_loader import YamlDocument
 
 CAMPAIGN_CONDITIONS: tuple[DocPath, ...] = (("audience",), ("exit",), ("goal", "condition"))
 """Where a campaign holds conditions, besides each step's `when`."""

@@ -1,0 +1,19 @@
+"""The typed Project every engine function takes: the config plus every valid campaign and segment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.conditions.segment import Segment
+from engine.config.model import Config
+from engine.rules.model import Campaign
+
+
+@dataclass(frozen=True)
+class Project:
+    config: Config
+    campaigns: tuple[Campaign, ...]
+    segments: dict[str, Segment]
+
+    def campaign(self, campaign_id: str) -> Campaign | None:
+        return next((c for c in self.campaigns if c.id == campaign_id), None)
