@@ -75,7 +75,7 @@ def uplift(report: Report) -> dict[str, Any] | None:
         rows += [
             {"campaign": c.id, "interval": "95% CI", "low": u.ci95[0], "high": u.ci95[1], "uplift": u.absolute,
              "verdict": u.call},
-            {"campaign": c.id, "interval": "always-valid", "low": max(low, -1.0), "high": min(high, 1.0),
+            {"campaign": c.id, "interval": "always-valid", "low": low, "high": high,
              "uplift": u.absolute, "verdict": u.call},
         ]
     if not rows:

@@ -143,7 +143,8 @@ def sequential_difference(
     min(1, 1 / Lambda) and the interval is  d +- sqrt((I + rho) log((I + rho) / (rho alpha^2))) / I.  By Ville's
     inequality the chance that the p-value ever drops below alpha, at any of any number of looks, is at most
     alpha (asymptotically, as the estimate is close to normal). The variance uses half-count adjusted rates,
-    (x + 0.5) / (n + 1), so a group with no conversions does not claim zero variance.
+    (x + 0.5) / (n + 1), so a group with no conversions does not claim zero variance. The interval is clipped
+    to [-1, 1], where a difference of two rates lies (which keeps its coverage).
     """
     if n1 == 0 or n2 == 0:
         raise ValueError("both groups need at least one customer")
@@ -155,4 +156,4 @@ def sequential_difference(
     log_lambda = 0.5 * math.log(rho / (information + rho)) + s * s / (2 * (information + rho))
     p_value = 1.0 if log_lambda <= 0 else math.exp(-log_lambda)
     half = math.sqrt((information + rho) * math.log((information + rho) / (rho * alpha * alpha))) / information
-    return Sequential(p_value, (d - half, d + half))
+    return Sequential(p_value, (max(-1.0, d - half), min(1.0, d + half)))

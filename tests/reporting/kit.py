@@ -91,3 +91,16 @@ def project(*campaigns: Campaign, config: Config | None = None) -> Project:
     from pathlib import Path
 
     return Project(config or Config(root=Path(".")), tuple(campaigns), {})
+
+
+def arm(led: Ledger, prefix: str, customers: int, converted: int, *, holdout: bool,
+        campaign_id: str = "winback") -> None:
+    """`customers` enrolments on 10-01, the first `converted` of them converted by a 10.00 purchase 2 days in."""
+    for i in range(customers):
+        name = f"{prefix}{i}"
+        led.customer(name)
+        done = i < converted
+        led.enrol(name, name, holdout=holdout, status="converted" if done else "completed",
+                  ended="2026-10-04 00:00", reason="goal" if done else "completed", campaign_id=campaign_id)
+        if done:
+            led.event(name, "purchase", "2026-10-03 00:00", amount=10)
