@@ -137,7 +137,7 @@ def lifetime_value(report: Report) -> dict[str, Any] | None:
     rows = [{"cohort": v.cohort, "clv": v.clv, "customers": v.customers, "revenue": v.revenue}
             for v in lifecycle.value]
     chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
-        x=alt.X("cohort:O", title="signup month"), y=alt.Y("clv:Q", title="revenue per customer"),
+        x=alt.X("cohort:O", sort=None, title="signup month"), y=alt.Y("clv:Q", title="revenue per customer"),
         tooltip=["cohort:O", "customers:Q", alt.Tooltip("revenue:Q", format=",.2f"), alt.Tooltip("clv:Q", format=",.2f")],
     ).properties(width=WIDTH, height=180)
     return _spec(chart)

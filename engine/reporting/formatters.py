@@ -108,7 +108,8 @@ def _lifecycle_tables(lifecycle: Lifecycle) -> list[tuple[str, list[str], list[l
         rows = [[stage, *(str(counts.get((m, stage), 0)) for m in [*months, "now"])] for stage in lifecycle.stages]
         tables.append(("Lifecycle stages (customers at each month end)", header, rows))
     if lifecycle.retention:
-        rows = [[p.month, str(p.active), _pct(p.retention), _pct(p.churn)] for p in lifecycle.retention]
+        rows = [[p.month + (" (so far)" if p.partial else ""), str(p.active), _pct(p.retention), _pct(p.churn)]
+                for p in lifecycle.retention]
         tables.append(("Monthly retention (active in the month before and in this one)",
                        ["month", "active", "retention", "churn"], rows))
     if lifecycle.value:

@@ -80,6 +80,7 @@ def retention(conn: Connection, config: Config, now: datetime, first_month: int)
         .group_by(active.c.month).order_by(active.c.month)
     )
     rows = {row.month: row for row in conn.execute(query)}
+    current = now.year * 12 + now.month - 1
     points = []
     for month in sorted(m for m in rows if m >= first_month):
         before = rows.get(month - 1)
@@ -87,7 +88,7 @@ def retention(conn: Connection, config: Config, now: datetime, first_month: int)
         share = None if before is None else rate(before.kept, before.active)
         points.append(RetentionPoint(month_label(month), rows[month].active, kept,
                                      None if before is None else before.active, share,
-                                     None if share is None else 1 - share))
+                                     None if share is None else 1 - share, partial=month == current))
     return points
 
 
@@ -107,19 +108,23 @@ def cohorts(conn: Connection, config: Config, now: datetime, first_month: int) -
             for r in conn.execute(query)]
 
 
-def lifetime_value(conn: Connection, config: Config, now: datetime) -> list[CohortValue]:
-    """Historical revenue per customer by signup month (every cohort, so the oldest customers show too)."""
+def lifetime_value(conn: Connection, config: Config, now: datetime, first_month: int) -> list[CohortValue]:
+    """Historical revenue per customer by signup month from `first_month` on, and one row for every earlier
+    signup together ("before YYYY-MM"), so the oldest customers count without a row per month of history."""
     amount = JsonKey(EV.c.properties, "amount").project("number")
     revenue = (select(EV.c.customer_id, func.sum(amount).label("revenue"))
                .where(EV.c.name.in_(config.reporting.revenue_events), EV.c.occurred_at <= to_naive_utc(now))
                .group_by(EV.c.customer_id).subquery("revenue"))
-    per_customer = (select(month_index(C.c.created_at).label("cohort"), revenue.c.revenue)
+    cohort = month_index(C.c.created_at)
+    per_customer = (select(case((cohort < first_month, first_month - 1), else_=cohort).label("cohort"),
+                           revenue.c.revenue)
                     .select_from(C.outerjoin(revenue, revenue.c.customer_id == C.c.id))
                     .where(C.c.created_at <= to_naive_utc(now)).subquery())
     query = (select(per_customer.c.cohort, func.count().label("n"),
                     func.coalesce(func.sum(per_customer.c.revenue), 0.0).label("revenue"))
              .group_by(per_customer.c.cohort).order_by(per_customer.c.cohort))
-    return [CohortValue(month_label(r.cohort), r.n, float(r.revenue), rate(float(r.revenue), r.n))  # type: ignore[arg-type]
+    return [CohortValue(f"before {month_label(first_month)}" if r.cohort < first_month else month_label(r.cohort),
+                        r.n, float(r.revenue), rate(float(r.revenue), r.n))  # type: ignore[arg-type]
             for r in conn.execute(query)]
 
 
@@ -142,6 +147,6 @@ def lifecycle(conn: Connection, config: Config, segments: Mapping[str, Segment],
         monthly=monthly,
         retention=retention(conn, config, now, first_month),
         cohorts=cohorts(conn, config, now, first_month),
-        value=lifetime_value(conn, config, now),
+        value=lifetime_value(conn, config, now, first_month),
     )
 

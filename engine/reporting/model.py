@@ -172,6 +172,8 @@ class RetentionPoint:
     previous_active: int | None
     retention: float | None
     churn: float | None
+    partial: bool = False
+    """The month is still running: its retention is low until the month is over."""
 
 
 @dataclass

@@ -73,6 +73,7 @@ def test_monthly_retention_and_churn(ledger: Ledger) -> None:
     assert (october.active, october.previous_active, october.retained, october.retention) == (2, 2, 2, 1.0)
     assert (november.active, november.previous_active, november.retained) == (2, 2, 1)  # a1 kept; n1 is new
     assert (november.retention, november.churn) == (0.5, 0.5)
+    assert (october.partial, november.partial) == (False, True)  # November is the month of `now`
 
 
 def test_cohorts_and_lifetime_value(ledger: Ledger) -> None:
@@ -80,8 +81,8 @@ def test_cohorts_and_lifetime_value(ledger: Ledger) -> None:
     assert [(c.cohort, c.age_months, c.active, c.size, c.share) for c in result.cohorts] == [
         ("2026-11", 0, 1, 1, 1.0)]
     value = {v.cohort: (v.customers, v.revenue, v.clv) for v in result.value}
-    assert value == {"2025-01": (1, 0.0, 0.0), "2026-01": (3, 40.0, pytest.approx(40 / 3)),
-                     "2026-11": (1, 10.0, 10.0)}
+    # signups before the report's first month (October) are one row: ch1 (2025) and a1, r1, l1 (January)
+    assert value == {"before 2026-10": (4, 40.0, 10.0), "2026-11": (1, 10.0, 10.0)}
 
 
 def test_month_starts_are_the_month_end_snapshots() -> None:
