@@ -6,6 +6,7 @@ Exit codes: 0 rendered, 1 invalid project, unknown customer or a template that f
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -63,7 +64,7 @@ def preview(
     step: str | None = typer.Argument(None, help="Step id (default: the first step)."),
     customer: list[str] = typer.Option(None, "--customer", help="Customer external id; repeat for the gallery. "
                                        "Read from the store, or examples/data/customers.csv when the store is empty."),
-    now: str | None = NowOption,  # the callback hands over an aware datetime
+    now: datetime | None = NowOption,
     variant: str | None = typer.Option(None, "--variant", help="Variant id (default: the step's first variant)."),
     html: Path | None = typer.Option(None, "--html", help="Write the HTML body to this file.", dir_okay=False),
     eml: Path | None = typer.Option(None, "--eml", help="Write the complete message (.eml) to this file.",
