@@ -3,13 +3,13 @@ variants, lifecycle and value, from SQL aggregates over the ledger (docs/reporti
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
 import typer
 
-from engine.cli.options import ConfigOption, NowOption, _parse_now, resolve_now
-from engine.errors import UsageError
+from engine.cli.options import TEXT_METAVAR, ConfigOption, NowOption, parse_instant_option, resolve_now
 
 
 class ReportFormat(str, Enum):
@@ -19,10 +19,6 @@ class ReportFormat(str, Enum):
     csv = "csv"
 
 
-class UnknownCampaign(UsageError):
-    """A campaign named on the command line is not in the project (exit 2)."""
-
-
 def register(app: typer.Typer) -> None:
     app.command("report")(report)
 
@@ -30,34 +26,32 @@ def register(app: typer.Typer) -> None:
 def report(
     campaign_ids: list[str] = typer.Argument(
         None, metavar="[CAMPAIGN...]", help="Campaign ids; without any, every campaign of the project."),
-    since: str | None = typer.Option(
-        None, "--since", callback=_parse_now, help="Only enrolments at or after this ISO 8601 instant."),
-    until: str | None = typer.Option(
-        None, "--until", callback=_parse_now,
+    since: datetime | None = typer.Option(
+        None, "--since", parser=parse_instant_option, metavar=TEXT_METAVAR,
+        help="Only enrolments at or after this ISO 8601 instant."),
+    until: datetime | None = typer.Option(
+        None, "--until", parser=parse_instant_option, metavar=TEXT_METAVAR,
         help="Only enrolments before this ISO 8601 instant; lifecycle figures are taken at this instant."),
     fmt: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="text, markdown, json or csv."),
     html: Path | None = typer.Option(
         None, "--html", help="Also write a self-contained HTML page with charts to this file."),
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # the callback hands over an aware datetime
+    now: datetime | None = NowOption,
 ) -> None:
     """Report per campaign, step and variant: enrolled, held out, mailed, delivered, failed, suppressed, exits,
     conversions, revenue, unsubscribes and bounces; uplift against the holdout with a 95% interval, an
     always-valid p-value and a plain-language verdict; lifecycle stages, retention and lifetime value.
 
-    Everything is computed by grouped SQL queries over the store; nothing is changed. Exit 2 when a
-    CAMPAIGN is unknown, 1 when the project is invalid."""
-    from engine.cli.commands.run import load_or_exit
+    Everything is computed by grouped SQL queries over the store; nothing is changed. Exit 1 when a
+    CAMPAIGN is unknown or the project is invalid."""
+    from engine.cli.project import load_project_or_exit, require_campaign
     from engine.cli.store import ready_store, store_errors
     from engine.reporting import build_report
     from engine.reporting.formatters import FORMATTERS
 
-    project = load_or_exit(config_path)
-    known = {c.id: c for c in project.campaigns}
-    unknown = [c for c in campaign_ids or () if c not in known]
-    if unknown:
-        raise UnknownCampaign(f"unknown campaign {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}")
-    campaigns = [known[c] for c in campaign_ids] if campaign_ids else list(project.campaigns)
+    project = load_project_or_exit(config_path, templates=False, not_done="no report was made")
+    campaigns = ([require_campaign(project, c) for c in campaign_ids] if campaign_ids
+                 else list(project.campaigns))
     _, engine = ready_store(config_path)
     try:
         with store_errors("building the report"), engine.connect() as connection:
