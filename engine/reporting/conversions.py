@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Float, Subquery, and_, func, literal, null, or_, over, select
+from sqlalchemy import ColumnElement, Connection, Float, FromClause, Subquery, and_, func, literal, null, or_, over, select
 
 from engine.conditions import Condition
 from engine.conditions.compare import JsonKey, compare_sql
 from engine.conditions.event import EventCondition
 from engine.conditions.logic import Not
-from engine.reporting.ledger import D, E, EV, in_window
+from engine.reporting.ledger import D, E, EV, event_property, in_window
 from engine.reporting.model import Window
 from engine.reporting.sqltime import day_key, integer_halves, seconds_between
 from engine.rules.model import Campaign
@@ -52,7 +52,7 @@ def conversions(campaign: Campaign, window: Window) -> Subquery:
         goal_event = and_(EV.c.customer_id == E.c.customer_id, EV.c.occurred_at >= E.c.enrolled_at,
                           EV.c.occurred_at <= E.c.ended_at, or_(*(_matches(g) for g in goals)))
         first_time = select(func.min(EV.c.occurred_at)).where(goal_event).scalar_subquery()
-        amount = (select(JsonKey(EV.c.properties, REVENUE_PROPERTY).project("number")).where(goal_event)
+        amount = (select(event_property(REVENUE_PROPERTY, "number")).where(goal_event)
                   .order_by(EV.c.occurred_at, EV.c.id).limit(1).scalar_subquery())
         converted_at: ColumnElement[Any] = func.coalesce(first_time, E.c.ended_at)
     else:
@@ -106,6 +106,7 @@ def medians(conn: Connection, conv: Subquery, keys: str) -> list[Any]:
     "variant" (the credited email's step, and variant). The median is the mean of the middle one or two
     values, found with window functions in the database."""
     hours = seconds_between(conv.c.converted_at, conv.c.enrolled_at) / 3600.0
+    source: FromClause
     if keys == "arm":
         source, k1, k2 = conv, conv.c.holdout, None
     else:

@@ -77,8 +77,8 @@ def _summary_lines(c: CampaignReport) -> list[str]:
         r = c.reactivation
         lines.append(
             f"reactivation (dormant {r.dormant_days:g}d, back within {r.within_days:g}d): mailed "
-            f"{r.treatment['reactivated']}/{r.treatment['dormant']} ({_pct(r.treatment['rate'])}), held out "  # type: ignore[arg-type]
-            f"{r.holdout['reactivated']}/{r.holdout['dormant']} ({_pct(r.holdout['rate'])})"  # type: ignore[arg-type]
+            f"{r.treatment['reactivated']}/{r.treatment['dormant']} ({_pct(r.treatment['rate'])}), held out "
+            f"{r.holdout['reactivated']}/{r.holdout['dormant']} ({_pct(r.holdout['rate'])})"
         )
     for step in c.steps:
         if step.variant_test is not None:

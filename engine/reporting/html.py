@@ -20,13 +20,17 @@ def _script_json(value: object) -> Markup:
     return Markup(text.replace("&", "\\u0026"))
 
 
+GLOBALS = "window.vegaEmbed = vegaEmbed; window.vegaLite = vegaLite; window.vega = vega;"
+"""The bundle's snippet: expose the libraries to the page's own script."""
+
+
 def vega_bundle() -> str:
     """vega-embed, Vega-Lite (the version altair writes specs for) and Vega, as one script."""
     import altair
     import vl_convert
 
     major, minor = altair.VEGALITE_VERSION.split(".")[:2]
-    return vl_convert.javascript_bundle(vl_version=f"v{major}.{minor}")
+    return vl_convert.javascript_bundle(GLOBALS, vl_version=f"v{major}.{minor}")
 
 
 def render_html(report: Report) -> str:

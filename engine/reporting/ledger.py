@@ -28,6 +28,14 @@ CLICK_EVENT = "click"
 them); counted per step and variant when present."""
 
 
+def event_property(name: str, kind: str) -> ColumnElement[Any]:
+    """An event's JSON property as SQL of `kind` ("string" or "number"); NULL when it holds another type."""
+    expression = JsonKey(EV.c.properties, name).project(kind)
+    if expression is None:
+        raise ValueError(f"no SQL projection of JSON values as {kind!r}")
+    return expression
+
+
 def in_window(window: Window, enrolled_at: ColumnElement[Any] = E.c.enrolled_at) -> list[ColumnElement[bool]]:
     criteria = []
     if window.since is not None:
@@ -116,9 +124,9 @@ def clicks(conn: Connection, campaign_ids: Sequence[str], window: Window) -> lis
     """(campaign_id, step_id, variant, clicks, clickers) from `click` events in the window (by occurred_at)."""
     labelled = (
         select(
-            JsonKey(EV.c.properties, "campaign").project("string").label("campaign_id"),
-            JsonKey(EV.c.properties, "step").project("string").label("step_id"),
-            JsonKey(EV.c.properties, "variant").project("string").label("variant"),
+            event_property("campaign", "string").label("campaign_id"),
+            event_property("step", "string").label("step_id"),
+            event_property("variant", "string").label("variant"),
             EV.c.customer_id,
         )
         .where(EV.c.name == CLICK_EVENT, *in_window(window, EV.c.occurred_at))

@@ -18,11 +18,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Connection, String, and_, case, func, literal, select
 
 from engine.audience import audience_context
-from engine.conditions.compare import JsonKey
 from engine.conditions.logic import AllOf
 from engine.conditions.segment import Segment
 from engine.config.model import Config
-from engine.reporting.ledger import EV
+from engine.reporting.ledger import EV, event_property
 from engine.reporting.model import CohortPoint, CohortValue, Lifecycle, RetentionPoint, StageCount, rate
 from engine.reporting.sqltime import month_index, month_label
 from engine.store.models import Customer
@@ -36,7 +35,7 @@ OTHER = "other"
 def month_starts(first: datetime, last: datetime) -> list[datetime]:
     """The first instant (UTC) of every month after `first`'s month up to `last`: the month-end snapshots."""
     year, month = first.year, first.month
-    result = []
+    result: list[datetime] = []
     while True:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         start = datetime(year, month, 1, tzinfo=timezone.utc)
@@ -57,7 +56,7 @@ def stage_counts(conn: Connection, config: Config, segments: Mapping[str, Segmen
                  else_=literal(OTHER, String()))
     labelled = select(stage.label("stage")).where(C.c.created_at <= to_naive_utc(at)).subquery()
     query = select(labelled.c.stage, func.count().label("n")).group_by(labelled.c.stage)
-    found = dict(conn.execute(query).all())
+    found: dict[str, int] = {row.stage: row.n for row in conn.execute(query)}
     return [StageCount(label, s, found.get(s, 0)) for s in [*(s.id for s in stages), OTHER]]
 
 
@@ -97,8 +96,9 @@ def cohorts(conn: Connection, config: Config, now: datetime, first_month: int) -
     active = _activity_months(config, now)
     cohort = month_index(C.c.created_at)
     sizes_q = select(cohort.label("cohort")).where(C.c.created_at <= to_naive_utc(now)).subquery()
-    sizes = dict(conn.execute(select(sizes_q.c.cohort, func.count()).where(sizes_q.c.cohort >= first_month)
-                              .group_by(sizes_q.c.cohort)).all())
+    sizes: dict[int, int] = {row.cohort: row.n for row in conn.execute(
+        select(sizes_q.c.cohort, func.count().label("n")).where(sizes_q.c.cohort >= first_month)
+        .group_by(sizes_q.c.cohort))}
     aged = (select(cohort.label("cohort"), (active.c.month - cohort).label("age"))
             .select_from(active.join(C, C.c.id == active.c.customer_id)).subquery())
     query = (select(aged.c.cohort, aged.c.age, func.count().label("n"))
@@ -111,7 +111,7 @@ def cohorts(conn: Connection, config: Config, now: datetime, first_month: int) -
 def lifetime_value(conn: Connection, config: Config, now: datetime, first_month: int) -> list[CohortValue]:
     """Historical revenue per customer by signup month from `first_month` on, and one row for every earlier
     signup together ("before YYYY-MM"), so the oldest customers count without a row per month of history."""
-    amount = JsonKey(EV.c.properties, "amount").project("number")
+    amount = event_property("amount", "number")
     revenue = (select(EV.c.customer_id, func.sum(amount).label("revenue"))
                .where(EV.c.name.in_(config.reporting.revenue_events), EV.c.occurred_at <= to_naive_utc(now))
                .group_by(EV.c.customer_id).subquery("revenue"))

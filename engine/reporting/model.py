@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Group:
     median_hours_to_convert: float | None = None
     rate: float | None = None
 
-    def finish(self) -> "Group":
+    def finish(self) -> Self:
         self.rate = rate(self.converted, self.customers)
         return self
 
@@ -68,7 +68,7 @@ class Mail:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.credited_revenue += other.credited_revenue
 
-    def finish(self) -> "Mail":
+    def finish(self) -> Self:
         self.rate = rate(self.converted, self.customers)
         return self
 

@@ -3,6 +3,8 @@ winner on too little data. Pure functions of the aggregates (engine.reporting.st
 
 from __future__ import annotations
 
+from typing import Any
+
 from engine.reporting.model import Group, Uplift, VariantFigures, VariantTest
 from engine.reporting.stats import chi_squared_test, newcombe_interval, sample_size_per_group, sequential_difference
 
@@ -13,7 +15,7 @@ MIN_EXPECTED = 5.0
 """Cochran's rule: every arm needs at least 5 expected conversions and 5 expected non-conversions."""
 
 
-def _arm(group: Group) -> dict[str, object]:
+def _arm(group: Group) -> dict[str, Any]:
     return {"customers": group.customers, "converted": group.converted, "rate": group.rate,
             "revenue": group.revenue}
 
@@ -30,11 +32,12 @@ def uplift(treatment: Group, holdout: Group) -> Uplift:
     """Mailed vs held out, as assigned (intent to treat)."""
     arms = {"treatment": _arm(treatment), "holdout": _arm(holdout)}
     if treatment.customers + holdout.customers == 0:
-        return Uplift(**arms, absolute=None, relative=None, ci95=None, method=METHOD, call="no_data",
+        return Uplift(arms["treatment"], arms["holdout"], absolute=None, relative=None, ci95=None, method=METHOD, call="no_data",
                       verdict="No enrolments in this period.")
     if holdout.customers == 0 or treatment.customers == 0:
         missing = "held out" if holdout.customers == 0 else "mailed"
-        return Uplift(**arms, absolute=None, relative=None, ci95=None, method=METHOD, call="no_holdout",
+        return Uplift(arms["treatment"], arms["holdout"], absolute=None, relative=None, ci95=None, method=METHOD,
+                      call="no_holdout",
                       verdict=f"Nobody was {missing}, so this report cannot say whether emailing helped; give the "
                               "campaign a holdout (e.g. `holdout: 0.1`) to measure it.")
     xt, nt, xh, nh = treatment.converted, treatment.customers, holdout.converted, holdout.customers
@@ -44,7 +47,8 @@ def uplift(treatment: Group, holdout: Group) -> Uplift:
     sequential = sequential_difference(xt, nt, xh, nh)
     needed = sample_size_per_group(rt, rh, ratio=nh / nt)
     base = Uplift(
-        **arms,
+        arms["treatment"],
+        arms["holdout"],
         absolute=absolute,
         relative=absolute / rh if rh > 0 else None,
         ci95=[low, high],
@@ -71,8 +75,8 @@ def _needed(result: Uplift) -> str:
 def _verdict(result: Uplift, nt: int, nh: int, converted: int) -> tuple[str, str]:
     pooled = converted / (nt + nh)
     smallest = min(nt, nh) * min(pooled, 1 - pooled)
-    rates = (f"{_percent(result.treatment['rate'])} of {nt:,} mailed converted vs "  # type: ignore[arg-type]
-             f"{_percent(result.holdout['rate'])} of {nh:,} held out")  # type: ignore[arg-type]
+    rates = (f"{_percent(result.treatment['rate'])} of {nt:,} mailed converted vs "
+             f"{_percent(result.holdout['rate'])} of {nh:,} held out")
     low, high = result.ci95 or (0.0, 0.0)
     ci = f"95% CI {_points(low)} to {_points(high)}"
     seq = result.sequential or {}
