@@ -33,6 +33,7 @@ def campaign_reports(
     for row in ledger.emails(conn, ids, window):
         target = figures(row.campaign_id, row.step_id, row.variant)
         target.mailed += row.n
+        target.customers += row.n  # one email per enrolment and step: every queued email is one assignment
         if row.status in STATUS_FIELDS:
             setattr(target, STATUS_FIELDS[row.status], getattr(target, STATUS_FIELDS[row.status]) + row.n)
         elif row.status in PENDING:
@@ -119,8 +120,6 @@ def _steps(conn: Connection, campaign: Campaign, window: Window, conv,
     def variant(step_id: str, name: str | None) -> VariantFigures:
         return mail.setdefault((campaign.id, step_id, name or ""), VariantFigures(variant=name or ""))
 
-    for row in conversions.assigned_customers(conn, campaign, window):
-        variant(row.step_id, row.variant).customers += row.n
     for row in conversions.assigned(conn, conv):
         variant(row.step_id, row.variant).converted += row.n
     for row in conversions.credited(conn, conv):

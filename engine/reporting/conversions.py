@@ -93,14 +93,6 @@ def assigned(conn: Connection, conv: Subquery) -> list[Any]:
     return list(conn.execute(query))
 
 
-def assigned_customers(conn: Connection, campaign: Campaign, window: Window) -> list[Any]:
-    """(step_id, variant, n): enrolments assigned each step/variant (one email each, any status)."""
-    source = D.join(E, E.c.id == D.c.enrollment_id) if in_window(window) else D
-    query = (select(D.c.step_id, D.c.variant, func.count().label("n")).select_from(source)
-             .where(D.c.campaign_id == campaign.id, *in_window(window)).group_by(D.c.step_id, D.c.variant))
-    return list(conn.execute(query))
-
-
 def medians(conn: Connection, conv: Subquery, keys: str) -> list[Any]:
     """(key..., median_hours) of enrolment-to-conversion time, grouped by `keys`: "arm" (holdout), "step" or
     "variant" (the credited email's step, and variant). The median is the mean of the middle one or two
