@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Subquery
 
 from engine.reporting import conversions, ledger
 from engine.reporting.model import CampaignReport, DailyPoint, Group, StepFigures, VariantFigures, Window
@@ -82,7 +82,7 @@ def _campaign(conn: Connection, campaign: Campaign, window: Window, rule: Reacti
         arms[bool(row.k1)].median_hours_to_convert = float(row.median)
     treatment, holdout = arms[False].finish(), arms[True].finish()
 
-    steps = _steps(conn, campaign, window, conv, mail)
+    steps = _steps(conn, campaign, conv, mail)
     enrolled_daily, converted_daily = conversions.daily(conn, campaign, conv, window)
     daily = [DailyPoint(r.day, "holdout" if r.holdout else "treatment", r.n, 0) for r in enrolled_daily]
     index = {(p.day, p.group): p for p in daily}
@@ -115,7 +115,7 @@ def _campaign(conn: Connection, campaign: Campaign, window: Window, rule: Reacti
     )
 
 
-def _steps(conn: Connection, campaign: Campaign, window: Window, conv,
+def _steps(conn: Connection, campaign: Campaign, conv: Subquery,
            mail: dict[tuple[str, str, str], VariantFigures]) -> list[StepFigures]:
     def variant(step_id: str, name: str | None) -> VariantFigures:
         return mail.setdefault((campaign.id, step_id, name or ""), VariantFigures(variant=name or ""))
