@@ -8,7 +8,7 @@ import pytest
 
 from engine.reporting import build_report
 from engine.reporting.stats import newcombe_interval
-from reporting.kit import Ledger, campaign, project
+from tests.reporting.kit import Ledger, campaign, project
 
 NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
 

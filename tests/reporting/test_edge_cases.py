@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from engine.reporting import build_report
-from reporting.kit import Ledger, arm, campaign, project
-from reporting.test_campaign_report import NOW
+from tests.reporting.kit import Ledger, arm, campaign, project
+from tests.reporting.test_campaign_report import NOW
 
 
 def report(led: Ledger, holdout: float = 0.1):

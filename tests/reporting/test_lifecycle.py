@@ -12,7 +12,7 @@ from engine.conditions import parse_condition
 from engine.config.model import Config, LifecycleStage
 from engine.reporting import build_report
 from engine.reporting.lifecycle import month_starts
-from reporting.kit import Ledger, project, t
+from tests.reporting.kit import Ledger, project, t
 
 NOW = datetime(2026, 11, 20, tzinfo=timezone.utc)
 STAGES = (

@@ -13,10 +13,10 @@ import pytest
 from engine.reporting import build_report
 from engine.reporting.charts import CHARTS
 from engine.reporting.html import write_html
-from preview.test_gallery_browser import CHROMEDRIVER, CHROMIUM, FLAGS
-from reporting.kit import project
-from reporting.test_campaign_report import NOW, campaign, ledger  # noqa: F401 (the fixture ledger)
-from reporting.test_lifecycle import config
+from tests.preview.test_gallery_browser import CHROMEDRIVER, CHROMIUM, FLAGS
+from tests.reporting.kit import campaign, project
+from tests.reporting.test_campaign_report import NOW, ledger  # noqa: F401 (the fixture ledger)
+from tests.reporting.test_lifecycle import config
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from engine.cli.app import app
-from reporting.kit import Ledger, arm
+from tests.reporting.kit import Ledger, arm
 
 CONFIG = str(Path(__file__).resolve().parents[2] / "rekindle.yaml")
 NOW = "2026-11-20T00:00:00Z"
