@@ -37,6 +37,7 @@ from bench.run_tick import Sampler, rss_mb  # noqa: E402
 from engine.project import load_project  # noqa: E402
 from engine.reporting import build_report  # noqa: E402
 from engine.rules.model import build_campaign  # noqa: E402
+from engine.store import migrate  # noqa: E402
 from engine.store.database import open_engine  # noqa: E402
 from engine.store.models import Delivery, Enrollment  # noqa: E402
 
@@ -108,6 +109,7 @@ DELIVERY_COLUMNS = ("enrollment_id, step_id, campaign_id, campaign_version, cust
 
 def write_sqlite(path: Path, ledger: Ledger) -> None:
     engine = open_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)  # the cached store may predate the latest migration
     indexes = [*Enrollment.__table__.indexes, *Delivery.__table__.indexes]
     with engine.begin() as connection:  # rebuilt after the load, as bench/generate.py does for events
         for index in indexes:
