@@ -197,14 +197,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=200_000)
     parser.add_argument("--events", type=int, default=2_000_000)
     parser.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database to load and measure")
+    parser.add_argument("--loaded", action="store_true",
+                        help="with --postgres: the database already holds this ledger; upgrade and measure only")
     args = parser.parse_args(argv)
-    ledger = Ledger(args.enrolments, args.steps, args.customers)
     started = time.perf_counter()
     if args.postgres:
-        write_postgres(args.postgres, ledger, args.customers, args.events)
-        print(f"loaded PostgreSQL in {time.perf_counter() - started:.0f} s")
+        if args.loaded:
+            engine = open_engine(args.postgres)
+            migrate.upgrade(engine)
+            engine.dispose()
+        else:
+            write_postgres(args.postgres, Ledger(args.enrolments, args.steps, args.customers), args.customers,
+                           args.events)
+            print(f"loaded PostgreSQL in {time.perf_counter() - started:.0f} s")
         measure(args.postgres, args.steps)
         return
+    ledger = Ledger(args.enrolments, args.steps, args.customers)
     source = ensure_store(args.customers, args.events)
     with tempfile.TemporaryDirectory(dir=source.parent) as folder:
         path = Path(folder) / "store.db"
