@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Float, FromClause, Subquery, and_, func, literal, null, or_, over, select
+from sqlalchemy import ColumnElement, Connection, Float, Subquery, and_, func, literal, null, or_, over, select
 
 from engine.conditions import Condition
 from engine.conditions.compare import JsonKey, compare_sql
@@ -46,7 +46,8 @@ def _matches(condition: EventCondition) -> ColumnElement[bool]:
 
 def conversions(campaign: Campaign, window: Window) -> Subquery:
     """One row per converted enrolment of the campaign: enrollment_id, holdout, enrolled_at, converted_at,
-    amount, and the credited email's delivery id (None for the holdout)."""
+    amount, and the credited email's step and variant (credited_step None for the holdout). Step and variant
+    are read by correlated lookups on the (enrollment_id, step_id) index, so no query joins the outbox."""
     goals = conversion_events(campaign.goal.condition) if campaign.goal else []
     if goals:
         goal_event = and_(EV.c.customer_id == E.c.customer_id, EV.c.occurred_at >= E.c.enrolled_at,
@@ -61,12 +62,16 @@ def conversions(campaign: Campaign, window: Window) -> Subquery:
         E.c.id.label("enrollment_id"), E.c.holdout, E.c.enrolled_at, converted_at.label("converted_at"),
         (func.coalesce(amount, 0.0) if amount is not None else literal(0.0, Float())).label("amount"),
     ).where(E.c.campaign_id == campaign.id, E.c.status == "converted", *in_window(window)).subquery("converted")
-    credited = (
-        select(D.c.id).where(D.c.enrollment_id == base.c.enrollment_id, D.c.status == "sent",
-                             D.c.sent_at <= base.c.converted_at)
-        .order_by(D.c.sent_at.desc(), D.c.id.desc()).limit(1).scalar_subquery()
+    last_email = (
+        select(D.c.step_id).where(D.c.enrollment_id == base.c.enrollment_id, D.c.status == "sent",
+                                  D.c.sent_at <= base.c.converted_at)
+        .order_by(D.c.sent_at.desc(), D.c.id.desc()).limit(1)
     )
-    return select(*base.c, credited.label("delivery_id")).subquery("conversions")
+    return select(
+        *base.c,
+        last_email.scalar_subquery().label("credited_step"),
+        last_email.with_only_columns(D.c.variant).scalar_subquery().label("credited_variant"),
+    ).subquery("conversions")
 
 
 def by_arm(conn: Connection, conv: Subquery) -> list[Any]:
@@ -78,9 +83,10 @@ def by_arm(conn: Connection, conv: Subquery) -> list[Any]:
 
 def credited(conn: Connection, conv: Subquery) -> list[Any]:
     """(step_id, variant, n, revenue) of conversions credited to each email."""
-    query = (select(D.c.step_id, D.c.variant, func.count().label("n"), func.sum(conv.c.amount).label("revenue"))
-             .select_from(conv.join(D, D.c.id == conv.c.delivery_id))
-             .group_by(D.c.step_id, D.c.variant))
+    step, variant = conv.c.credited_step, conv.c.credited_variant
+    query = (select(step.label("step_id"), variant.label("variant"), func.count().label("n"),
+                    func.sum(conv.c.amount).label("revenue"))
+             .where(step.is_not(None)).group_by(step, variant))
     return list(conn.execute(query))
 
 
@@ -98,18 +104,17 @@ def medians(conn: Connection, conv: Subquery, keys: str) -> list[Any]:
     "variant" (the credited email's step, and variant). The median is the mean of the middle one or two
     values, found with window functions in the database."""
     hours = seconds_between(conv.c.converted_at, conv.c.enrolled_at) / 3600.0
-    source: FromClause
     if keys == "arm":
-        source, k1, k2 = conv, conv.c.holdout, None
+        k1, k2, criteria = conv.c.holdout, None, []
     else:
-        source, k1 = conv.join(D, D.c.id == conv.c.delivery_id), D.c.step_id
-        k2 = D.c.variant if keys == "variant" else None
+        k1, criteria = conv.c.credited_step, [conv.c.credited_step.is_not(None)]
+        k2 = conv.c.credited_variant if keys == "variant" else None
     partition = [k1] if k2 is None else [k1, k2]
     ranked = select(
         k1.label("k1"), (k2 if k2 is not None else null()).label("k2"), hours.label("hours"),
         over(func.row_number(), partition_by=partition, order_by=hours).label("rank"),
         over(func.count(), partition_by=partition).label("n"),
-    ).select_from(source).subquery("ranked")
+    ).where(*criteria).subquery("ranked")
     low, high = integer_halves(ranked.c.n)
     query = (select(ranked.c.k1, ranked.c.k2, func.avg(ranked.c.hours).label("median"))
              .where(or_(ranked.c.rank == low, ranked.c.rank == high))
