@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Mapping
 
 
 class TokenError(ValueError):
@@ -27,8 +28,8 @@ class MissingSecret(RuntimeError):
         self.variable = variable
 
 
-def secret_from_env(variable: str) -> bytes:
-    value = os.environ.get(variable)
+def secret_from_env(variable: str, environ: Mapping[str, str] | None = None) -> bytes:
+    value = (os.environ if environ is None else environ).get(variable)
     if not value:
         raise MissingSecret(variable)
     return value.encode()
