@@ -49,6 +49,11 @@ def serve(
         store.dispose()
         raise CannotServe(str(exc)) from None
     configure(log_format, logging.INFO)
+    # uvicorn's own errors (an exception in a request, a bad request line) go to the same stream and format.
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    uvicorn_errors.handlers = list(logging.getLogger("rekindle").handlers)
+    uvicorn_errors.setLevel(logging.WARNING)
+    uvicorn_errors.propagate = False
     typer.echo(f"Serving {config_path} on http://{host}:{port} (Ctrl-C stops).", err=True)
     try:
         uvicorn.run(application, host=host, port=port, access_log=False, server_header=False, log_config=None,
