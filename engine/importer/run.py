@@ -97,6 +97,7 @@ def _columns_match(columns: tuple[str, ...], kind: Kind, report: ImportReport) -
 def _import_rows(connection, rows: Iterable[Row], options: ImportOptions, report: ImportReport,
                  typed_strings: bool, advanced: Callable[[], None]) -> None:
     module = _MODULES[options.kind]
+    writer: customers.CustomerWriter | events.EventWriter
     if options.kind == "customers":
         writer = customers.CustomerWriter(connection, report, to_naive_utc(options.now))
     else:

@@ -58,7 +58,8 @@ class _HrefRewriter(HTMLParser):
 
     def __init__(self, rewrite: Callable[[str], str], skip: Collection[str]) -> None:
         super().__init__(convert_charrefs=True)
-        self.rewrite, self.skip, self.edits = rewrite, skip, []
+        self.rewrite, self.skip = rewrite, skip
+        self.edits: list[tuple[int, int, str]] = []
         self._start = 0
 
     def parse_starttag(self, i: int) -> int:

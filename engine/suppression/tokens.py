@@ -15,12 +15,14 @@ import json
 import os
 from collections.abc import Mapping
 
+from engine.errors import InvalidInput
 
-class TokenError(ValueError):
+
+class TokenError(InvalidInput, ValueError):
     """The token is malformed or its signature does not match."""
 
 
-class MissingSecret(RuntimeError):
+class MissingSecret(InvalidInput):
     """The environment variable holding the signing secret is not set."""
 
     def __init__(self, variable: str) -> None:
