@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from web.kit import WebKit, make_kit
+from tests.web.kit import WebKit, make_kit
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from web.kit import ENVIRON
+from tests.web.kit import ENVIRON
 
 
 def free_port() -> int:

@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 
 from engine.rendering.clicks import sign_click
 from engine.suppression.tokens import sign_values
-from web.kit import NOW, SECRET, WebKit
+from tests.web.kit import NOW, SECRET, WebKit
 
 CLICK = re.compile(r'href="http://testserver/c/([^"]+)"')
 
@@ -82,7 +82,7 @@ def test_a_click_token_cannot_point_anywhere_else(kit: WebKit) -> None:
 
 
 def test_without_click_url_links_are_left_alone(tmp_path, store_url) -> None:
-    from web.kit import make_kit
+    from tests.web.kit import make_kit
 
     kit = make_kit(tmp_path / "plain", store_url)
     kit.config.write_text(kit.config.read_text().replace('  click_url: "http://testserver/c/{token}"\n', ""))

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.store.models import Customer
-from web.kit import API_TOKEN, SECRET, WebKit
+from tests.web.kit import API_TOKEN, SECRET, WebKit
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 BATCH = [

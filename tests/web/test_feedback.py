@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.store.models import Suppression
-from web.kit import API_TOKEN, WebKit
+from tests.web.kit import API_TOKEN, WebKit
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 

@@ -14,7 +14,7 @@ from engine.project import load_project
 from engine.store import migrate
 from engine.store.database import open_engine
 from engine.web.app import create_app
-from web.kit import API_TOKEN, BASE, ENVIRON, WebKit, make_kit, token
+from tests.web.kit import API_TOKEN, BASE, ENVIRON, WebKit, make_kit, token
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from web.kit import NOW, WebKit, token
+from tests.web.kit import NOW, WebKit, token
 
 
 def test_the_page_lists_every_category_and_saves_the_choice(kit: WebKit) -> None:

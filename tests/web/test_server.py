@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.store.models import Customer, Event
-from web.kit import API_TOKEN, WebKit, token
-from web.server import serving
+from tests.web.kit import API_TOKEN, WebKit, token
+from tests.web.server import serving
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}

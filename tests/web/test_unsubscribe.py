@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import insert
 
 from engine.store.models import Suppression
-from web.kit import WebKit, token
+from tests.web.kit import WebKit, token
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
