@@ -26,8 +26,8 @@ def choose(conn: Connection, customer: int, wanted: Collection[str], known: Coll
     """Record that the customer wants exactly the `wanted` categories among `known` (the others are opted
     out); categories not in `known` are ignored. Returns the opted-out set. Safe to repeat."""
     out = set(known) - set(wanted)
-    conn.execute(delete(CategoryOptOut).where(CategoryOptOut.customer_id == customer,
-                                              CategoryOptOut.category.not_in(out) if out else True))
+    kept = delete(CategoryOptOut).where(CategoryOptOut.customer_id == customer)
+    conn.execute(kept.where(CategoryOptOut.category.not_in(out)) if out else kept)
     if out:  # ON CONFLICT DO NOTHING: a second, concurrent save of the same choice is not an error
         statement = upsert(conn.dialect.name, CategoryOptOut.__table__, key=("customer_id", "category"))
         conn.execute(statement, [{"customer_id": customer, "category": c, "created_at": to_naive_utc(now)}

@@ -72,6 +72,8 @@ def _delivery_status(part: Message, found: Feedback) -> None:
     if not isinstance(blocks, list):
         return
     for block in blocks[1:]:  # the first block is about the message, the others about one recipient each
+        if not isinstance(block, Message):
+            continue
         recipient = _address(block.get("Final-Recipient") or block.get("Original-Recipient"))
         if not recipient:
             continue
@@ -85,7 +87,8 @@ def _delivery_status(part: Message, found: Feedback) -> None:
 
 def _feedback_report(part: Message, found: Feedback) -> None:
     payload = part.get_payload()
-    fields = payload[0] if isinstance(payload, list) and payload else HeaderParser().parsestr(str(payload))
+    first = payload[0] if isinstance(payload, list) and payload else None
+    fields = first if isinstance(first, Message) else HeaderParser().parsestr(str(payload))
     recipient = _address(fields.get("Original-Rcpt-To"))
     if recipient and str(fields.get("Feedback-Type", "")).strip().lower() == "abuse":
         found.add(recipient, COMPLAINT, "ARF abuse report")

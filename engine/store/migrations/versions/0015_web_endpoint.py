@@ -56,7 +56,8 @@ def _fill_event_ids(connection: sa.Connection) -> None:
     `#<id>` appended, so a re-import still matches the first."""
     e = _events.c
     last = (-1, -1)
-    seen_customer, seen_keys = None, set()
+    seen_customer: int | None = None
+    seen_keys: set[str] = set()
     while True:
         rows = connection.execute(
             sa.select(e.id, e.customer_id, e.name, e.occurred_at, e.properties)
