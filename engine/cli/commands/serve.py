@@ -9,11 +9,6 @@ from pathlib import Path
 import typer
 
 from engine.cli.options import ConfigOption
-from engine.errors import InvalidInput
-
-
-class CannotServe(InvalidInput):
-    """The project or its secrets do not allow serving (exit 1)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -30,24 +25,20 @@ def serve(
     unsubscribe secret is not set, 3 if the store is unreachable."""
     import uvicorn
 
+    from engine.cli.project import load_project_or_exit
     from engine.cli.store import ready_store
     from engine.observability.logs import configure
-    from engine.project import ProjectInvalid, load_project
-    from engine.suppression.tokens import MissingSecret
     from engine.web.app import create_app
 
     if log_format not in ("json", "text"):
         raise typer.BadParameter("must be json or text", param_hint="--log-format")
-    try:
-        project = load_project(config_path)
-    except ProjectInvalid as exc:
-        raise CannotServe("the project has invalid rules; not serving", exc.diagnostics) from None
+    project = load_project_or_exit(config_path, templates=False, not_done="not serving")
     config, store = ready_store(config_path)
     try:
-        application = create_app(project, store)
-    except MissingSecret as exc:
+        application = create_app(project, store)  # MissingSecret (exit 1) without the unsubscribe secret
+    except BaseException:
         store.dispose()
-        raise CannotServe(str(exc)) from None
+        raise
     configure(log_format, logging.INFO)
     # uvicorn's own errors (an exception in a request, a bad request line) go to the same stream and format.
     uvicorn_errors = logging.getLogger("uvicorn.error")
