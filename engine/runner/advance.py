@@ -93,7 +93,8 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row], re
         pending = Pending(
             step_index=row.next_step,
             holdout=bool(row.holdout),
-            suppressed=bool(row.suppressed) or not row.subscribed or bool(row.opted_out),
+            suppressed=bool(row.suppressed) or not row.subscribed,
+            opted_out=bool(row.opted_out),
             when={i: bool(row._mapping[f"when_{i}"]) for i, s in enumerate(campaign.steps) if s.when is not None},
             zone=zone_for(campaign.send_window, row.timezone, default_zone),
             recent=recent[row.customer_id],

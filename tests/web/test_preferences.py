@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from engine.store.models import Decision
 from tests.web.kit import NOW, WebKit, token
 
 
@@ -31,6 +34,9 @@ def test_an_opted_out_category_is_not_sent_and_the_rest_is(kit: WebKit) -> None:
     kit.rekindle("run", "--now", NOW, "--no-send")
     sent = sorted((campaign, customer) for campaign, customer, *_ in kit.deliveries())
     assert sent == [("news", 2), ("offers", 1), ("offers", 2)]
+    assert kit.rows(select(Decision.campaign_id, Decision.customer_id, Decision.reason)
+                    .where(Decision.decision == "suppressed")) == [
+        ("news", 1, "opted out of the category 'newsletter'")]
 
 
 def test_a_category_that_no_campaign_declares_is_ignored(kit: WebKit) -> None:
