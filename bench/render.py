@@ -124,11 +124,11 @@ def same_meaning(raw: bytes, parts: dict) -> bool:
             and max(len(line) for line in raw.split(b"\r\n")) <= 998)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000, help="messages per render row")
     parser.add_argument("--builder-count", type=int, default=10_000, help="messages per MIME builder row")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault("REKINDLE_UNSUBSCRIBE_SECRET", "bench-secret")
 
     project = load_project(ROOT / "rekindle.yaml")
@@ -181,4 +181,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
