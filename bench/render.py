@@ -1,14 +1,15 @@
 """Rendering throughput: raw Jinja vs the full compose_email, and four ways to build the MIME message.
 
-    .venv/bin/python bench/render.py              # 100,000 messages (about a minute or two)
-    .venv/bin/python bench/render.py --count 5000 # a quick look
+    .venv/bin/python -m bench render                # 100,000 messages per run, 3 runs (several minutes)
+    .venv/bin/python -m bench render --count 5000   # a quick look
 
-Reports messages per second for:
-  jinja       the raw Jinja render of the winback/offer HTML and text templates (the floor any approach pays)
+Reports messages per second, as the median of --repeat runs, for:
+  jinja       the raw Jinja render of the winback/offer HTML and text templates, in a plain environment of the
+              same settings and filters (the floor any approach pays)
   compose     compose_email end to end: context, subject/preheader, HTML, text, UTM links, signed unsubscribe
               link, MIME bytes (what `rekindle run` pays per queued email)
-  compose+gen the same for an email without a hand-written .txt (plain text generated from the HTML), on a
-              tenth of the messages
+  compose+gen the same for welcome/getting-started, which has no hand-written .txt (plain text generated from
+              the HTML), beside the raw Jinja render of its .html, on half the messages
 and, on the same rendered parts, the MIME builders that were compared (each output is parsed back with
 policy.default and checked to carry the same subject, recipients and bodies):
   EmailMessage(policy=default), EmailMessage(policy=SMTP), compat32 MIMEMultipart, precompiled (Rekindle's).
