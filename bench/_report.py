@@ -113,7 +113,10 @@ def write(path: Path, sections: list[Section], argv: list[str], load_after: tupl
              "for what each benchmark measures and how). Do not edit by hand: run `make bench` again.", "",
              "**Figures were taken under load**: the machine is shared with other busy processes, so absolute "
              "rates move from run to run. Each figure stands next to a baseline measured in the same run, "
-             "interleaved where the benchmark allows, so the ratio is the meaningful number.", "",
+             "interleaved where the benchmark allows, so the ratio is the meaningful number. Peak RSS of a child "
+             "process (os.wait4) cannot read below the size of the process that forked it: `python -m bench` "
+             "runs every benchmark in one process, so a child's peak includes what earlier benchmarks loaded; "
+             "compare a child's peak with the other rows of the same benchmark, not across benchmarks.", "",
              "## Machine", "", "| | |", "| --- | --- |"]
     lines += [f"| {key} | {value} |" for key, value in machine()]
     lines += [f"| load average at the end | {', '.join(f'{v:.1f}' for v in load_after)} |", ""]
