@@ -91,10 +91,11 @@ def main(argv: list[str]) -> int:
         report = Path(options[at + 1])
         del options[at:at + 2]
     if not options:
-        from bench._report import write
+        from bench._report import machine, write
 
+        before = machine()
         sections = [run(name, QUICK.get(name, []) if quick else []) for name in discover()]
-        write(report, sections, argv, os.getloadavg())
+        write(report, sections, argv, before, os.getloadavg())
         print(f"report written to {report}")
         return 1 if any(section.error for section in sections) else 0
     name, rest = options[0], options[1:]

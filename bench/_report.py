@@ -107,7 +107,9 @@ def machine() -> list[tuple[str, str]]:
     ]
 
 
-def write(path: Path, sections: list[Section], argv: list[str], load_after: tuple[float, ...]) -> None:
+def write(path: Path, sections: list[Section], argv: list[str], before: list[tuple[str, str]],
+          load_after: tuple[float, ...]) -> None:
+    """The report; `before` is `machine()` as it was when the benchmarks started."""
     lines = ["# Benchmarks", "",
              f"Written by `python -m bench {' '.join(argv)}`".rstrip() + " (see [bench/README.md](bench/README.md) "
              "for what each benchmark measures and how). Do not edit by hand: run `make bench` again.", "",
@@ -118,7 +120,7 @@ def write(path: Path, sections: list[Section], argv: list[str], load_after: tupl
              "runs every benchmark in one process, so a child's peak includes what earlier benchmarks loaded; "
              "compare a child's peak with the other rows of the same benchmark, not across benchmarks.", "",
              "## Machine", "", "| | |", "| --- | --- |"]
-    lines += [f"| {key} | {value} |" for key, value in machine()]
+    lines += [f"| {key} | {value} |" for key, value in before]
     lines += [f"| load average at the end | {', '.join(f'{v:.1f}' for v in load_after)} |", ""]
     figures = [(section.name, figure) for section in sections for figure in section.figures]
     if figures:
