@@ -30,9 +30,10 @@ REPORT = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 QUICK = {
     "audience": ["--customers", "100000", "--events", "1000000"],
     "import_rows": ["--rows", "100000", "--customers", "20000"],
-    "render": ["--count", "20000", "--builder-count", "3000"],
+    "render": ["--count", "10000", "--builder-count", "3000"],
     "run_tick": ["--customers", "100000", "--events", "1000000"],
-    "send": ["--messages", "3000", "--baseline", "100", "--scale-messages", "1500", "--raw-concurrency", "16"],
+    "send": ["--messages", "3000", "--baseline", "100", "--scale-messages", "1500", "--raw-concurrency", "16",
+             "--postfix-messages", "5000"],
 }
 
 

@@ -65,7 +65,8 @@ class _HrefRewriter(HTMLParser):
 
     def __init__(self, params: Mapping[str, str], skip: Collection[str]) -> None:
         super().__init__(convert_charrefs=True)
-        self.params, self.skip, self.edits = params, skip, []
+        self.params, self.skip = params, skip
+        self.edits: list[tuple[int, int, str]] = []
         self._start = 0
         self.new_href: str | None = None
         """The last rewritten tag's new href (what an HTML parser reads back from it)."""

@@ -15,7 +15,7 @@ from engine.rendering.context import build_context, customer_view
 from engine.rendering.links import utm_parameters
 from engine.rendering.renderer import Renderer, renderer_for
 from engine.rendering.slots import template_is_slot_safe
-from rendering.kit import NOW, campaign, make_customer
+from tests.rendering.kit import NOW, campaign, make_customer
 
 ROOT = Path(__file__).resolve().parents[2]
 UNSUBSCRIBE = "https://example.com/u?token=abc.def"

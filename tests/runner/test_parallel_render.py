@@ -15,7 +15,7 @@ from engine.runner.render import compose_renderer, message_id
 from engine.runner.tick import run_tick
 from engine.scheduling.hashing import choose_variant
 from engine.store.models import Customer, Delivery
-from runner.kit import at, campaign_doc
+from tests.runner.kit import at, campaign_doc
 
 NOW = at("2026-11-23T09:00:00Z")
 FRAGILE = ("{% block subject %}Hi {{ customer.first_name }}{% endblock %}"
