@@ -164,12 +164,12 @@ def main(argv: list[str] | None = None) -> list[Figure]:
         jinja, compose = interleaved(args.count, {
             "jinja (offer .html + .txt)": lambda i: (html_t.render(contexts[i % n]), text_t.render(contexts[i % n])),
             "compose_email (offer, hand-written .txt)": lambda i: compose_email(
-                project, winback, offer, people[i % n], variant=None, now=NOW, message_id=f"<r.{i}.offer@x.example>"),
+                project.config, winback, offer, people[i % n], variant=None, now=NOW, message_id=f"<r.{i}.offer@x.example>"),
         }).values()
         jinja_started, generated = interleaved(max(args.count // 2, 1), {
             "jinja (getting-started .html)": lambda i: started_t.render(started_contexts[i % n]),
             "compose_email (text generated from HTML)": lambda i: compose_email(
-                project, welcome, getting_started, people[i % n], variant=None, now=NOW,
+                project.config, welcome, getting_started, people[i % n], variant=None, now=NOW,
                 message_id=f"<r.{i}@x.example>"),
         }).values()
         runs.append((jinja, compose, jinja_started, generated))
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     hand_ratio = median(c / j for j, c, _, _ in runs)
     gen_ratio = median(g / j for _, _, j, g in runs)
 
-    sample = compose_email(project, winback, offer, people[2], variant=None, now=NOW, message_id="<s@x>")
+    sample = compose_email(project.config, winback, offer, people[2], variant=None, now=NOW, message_id="<s@x>")
     parts = {"from": "Rekindle Demo <hello@rekindle.example>", "to": formataddr(("Zoë Ørsted", "zoe@example.com"), "utf-8"),
              "to_name": "Zoë Ørsted", "to_addr": "zoe@example.com", "subject": sample.subject,
              "message_id": "<s@rekindle.example>", "list_unsubscribe": "<https://rekindle.example/u?token=x>",

@@ -116,7 +116,8 @@ class Renderer:
         if "subject" not in template.blocks and subject is None:
             raise RenderError(NO_SUBJECT, "an email template must define {% block subject %}",
                               self.display(html_name), 1)
-        skeleton_plan, values = None, ()
+        skeleton_plan: HtmlPlan | None = None
+        values: tuple[str, ...] = ()
         try:
             if plan and self.slot_safe(html_name):
                 state = template.new_context(context)

@@ -115,7 +115,7 @@ def compile_plan(skeleton: str, slot_count: int) -> HtmlPlan | None:
 
 
 def _join(pieces: tuple[str | int, ...], escaped: list[str]) -> str:
-    return "".join(piece if type(piece) is str else escaped[piece] for piece in pieces)
+    return "".join(piece if isinstance(piece, str) else escaped[piece] for piece in pieces)
 
 
 def build_html(plan: HtmlPlan, escaped: list[str], params: Mapping[str, str],
@@ -124,9 +124,9 @@ def build_html(plan: HtmlPlan, escaped: list[str], params: Mapping[str, str],
     out: list[str] = []
     hrefs: list[str | None] = []
     for piece in plan.pieces:
-        if type(piece) is str:
+        if isinstance(piece, str):
             out.append(piece)
-        elif type(piece) is int:
+        elif isinstance(piece, int):
             out.append(escaped[piece])
         else:
             tag, href = rewrite_link_tag(_join(piece.pieces, escaped), params, skip)
@@ -143,9 +143,9 @@ def _text_skeleton(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) 
     out: list[str] = []
     link = 0
     for piece in plan.pieces:
-        if type(piece) is str:
+        if isinstance(piece, str):
             out.append(piece)
-        elif type(piece) is int:
+        elif isinstance(piece, int):
             out.append(filled[piece])
         else:
             tag = _join(piece.pieces, filled)
@@ -182,7 +182,7 @@ def text_plan(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) -> tu
     use), or None when this layout has no plan."""
     if any(href is not None and not is_simple(href) for href in hrefs):
         return None  # the conversion would collapse its spaces: no slot can stand for it
-    key = (*(escaped[i] for i in plan.structural), *(href is None for href in hrefs))
+    key: tuple[str | bool, ...] = (*(escaped[i] for i in plan.structural), *(href is None for href in hrefs))
     if key in plan.texts:
         return plan.texts[key]
     text = html_to_text_or_none(_text_skeleton(plan, escaped, hrefs))
@@ -206,7 +206,7 @@ def text_plan(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) -> tu
 def build_text(pieces: tuple[str | tuple[str, int], ...], values: list[str], hrefs: list[str | None]) -> str:
     out = []
     for piece in pieces:
-        if type(piece) is str:
+        if isinstance(piece, str):
             out.append(piece)
         else:
             kind, number = piece

@@ -122,8 +122,8 @@ def _render_batch(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[Row
         for position, (step_id, decision, _reason, _details) in enumerate(outcome.decisions):
             if decision != "queued":
                 continue
-            assert step_id is not None  # a queued decision names one of the campaign's steps
-            step = campaign.step(step_id)
+            step = campaign.step(step_id) if step_id is not None else None
+            assert step is not None  # a queued decision names one of the campaign's steps
             variant = choose_variant(step.variants, campaign.id, step.id, row.external_id)
             msgid = message_id(row.id, step.id, ctx.project.config.sender.from_address)
             jobs.append((number, position, RenderJob(campaign.id, step.id, customer,

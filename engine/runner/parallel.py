@@ -77,6 +77,7 @@ def _variant(step: Step, variant_id: str | None) -> Variant | None:
 
 def render_job(render: Renderer, campaign: Campaign, job: RenderJob) -> Rendered:
     step = campaign.step(job.step_id)
+    assert step is not None  # jobs are made from the campaign's own queued steps
     return render(campaign, step, SimpleNamespace(**job.customer), _variant(step, job.variant_id), job.message_id)
 
 
