@@ -3,7 +3,7 @@ step, variant and status, so `rekindle report` reads one campaign's rows from an
 every campaign's.
 
 Revision ID: 0011
-Revises: 0002
+Revises: 0015
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0002"
+down_revision: str | None = "0015"
 branch_labels: str | None = None
 depends_on: str | None = None
 
