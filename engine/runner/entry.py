@@ -83,7 +83,8 @@ def new_enrollment_columns(
 def insert_enrollments(ctx: TickContext, columns: dict[str, ColumnElement], query: Select) -> int:
     """Insert; the partial unique index (one active enrolment per campaign and customer) drops duplicates.
     Returns how many rows were inserted."""
-    return ctx.conn.execute(insert_ignoring_conflicts(ctx.conn, E).from_select(list(columns), query)).rowcount
+    statement = insert_ignoring_conflicts(ctx.conn, E).from_select(list(columns), query)
+    return ctx.conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
 def enrol(ctx: TickContext, campaign: Campaign, group_peers: tuple[str, ...]) -> bool:

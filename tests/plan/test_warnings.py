@@ -39,7 +39,7 @@ def test_p501_an_audience_above_the_share_guard_warns_and_a_run_holds_it(tmp_pat
     assert strict.exit_code == 1
 
     run = cli("run", "--now", NOW, "--campaign", "everyone", config=config)
-    assert run.exit_code == 1
+    assert run.exit_code == 1, run.output
     assert (f"campaign 'everyone' would enrol {subscribed} customers, 100% of the {subscribed} subscribed "
             "customers, above its audience guard of 50%; held: nobody enrolled or mailed. Check the audience, "
             "then raise max_audience_share if this is intended.") in " ".join(run.output.split())
