@@ -23,8 +23,12 @@ def git(repo: Path, *args: str) -> str:
     return done.stdout
 
 
+SECRET = {"REKINDLE_UNSUBSCRIBE_SECRET": "scratch-test-secret"}
+
+
 def cli(*args: str, config: Path):
-    return CliRunner().invoke(app, [*args, "--config", str(config)], catch_exceptions=False)
+    """The real CLI in-process, with the unsubscribe secret set (runs refuse to sign links without it)."""
+    return CliRunner().invoke(app, [*args, "--config", str(config)], catch_exceptions=False, env=SECRET)
 
 
 def real_addresses() -> set[str]:

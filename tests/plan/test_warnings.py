@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from engine.cli.app import app
-from plan.kit import EARLIER, NOW, ROOT, cli, edit, load_store, make_repo
+from plan.kit import EARLIER, NOW, ROOT, SECRET, cli, edit, load_store, make_repo
 
 EVERYONE = """version: 1
 id: everyone
@@ -84,6 +84,7 @@ def test_p503_a_daily_run_never_reaches_office_hours_in_the_americas_and_asia_pa
 def test_the_shipped_project_plans_without_warnings(tmp_path, monkeypatch):
     monkeypatch.setenv("REKINDLE_STORE_URL", f"sqlite:///{tmp_path / 'shipped.db'}")
     monkeypatch.setenv("REKINDLE_DELIVERY", "memory")
+    monkeypatch.setenv("REKINDLE_UNSUBSCRIBE_SECRET", SECRET["REKINDLE_UNSUBSCRIBE_SECRET"])
     config = ROOT / "rekindle.yaml"
     runner = CliRunner()
     for args in (["db", "init"], ["import", "customers", str(ROOT / "examples/data/customers.csv")],
