@@ -71,7 +71,6 @@ _CODES = [
     Code("U105", "unknown customer in a rule test"),
     Code("U106", "invalid tick schedule"),
     Code("U107", "no rule tests found"),
-    Code("U108", "golden email differs from its snapshot"),
     # --- P5xx: plan review warnings (rekindle plan; --strict turns them into exit 1) ---
     Code("P501", "audience above the audience guard"),
     Code("P502", "customers wait at a renamed or removed step"),
