@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from engine.audience import audience_context
+from engine.audience.members import audience_customers
 from engine.privacy import mask_email, masked_customer
 from engine.project import Project
 from engine.rules.model import Campaign
@@ -23,14 +23,10 @@ def audience_ctx(conn: Connection, project: Project, campaign: Campaign, now: da
 
 def audience_members(conn: Connection, project: Project, campaign: Campaign, now: datetime,
                      limit: int) -> list[Customer]:
-    """Up to `limit` customers of the audience at `now`, first by id, detached from the session."""
-    if limit <= 0:
-        return []
-    condition = campaign.audience.to_sql(audience_ctx(conn, project, campaign, now))
-    with Session(bind=conn) as session:
-        found = list(session.scalars(select(Customer).where(condition).order_by(Customer.id).limit(limit)))
-        session.expunge_all()
-    return found
+    """Up to `limit` customers of the audience at `now`, first by id."""
+    defaults = project.config.defaults
+    return audience_customers(conn, campaign, now=now, activity_events=defaults.activity_events,
+                              segments=project.segments, default_timezone=defaults.timezone, limit=limit)
 
 
 def recipient(customer: Customer, mask: bool) -> tuple[Customer, str]:

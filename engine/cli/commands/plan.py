@@ -45,7 +45,7 @@ def plan(
     from contextlib import nullcontext
 
     from engine.cli.store import ready_store
-    from engine.plan.base import base_project
+    from engine.project.git import base_project
     from engine.plan.changes import version_changes
     from engine.plan.review import build_review
     from engine.plan.samples import audience_ctx

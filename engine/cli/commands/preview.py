@@ -80,15 +80,26 @@ def preview(
                                     dir_okay=False),
     gallery: Path | None = typer.Option(None, "--gallery", help="Write a static HTML gallery of every email here.",
                                         file_okay=False),
+    base: str | None = typer.Option(None, "--base", metavar="REF",
+                                    help="With --gallery: mark the emails that differ from what git ref REF's "
+                                         "rules and templates render."),
+    mask: bool = typer.Option(True, "--mask/--no-mask",
+                              help="With --gallery: mask the store's customers (a***@example.com, initials)."),
+    per_campaign: int = typer.Option(3, "--per-campaign", min=1,
+                                     help="With --gallery: customers of each campaign's audience to render for."),
     config_path: Path = ConfigOption,
 ) -> None:
-    """Show an email as a customer would get it: subject, preheader and text here; HTML and .eml to files."""
+    """Show an email as a customer would get it: subject, preheader and text here; HTML and .eml to files.
+
+    With --gallery, every campaign is rendered for customers actually in its audience at --now (masked), or
+    for the example customers when the store is empty; --base marks what the branch changed."""
     if gallery is None and campaign is None:
         raise _fail("name a CAMPAIGN to preview, or use --gallery DIR", ExitCode.USAGE)
     project = _load(config_path)
     at = resolve_now(now)
     if gallery is not None:
-        _gallery(project, gallery, campaign, customer, at)
+        _gallery(project, gallery, campaign, customer, at, base_ref=base, mask=mask, per_campaign=per_campaign,
+                 config_path=config_path)
         return
     _single(project, campaign, step, variant, customer[0] if customer else None, at, html, eml)
 
@@ -128,20 +139,37 @@ def _single(project, campaign_id, step_id, variant_id, customer_id, at, html, em
             typer.echo(f"wrote {path}", err=True)
 
 
-def _gallery(project, out_dir: Path, campaign_id: str | None, customer_ids: list[str] | None, at) -> None:
-    from engine.preview.customers import find_customers
-    from engine.preview.gallery import build_gallery
+def _gallery(project, out_dir: Path, campaign_id: str | None, customer_ids: list[str] | None, at, *,
+             base_ref: str | None, mask: bool, per_campaign: int, config_path: Path) -> None:
+    from contextlib import nullcontext
+
+    from engine.preview.customers import audience_samples, find_customers
+    from engine.preview.gallery import Base, Sources, build_gallery
+    from engine.privacy import masked_customer
+    from engine.project.git import base_project
 
     if campaign_id is not None:
         _pick(project, campaign_id, None, None)
-    found = find_customers(project.config, customer_ids or None)
-    missing = sorted(set(customer_ids or ()) - {c.external_id for c in found.customers})
-    if missing:
-        raise _fail(f"customer {', '.join(map(repr, missing))} not found in {found.source}", ExitCode.FAILED)
-    result = build_gallery(project, out_dir, found.customers, found.source, at, secret=_secret(project),
-                           campaign_ids=[campaign_id] if campaign_id else None)
-    typer.echo(f"wrote {out_dir / 'index.html'}: {result.emails} emails for {len(found.customers)} customers "
-               f"from {found.source}", err=True)
+    samples = None if customer_ids else audience_samples(project, at, per_campaign)
+    if samples is not None:
+        masked = {cid: [masked_customer(c) for c in found] if mask else found for cid, found in samples.items()}
+        sources = Sources(lambda campaign: masked[campaign.id],
+                          f"up to {per_campaign} customers in each campaign's audience (from the store)", mask)
+    else:
+        found = find_customers(project.config, customer_ids or None)
+        missing = sorted(set(customer_ids or ()) - {c.external_id for c in found.customers})
+        if missing:
+            raise _fail(f"customer {', '.join(map(repr, missing))} not found in {found.source}", ExitCode.FAILED)
+        chosen = [masked_customer(c) for c in found.customers] if mask and found.source == "the store" \
+            else found.customers
+        sources = Sources(lambda campaign: chosen, found.source, mask and found.source == "the store")
+    with base_project(config_path, base_ref) if base_ref else nullcontext((None, "")) as (base_side, _):
+        result = build_gallery(project, out_dir, sources, at, secret=_secret(project),
+                               campaign_ids=[campaign_id] if campaign_id else None,
+                               base=Base(base_side, base_ref) if base_side is not None else None)
+    changed = f", {len(result.changed)} changed against {base_ref}" if base_ref else ""
+    typer.echo(f"wrote {out_dir / 'index.html'}: {result.emails} emails for {len(result.customers)} customers "
+               f"from {sources.description}{changed}", err=True)
     for failure in result.failures:
         typer.echo(f"{failure}", err=True)
     if result.failures:
