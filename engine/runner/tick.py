@@ -50,12 +50,14 @@ def run_tick(
     if commit == "auto":
         commit = rules_commit(project.config.path(project.config.rules_dir))
     limit = options.limit if options.limit is not None else project.config.defaults.per_run_limit
-    run_id = conn.execute(
+    inserted = conn.execute(
         insert(RUNS).values(
             started_at=_wall_clock(), now=options.now.replace(tzinfo=None), status="running",
             rules_commit=commit, summary={},
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    assert inserted is not None  # a single-row INSERT of a table with a primary key
+    run_id = inserted[0]
     summary = RunSummary(now=options.now, rules_commit=commit, run_id=run_id, dry_run=not options.persist,
                          limit=limit)
     ctx = TickContext(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from plan.kit import NOW, cli, commit, edit, git, load_store, make_repo, real_addresses
+from tests.scratch import NOW, cli, commit, edit, git, load_store, make_repo, real_addresses
 
 WINBACK = "rules/reactivation/winback-90.yaml"
 

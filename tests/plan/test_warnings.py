@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from engine.cli.app import app
-from plan.kit import EARLIER, NOW, ROOT, SECRET, cli, edit, load_store, make_repo
+from tests.scratch import EARLIER, NOW, ROOT, SECRET, cli, edit, load_store, make_repo
 
 EVERYONE = """version: 1
 id: everyone

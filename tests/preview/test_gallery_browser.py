@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from preview.kit import NOW, invoke, make_project
+from tests.preview.kit import NOW, invoke, make_project
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -74,7 +74,7 @@ def test_review_gallery_fits_a_phone_and_a_desktop(browser, tmp_path: Path) -> N
     keeps the desktop and phone frames side by side at desktop width."""
     from selenium.webdriver.common.by import By
 
-    from plan.kit import cli, commit, edit, load_store, make_repo
+    from tests.scratch import cli, commit, edit, load_store, make_repo
 
     config = make_repo(tmp_path, f"sqlite:///{tmp_path / 's.db'}")
     load_store(config, run_at=None)

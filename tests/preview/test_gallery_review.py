@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from plan.kit import NOW, cli, commit, edit, load_store, make_repo, real_addresses
+from tests.scratch import NOW, cli, commit, edit, load_store, make_repo, real_addresses
 
 
 def _gallery(config: Path, out: Path, *args: str):

@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
 import typer
 
-from engine.cli.commands.run import CampaignOption, load_or_exit
-from engine.cli.exit_codes import ExitCode
-from engine.cli.options import ConfigOption, NowOption, resolve_now
+from engine.cli.options import CampaignOption, ConfigOption, NowOption, resolve_now
+from engine.errors import WorkFailed
+
+
+class PlanWarnings(WorkFailed):
+    """`--strict` and the plan found warnings (P5xx): CI must not merge without a person looking."""
 
 
 class PlanFormat(str, Enum):
@@ -25,7 +29,7 @@ def register(app: typer.Typer) -> None:
 
 def plan(
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,
+    now: datetime | None = NowOption,
     campaign: list[str] = CampaignOption,
     fmt: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f",
                                    help="text, json or markdown (one sticky pull-request comment)."),
@@ -44,6 +48,7 @@ def plan(
     campaign would be held by its audience guard, or on any warning with --strict."""
     from contextlib import nullcontext
 
+    from engine.cli.project import load_project_or_exit
     from engine.cli.store import ready_store
     from engine.project.git import base_project
     from engine.plan.changes import version_changes
@@ -55,7 +60,7 @@ def plan(
     from engine.runner.render import compose_renderer, rehearsal_secret
     from engine.runner.tick import run_tick
 
-    project = load_or_exit(config_path, campaign)
+    project = load_project_or_exit(config_path, campaign)
     at = resolve_now(now)
     chosen = tuple(c for c in project.campaigns if not campaign or c.id in campaign)
     secret = rehearsal_secret(project) or b"rekindle-plan-only"
@@ -76,8 +81,10 @@ def plan(
             conn.rollback()
         engine.dispose()
     _print(fmt, summary, changes, warnings, review)
-    if summary.failed or (strict and warnings):
-        raise typer.Exit(ExitCode.FAILED)
+    if summary.failed:
+        raise WorkFailed()
+    if strict and warnings:
+        raise PlanWarnings(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} (--strict)")
 
 
 def _print(fmt: PlanFormat, summary, changes, warnings, review) -> None:

@@ -4,6 +4,7 @@ CI (docs/review.md). Export reads the project's store; load fills an empty one."
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -37,7 +38,7 @@ def export(
                                 help="Environment variable with the pseudonym key (stable pseudonyms across "
                                      "refreshes); unset: a random key per export."),
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,
+    now: datetime | None = NowOption,
 ) -> None:
     """Write a masked, sampled copy of the store: customers, their events, enrolments (with their positions)
     and suppressions. Emails, names and external ids are replaced consistently by pseudonyms."""
