@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from engine.cli.app import app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 NOW = "2026-11-23T09:00:00Z"
 EARLIER = "2026-11-18T09:00:00Z"
 """The store's customers enter at EARLIER, so at NOW the win-back sequence has people waiting at `offer`."""

@@ -15,7 +15,7 @@ from engine.privacy.pseudonyms import Pseudonyms
 from engine.scheduling.hashing import unit_hash
 from engine.store.database import open_engine
 from engine.store.models import Customer, Enrollment, Event, Suppression
-from tests.scratch import EARLIER, cli, load_store, make_repo, real_addresses
+from tests.scratch import cli, load_store, make_repo, real_addresses
 
 KEY = "snapshot-test-key"
 TABLES = {"customer": Customer, "event": Event, "enrollment": Enrollment, "suppression": Suppression}
