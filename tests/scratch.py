@@ -11,6 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from engine.cli.app import app
+from tests.projects import write_project
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = "2026-11-23T09:00:00Z"
@@ -41,18 +42,15 @@ def real_addresses() -> set[str]:
 def make_repo(root: Path, store_url: str, *, schedule: str = "every 15m") -> Path:
     """A git repository with the shipped rules, segments and templates, committed; returns rekindle.yaml."""
     repo = root / "campaigns"
-    repo.mkdir()
     for folder in ("rules", "segments", "templates"):
         shutil.copytree(ROOT / folder, repo / folder)
-    config = repo / "rekindle.yaml"
-    config.write_text(
+    config = write_project(repo, (
         "version: 1\n"
         f"store:\n  url: \"{store_url}\"\n"
         f"schedule: {schedule}\n"
         "sender:\n  from: \"Ana at Acme <ana@acme.example>\"\n"
         "delivery:\n  backend: memory\n"
-        "unsubscribe:\n  url: \"https://acme.example/u?token={token}\"\n",
-        encoding="utf-8")
+        "unsubscribe:\n  url: \"https://acme.example/u?token={token}\"\n"))
     git(repo, "init", "-q", "-b", "main")
     git(repo, "config", "user.email", "test@rekindle.invalid")
     git(repo, "config", "user.name", "test")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
@@ -24,14 +25,14 @@ def _title(summary: RunSummary) -> str:
     return f"Plan: what `rekindle run --now {summary.now.isoformat().replace('+00:00', 'Z')}` would do"
 
 
-def as_json(summary: RunSummary, changes: list[VersionChange], warnings: list[Diagnostic] = ()) -> str:
+def as_json(summary: RunSummary, changes: list[VersionChange], warnings: Sequence[Diagnostic] = ()) -> str:
     document = summary.to_dict()
     document = {key: document[key] for key in ("now", "limit", "limit_reached", "totals", "campaigns")}
     return json.dumps({**document, "version_changes": [c.to_dict() for c in changes],
                        "warnings": [w.to_dict() for w in warnings]}, indent=2)
 
 
-def as_markdown(summary: RunSummary, changes: list[VersionChange], warnings: list[Diagnostic] = ()) -> str:
+def as_markdown(summary: RunSummary, changes: list[VersionChange], warnings: Sequence[Diagnostic] = ()) -> str:
     parts = [f"### {_title(summary)}", "", report.markdown(summary)]
     if warnings:
         parts += ["", "#### Warnings", ""]
@@ -49,7 +50,7 @@ def as_markdown(summary: RunSummary, changes: list[VersionChange], warnings: lis
     return "\n".join(parts) + "\n"
 
 
-def print_text(summary: RunSummary, changes: list[VersionChange], warnings: list[Diagnostic] = ()) -> None:
+def print_text(summary: RunSummary, changes: list[VersionChange], warnings: Sequence[Diagnostic] = ()) -> None:
     console = Console(width=None if Console().is_terminal else 160)
     report.print_table(summary, _title(summary), console)
     for warning in warnings:

@@ -135,38 +135,46 @@ def counterpart(old: Campaign | None, new: Campaign, step: Step) -> Step | None:
     return None
 
 
+def _step_changes(base: Project, head: Project, old: Campaign | None, new: Campaign, step: Step,
+                  customer: Customer, name: str, now: datetime, secret: bytes) -> list[EmailChange]:
+    """One head step (each of its variants) against its base counterpart, for one customer."""
+    changes = []
+    before = counterpart(old, new, step)
+    label = step.id if before is None or before.id == step.id else f"{before.id} → {step.id}"
+    for variant in step.variants or (None,):
+        variant_id = variant.id if variant else None
+        new_subject, new_text, new_html = _render(head, new, step, variant, customer, now, secret)
+        if old is None or before is None:
+            changes.append(EmailChange(new.id, label, variant_id, name, "added", None, new_subject))
+            continue
+        old_variant = next((v for v in before.variants if variant and v.id == variant.id), None)
+        old_subject, old_text, old_html = _render(base, old, before, old_variant, customer, now, secret)
+        if (old_subject, old_text) != (new_subject, new_text):
+            diff = ([f"-Subject: {old_subject}", f"+Subject: {new_subject}"]
+                    if old_subject != new_subject else []) + _text_diff(old_text, new_text)
+            changes.append(EmailChange(new.id, label, variant_id, name, "changed", old_subject, new_subject, diff))
+        elif old_html != new_html:
+            changes.append(EmailChange(new.id, label, variant_id, name, "html", old_subject, new_subject))
+    return changes
+
+
 def email_changes(base: Project, head: Project, old: Campaign | None, new: Campaign | None,
                   samples: list[Customer], now: datetime, secret: bytes, mask: bool) -> list[EmailChange]:
     """Each step (and variant) rendered with the base's and the head's templates for the same customers."""
     changes: list[EmailChange] = []
-    campaign = new or old
-    assert campaign is not None
+    renamed = set()
+    if new is not None:
+        renamed = {before.id for step in new.steps if (before := counterpart(old, new, step)) is not None}
     for customer in samples:
         shown, name = recipient(customer, mask)
-        for step in (new.steps if new else ()):
-            before = counterpart(old, new, step)
-            for variant in step.variants or (None,):
-                new_subject, new_text, new_html = _render(head, new, step, variant, shown, now, secret)
-                label = step.id if before is None or before.id == step.id else f"{before.id} → {step.id}"
-                if before is None:
-                    changes.append(EmailChange(campaign.id, label, variant.id if variant else None, name,
-                                               "added", None, new_subject))
-                    continue
-                old_variant = next((v for v in before.variants if variant and v.id == variant.id), None)
-                old_subject, old_text, old_html = _render(base, old, before, old_variant, shown, now, secret)
-                if (old_subject, old_text) != (new_subject, new_text):
-                    diff = ([f"-Subject: {old_subject}", f"+Subject: {new_subject}"]
-                            if old_subject != new_subject else []) + _text_diff(old_text, new_text)
-                    changes.append(EmailChange(campaign.id, label, variant.id if variant else None, name,
-                                               "changed", old_subject, new_subject, diff))
-                elif old_html != new_html:
-                    changes.append(EmailChange(campaign.id, label, variant.id if variant else None, name,
-                                               "html", old_subject, new_subject))
-        renamed = {counterpart(old, new, step).id for step in new.steps if counterpart(old, new, step)} if new else set()
-        for step in (old.steps if old else ()):
-            if (new is None or new.step(step.id) is None) and step.id not in renamed:
-                changes.append(EmailChange(campaign.id, step.id, None, name, "removed",
-                                           _render(base, old, step, None, shown, now, secret)[0], None))
+        if new is not None:
+            for step in new.steps:
+                changes += _step_changes(base, head, old, new, step, shown, name, now, secret)
+        if old is not None:
+            for step in old.steps:
+                if (new is None or new.step(step.id) is None) and step.id not in renamed:
+                    changes.append(EmailChange(old.id, step.id, None, name, "removed",
+                                               _render(base, old, step, None, shown, now, secret)[0], None))
     return changes
 
 
@@ -218,8 +226,10 @@ def build_review(conn: Connection, base: Project, head: Project, *, base_ref: st
         members = audience_members(conn, head, new, now, samples) if new else []
         if not members and old is not None:
             members = audience_members(conn, base, old, now, samples)
+        either = new or old
+        assert either is not None  # a diff names a campaign of one side at least
         review = CampaignReview(diff.campaign, diff.status, diff.keys, _count(conn, base, old, now),
-                                _count(conn, head, new, now), (new or old).on_change)
+                                _count(conn, head, new, now), either.on_change)
         review.emails = email_changes(base, head, old, new, members, now, secret, mask)
         if diff.status != "unchanged" or review.emails:
             review.waiting = waiting(old, new, groups.get(diff.campaign, []))

@@ -19,7 +19,7 @@ from engine.diagnostics import Diagnostic, Location, Severity
 from engine.plan.review import step_fate, waiting_groups
 from engine.project import Project
 from engine.rules.model import Campaign
-from engine.scheduling.reach import unreached_zones
+from engine.scheduling.reach import UNREACHED_HINT, unreached_message, unreached_zones
 from engine.store.models import Customer
 from engine.timezones import resolve_zone
 
@@ -92,12 +92,8 @@ def window_warnings(project: Project, zones: Mapping[str, int], start: datetime)
         if not missed:
             continue
         people = sum(zones.get(name, 0) for name in missed) if window.timezone == "customer" else None
-        who = f" ({people} subscribed customer{'s' if people != 1 else ''})" if people is not None else ""
-        yield Diagnostic("P503", f"the schedule `{cadence.describe()}` never reaches the send window of campaign "
-                         f"{campaign.id!r} ({window.start:%H:%M}-{window.end:%H:%M} {'/'.join(window.days)}) in "
-                         f"{', '.join(missed)}{who}: those sends are deferred on every run", _where(campaign),
-                         "send_window", severity=Severity.warning,
-                         hint="run more often (e.g. `schedule: every 15m`) or widen the window")
+        yield Diagnostic("P503", unreached_message(cadence, window, campaign.id, missed, people), _where(campaign),
+                         "send_window", severity=Severity.warning, hint=UNREACHED_HINT)
 
 
 def plan_warnings(conn: Connection, head: Project, base: Project | None, sizes: Mapping[str, int],

@@ -31,6 +31,18 @@ def reaches(cadence: Cadence, window: SendWindow, zone: ZoneInfo, start: datetim
     return False
 
 
+def unreached_message(cadence: Cadence, window: SendWindow, campaign_id: str, zones: list[str],
+                      customers: int | None = None) -> str:
+    """The P503 message (validate and plan say it the same way)."""
+    who = "" if customers is None else f" ({customers} subscribed customer{'s' if customers != 1 else ''})"
+    return (f"the schedule `{cadence.describe()}` never reaches the send window of campaign {campaign_id!r} "
+            f"({window.start:%H:%M}-{window.end:%H:%M} {'/'.join(window.days)}) in {', '.join(zones)}{who}: those "
+            "sends are deferred on every run")
+
+
+UNREACHED_HINT = "run more often (e.g. `schedule: every 15m`) or widen the window"
+
+
 def unreached_zones(cadence: Cadence, window: SendWindow, zones: Iterable[ZoneInfo], start: datetime) -> list[str]:
     """The names of the zones (of `zones`) in which no tick of `cadence` ever falls inside `window`."""
     return sorted({zone.key for zone in zones if not reaches(cadence, window, zone, start)})

@@ -72,7 +72,7 @@ def plan(
             warnings = plan_warnings(conn, project, base_side, sizes, at)
             review = None
             if base_side is not None:
-                review = build_review(conn, base_side, project, base_ref=base, base_commit=commit, now=at,
+                review = build_review(conn, base_side, project, base_ref=base or "", base_commit=commit, now=at,
                                       samples=samples, mask=mask, secret=secret)
                 review.warnings = warnings
             changes = version_changes(conn, chosen)

@@ -157,7 +157,7 @@ def _gallery(project, out_dir: Path, campaign_id: str | None, customer_ids: list
     with base_project(config_path, base_ref) if base_ref else nullcontext((None, "")) as (base_side, _):
         result = build_gallery(project, out_dir, sources, at, secret=_secret(project),
                                campaign_ids=[campaign_id] if campaign_id else None,
-                               base=Base(base_side, base_ref) if base_side is not None else None)
+                               base=Base(base_side, base_ref or "") if base_side is not None else None)
     changed = f", {len(result.changed)} changed against {base_ref}" if base_ref else ""
     typer.echo(f"wrote {out_dir / 'index.html'}: {result.emails} emails for {len(result.customers)} customers "
                f"from {sources.description}{changed}", err=True)
