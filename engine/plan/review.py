@@ -108,7 +108,7 @@ def _render(project: Project, campaign: Campaign, step: Step, variant: Variant |
             now: datetime, secret: bytes):
     """(subject, text, html), or a one-line description of why it failed."""
     try:
-        email = compose_email(project, campaign, step, customer, variant=variant, now=now,
+        email = compose_email(project.config, campaign, step, customer, variant=variant, now=now,
                               message_id=f"<review.{campaign.id}.{step.id}@rekindle.invalid>",
                               unsubscribe_secret=secret)
     except (RenderError, HeaderInjection) as exc:

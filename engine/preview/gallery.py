@@ -16,7 +16,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from engine.rendering.compose import compose_email, project_config
+from engine.project import Project
+from engine.rendering.compose import ComposedEmail, compose_email
 from engine.rendering.errors import RenderError
 from engine.rendering.message import HeaderInjection
 from engine.rules.model import Campaign, Step, Variant
@@ -65,26 +66,25 @@ class Sources:
 class Base:
     """The project at the base ref (`--base`): each email is rendered with it too and marked when it differs."""
 
-    project: Any
+    project: Project
     ref: str
 
 
-def _render(project: Any, campaign: Campaign, step: Step, variant: Variant | None, customer: Customer,
-            now: datetime, secret: bytes | None):
-    return compose_email(project, campaign, step, customer, variant=variant, now=now,
-                         message_id=preview_message_id(campaign, step, customer,
-                                                       project_config(project).sender.from_address),
+def _render(project: Project, campaign: Campaign, step: Step, variant: Variant | None, customer: Customer,
+            now: datetime, secret: bytes | None) -> ComposedEmail:
+    return compose_email(project.config, campaign, step, customer, variant=variant, now=now,
+                         message_id=preview_message_id(campaign, step, customer, project.config.sender.from_address),
                          unsubscribe_secret=secret)
 
 
 def _change(base: Base | None, campaign: Campaign, step: Step, variant: Variant | None, customer: Customer,
-            now: datetime, secret: bytes | None, email: Any) -> str | None:
+            now: datetime, secret: bytes | None, email: ComposedEmail) -> str | None:
     """"new" (the base has no such email), "changed" (subject, text or HTML differ from the base's) or None."""
     if base is None:
         return None
     old_campaign = base.project.campaign(campaign.id)
     old_step = old_campaign.step(step.id) if old_campaign else None
-    if old_step is None:
+    if old_campaign is None or old_step is None:
         return "new"
     old_variant = next((v for v in old_step.variants if variant and v.id == variant.id), None)
     if variant is not None and old_variant is None:
@@ -97,7 +97,7 @@ def _change(base: Base | None, campaign: Campaign, step: Step, variant: Variant 
     return None if same else "changed"
 
 
-def _card(project: Any, campaign: Campaign, step: Step, variant: Variant | None, customer: Customer,
+def _card(project: Project, campaign: Campaign, step: Step, variant: Variant | None, customer: Customer,
           out_dir: Path, now: datetime, secret: bytes | None, result: GalleryResult,
           base: Base | None) -> dict[str, Any]:
     who = f"{customer.external_id} ({customer.first_name or 'no first name'})"
@@ -125,12 +125,12 @@ def _card(project: Any, campaign: Campaign, step: Step, variant: Variant | None,
     return card
 
 
-def build_gallery(project: Any, out_dir: Path, sources: Sources, now: datetime, *, secret: bytes | None = None,
+def build_gallery(project: Project, out_dir: Path, sources: Sources, now: datetime, *, secret: bytes | None = None,
                   campaign_ids: list[str] | None = None, base: Base | None = None) -> GalleryResult:
     """Write the gallery into `out_dir` (created if needed) and say how many emails rendered and which failed."""
     result = GalleryResult()
     out_dir.mkdir(parents=True, exist_ok=True)
-    campaigns = []
+    campaigns: list[dict[str, Any]] = []
     for campaign in project.campaigns:
         if campaign_ids and campaign.id not in campaign_ids:
             continue

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, insert, update
 
+from engine.project import Project
 from engine.rules.model import Campaign
 from engine.runner.advance import advance_campaign
 from engine.runner.conditions import base_sql_context
@@ -41,7 +42,7 @@ def group_peers(campaign: Campaign, campaigns: tuple[Campaign, ...]) -> tuple[st
 
 
 def run_tick(
-    conn: Connection, project, options: RunOptions, render: Renderer | None = None, commit: str | None = "auto"
+    conn: Connection, project: Project, options: RunOptions, render: Renderer | None = None, commit: str | None = "auto"
 ) -> RunSummary:
     """Run one tick on `conn`. With `options.persist` every batch is committed; otherwise nothing is, and the
     caller decides (a dry run rolls back). `commit` "auto" reads the rules folder's git commit."""
