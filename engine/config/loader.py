@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 from engine.config.interpolation import interpolate
 from engine.conditions import parse_condition
 from engine.config.model import (
-    Config, Defaults, Delivery, FrequencyCap, LifecycleStage, Reporting, Sender, Tracking, Unsubscribe, Web,
+    AudienceGuard, Config, Defaults, Delivery, FrequencyCap, LifecycleStage, Reporting, Sender, Tracking,
+    Unsubscribe, Web,
 )
 from engine.diagnostics import Diagnostic, Location
 from engine.documents.schema_errors import RULE_CODES, schema_diagnostics
@@ -119,6 +120,7 @@ def build_config(data: dict[str, Any], root: Path, source: str = "") -> Config:
             frequency_caps=tuple(FrequencyCap(cap["max"], parse_duration(cap["per"]))
                                  for cap in defaults.get("frequency_caps", ())),
             per_run_limit=defaults.get("per_run_limit"),
+            audience_guard=AudienceGuard(**defaults.get("audience_guard", {})),
         ),
         unsubscribe=Unsubscribe(**data.get("unsubscribe", {})),
         tracking=Tracking(utm=dict(data.get("tracking", {}).get("utm", {})),

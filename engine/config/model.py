@@ -34,11 +34,21 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class AudienceGuard:
+    """The share guard every campaign has (docs/campaigns.md): a run holds a campaign that would enrol more
+    than `max_share` of the subscribed customers at once, unless fewer than `min_audience` would enter."""
+
+    max_share: float = 0.5
+    min_audience: int = 100
+
+
+@dataclass(frozen=True)
 class Defaults:
     timezone: str = "UTC"
     activity_events: tuple[str, ...] = ("login", "purchase")
     frequency_caps: tuple[FrequencyCap, ...] = ()
     per_run_limit: int | None = None
+    audience_guard: AudienceGuard = AudienceGuard()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The catalogue of diagnostic codes. Codes are stable: a retired code is commented out, never reused.
 
 Ranges: C1xx project config, R1xx rule-file syntax and schema, R2xx rule semantics, S1xx segments,
-T3xx templates, I4xx data import, U1xx rule-test files. Every code is documented in docs/diagnostics.md (a test checks it).
+T3xx templates, I4xx data import, U1xx rule-test files, P5xx plan review warnings. Every code is documented in docs/diagnostics.md (a test checks it).
 """
 
 from __future__ import annotations
@@ -71,6 +71,10 @@ _CODES = [
     Code("U105", "unknown customer in a rule test"),
     Code("U106", "invalid tick schedule"),
     Code("U107", "no rule tests found"),
+    # --- P5xx: plan review warnings (rekindle plan; --strict turns them into exit 1) ---
+    Code("P501", "audience above the audience guard"),
+    Code("P502", "customers wait at a renamed or removed step"),
+    Code("P503", "send window the declared schedule never reaches"),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}

@@ -3,10 +3,13 @@
     text    rules/x.yaml:12:5: R102 unknown key "wiat" in steps[1] (did you mean "wait"?)
     json    {"valid": false, "error_count": 1, "diagnostics": [{"code": "R102", "file": ..., "line": 12, ...}]}
     github  ::error file=rules/x.yaml,line=12,col=5,title=R102::unknown key "wiat" in steps[1] ...
+    gitlab  [{"check_name": "R102", "description": ..., "location": {"path": ..., "lines": {"begin": 12}}, ...}]
+            (GitLab Code Quality: findings shown inline in the merge request diff)
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from enum import Enum
@@ -19,6 +22,7 @@ class DiagnosticFormat(str, Enum):
     text = "text"
     json = "json"
     github = "github"
+    gitlab = "gitlab"
 
 
 def format_text(diagnostics: Sequence[Diagnostic]) -> str:
@@ -63,11 +67,33 @@ def format_github(diagnostics: Sequence[Diagnostic]) -> str:
     return "\n".join(lines)
 
 
+def format_gitlab(diagnostics: Sequence[Diagnostic]) -> str:
+    """A GitLab Code Quality report (a JSON array of findings; `artifacts: reports: codequality:`). The
+    fingerprint is stable across pipelines for the same problem, which is how GitLab tells new findings from
+    old ones."""
+    findings = []
+    for diagnostic in diagnostics:
+        location = diagnostic.location
+        identity = f"{diagnostic.code}:{location.file}:{diagnostic.path}:{diagnostic.message}"
+        findings.append({
+            "type": "issue",
+            "check_name": diagnostic.code,
+            "description": diagnostic.message + (f" (hint: {diagnostic.hint})" if diagnostic.hint else ""),
+            "categories": ["Bug Risk"],
+            "severity": "major" if diagnostic.severity is Severity.error else "minor",
+            "fingerprint": hashlib.sha256(identity.encode()).hexdigest()[:32],
+            "location": {"path": location.file, "lines": {"begin": location.line or 1}},
+        })
+    return json.dumps(findings, indent=2, ensure_ascii=False)
+
+
 def render(diagnostics: Sequence[Diagnostic], fmt: DiagnosticFormat, summary: dict[str, Any] | None = None) -> str:
     if fmt is DiagnosticFormat.json:
         return format_json(diagnostics, summary)
     if fmt is DiagnosticFormat.github:
         return format_github(diagnostics)
+    if fmt is DiagnosticFormat.gitlab:
+        return format_gitlab(diagnostics)
     return format_text(diagnostics)
 
 

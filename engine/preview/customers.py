@@ -1,10 +1,13 @@
-"""Who a preview renders for: customers from the store, or from examples/data/customers.csv when the store is
-empty or does not exist yet (a marketer can preview a template before any data was imported)."""
+"""Who a preview renders for: customers from the store (for the gallery: those in each campaign's audience at
+`--now`), or from examples/data/customers.csv when the store is empty or does not exist yet (a marketer can
+preview a template before any data was imported)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -49,6 +52,33 @@ def _from_store(config: Config, external_ids: list[str] | None, limit: int) -> l
             found = list(session.scalars(query.limit(len(external_ids) if external_ids else limit)))
             session.expunge_all()
             return found
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+
+
+def audience_samples(project: Any, now: datetime, limit: int) -> dict[str, list[Customer]] | None:
+    """For each campaign, the first `limit` customers of its audience at `now` from the store (one query per
+    campaign), or None when the store is missing, unreadable or holds no customer (then the caller falls back
+    to the example customers, which are in no audience)."""
+    from engine.audience.members import audience_customers
+    from engine.store.connect import resolve_url
+    from engine.store.database import open_engine
+
+    url = resolve_url(project.config)
+    if _sqlite_file_missing(url):
+        return None
+    engine = open_engine(url)
+    defaults = project.config.defaults
+    try:
+        with engine.connect() as conn:
+            if not conn.execute(select(func.count()).select_from(Customer)).scalar_one():
+                return None
+            return {campaign.id: audience_customers(conn, campaign, now=now, activity_events=defaults.activity_events,
+                                                    segments=project.segments, default_timezone=defaults.timezone,
+                                                    limit=limit)
+                    for campaign in project.campaigns}
     except SQLAlchemyError:
         return None
     finally:

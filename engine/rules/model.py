@@ -85,6 +85,8 @@ class Campaign:
     send_window: SendWindow | None = None
     holdout: float = 0.0
     max_audience: int | None = None
+    max_audience_share: float | None = None
+    """Overrides the project's `defaults.audience_guard.max_share` for this campaign."""
     on_change: str = "continue"
     vars: dict[str, Any] = field(default_factory=dict)
     source: str = ""
@@ -150,6 +152,7 @@ def build_campaign(doc: dict[str, Any], source: str = "", step_locations: list[L
         else None,
         holdout=float(doc.get("holdout", 0.0)),
         max_audience=doc.get("max_audience"),
+        max_audience_share=doc.get("max_audience_share"),
         on_change=doc.get("on_change", "continue"),
         vars=dict(doc.get("vars", {})),
         steps=tuple(steps),

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from engine.documents.paths import display_path
+from engine.ruletest.golden import check_golden, golden_text
 from engine.ruletest.model import ExpectedDecision, ExpectedEmail, Expectations
 from engine.ruletest.runner import Observed, Recorded, SentEmail
 
@@ -18,7 +20,10 @@ class Failure:
     got: list[str]
 
 
-def compare(expect: Expectations, observed: Observed) -> list[Failure]:
+def compare(expect: Expectations, observed: Observed, *, update_snapshots: bool = False,
+            written: list[str] | None = None) -> list[Failure]:
+    """Every disagreement; golden-email snapshots are checked (or, with `update_snapshots`, rewritten and
+    named in `written`) once the emails themselves match."""
     failures = []
     for campaign, members in (expect.audience or {}).items():
         got = observed.audience[campaign]
@@ -27,6 +32,9 @@ def compare(expect: Expectations, observed: Observed) -> list[Failure]:
     if expect.emails is not None and not _emails_match(expect.emails, observed.emails):
         failures.append(Failure("emails", [_expected_email(e) for e in expect.emails],
                                 [_sent_email(e) for e in observed.emails]))
+    elif expect.emails is not None:
+        failures += _golden_failures(expect.emails, observed.emails, update_snapshots,
+                                     written if written is not None else [])
     missing = [d for d in expect.decisions if not any(_decision_matches(d, r) for r in observed.decisions)]
     if missing:
         concerned = {(d.customer, d.campaign) for d in missing}
@@ -41,6 +49,25 @@ def _emails_match(expected: list[ExpectedEmail], sent: list[SentEmail]) -> bool:
         and (e.subject is None or e.subject == s.subject)
         for e, s in zip(expected, sent)
     )
+
+
+def _golden_failures(expected: list[ExpectedEmail], sent: list[SentEmail], update: bool,
+                     written: list[str]) -> list[Failure]:
+    failures = []
+    for want, got in zip(expected, sent):
+        if want.snapshot is None or got.message is None:
+            continue
+        check = check_golden(want.snapshot, golden_text(got.subject, got.message), update=update)
+        name = display_path(want.snapshot)
+        if check.written:
+            written.append(name)
+        elif check.missing:
+            failures.append(Failure(f"golden email {name}", ["(the file does not exist)"],
+                                    ["run `rekindle test --update-snapshots` to write it"]))
+        elif check.diff:
+            failures.append(Failure(f"golden email {name} ({_sent_email(got)})", ["the snapshot file"],
+                                    list(check.diff)))
+    return failures
 
 
 def _decision_matches(expected: ExpectedDecision, recorded: Recorded) -> bool:

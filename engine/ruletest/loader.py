@@ -49,7 +49,7 @@ def load_test_file(path: Path, display: str, campaign_ids: Collection[str]) -> t
     problems += schema_diagnostics(document, test_file_validator(), TEST_CODES)
     if problems:
         return None, problems
-    reader = _CaseReader(document, frozenset(campaign_ids))
+    reader = _CaseReader(document, frozenset(campaign_ids), path.parent)
     cases = [reader.case(index, data) for index, data in enumerate(document.data["tests"])]
     if reader.problems:
         return None, reader.problems
@@ -59,8 +59,10 @@ def load_test_file(path: Path, display: str, campaign_ids: Collection[str]) -> t
 class _CaseReader:
     """Builds test cases from schema-valid data, collecting problems instead of stopping at the first."""
 
-    def __init__(self, document: YamlDocument, campaign_ids: frozenset[str]) -> None:
+    def __init__(self, document: YamlDocument, campaign_ids: frozenset[str], folder: Path) -> None:
         self.document = document
+        self.folder = folder
+        """The test file's folder: golden-email snapshots are named relative to it."""
         self.campaign_ids = campaign_ids
         self.problems: list[Diagnostic] = []
         self.names: dict[str, int] = {}
@@ -164,7 +166,8 @@ class _CaseReader:
         if at is None:
             return None
         return ExpectedEmail(at=at, customer=str(item["customer"]), campaign=item["campaign"], step=item["step"],
-                             subject=item.get("subject"))
+                             subject=item.get("subject"),
+                             snapshot=self.folder / item["snapshot"] if "snapshot" in item else None)
 
     def _decision(self, item: dict[str, Any], path: DocPath, known: set[str]) -> ExpectedDecision:
         self._campaign(item["campaign"], (*path, "campaign"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 
@@ -15,6 +16,8 @@ class ExpectedEmail:
     step: str
     subject: str | None = None
     """None: any subject matches."""
+    snapshot: Path | None = None
+    """A golden-email file the rendered email must equal (engine/ruletest/golden.py), or None."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ def text_report(result: SuiteResult) -> str:
         lines = [file]
         for case in cases:
             lines.append(f"  {'PASS' if case.passed else 'FAIL'}  {case.name}")
+            lines += [f"    wrote {name}" for name in case.snapshots_written]
             for failure in case.failures:
                 lines += _failure_lines(failure)
         blocks.append("\n".join(lines))
@@ -38,6 +39,8 @@ def summary_line(result: SuiteResult) -> str:
     failed = sum(not case.passed for case in result.cases)
     invalid = len({d.location.file for d in result.diagnostics})
     text = f"{_count(len(result.cases), 'test')}: {len(result.cases) - failed} passed, {failed} failed"
+    written = sum(len(case.snapshots_written) for case in result.cases)
+    text += f"; {_count(written, 'golden email')} written" if written else ""
     return text + (f"; {_count(invalid, 'invalid file')}" if invalid else "")
 
 

@@ -7,7 +7,7 @@ them, with a fixed unsubscribe secret so the test needs no secret from the envir
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection, select
@@ -35,6 +35,8 @@ class SentEmail:
     campaign: str
     step: str
     subject: str | None
+    message: bytes | None = field(default=None, compare=False, repr=False)
+    """The complete message as queued, for golden-email snapshots."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def _audience(conn: Connection, project: Project, campaign_id: str, at: datetime
 
 def _emails(conn: Connection) -> list[SentEmail]:
     query = (
-        select(D.c.queued_at, C.c.external_id, D.c.campaign_id, D.c.step_id, D.c.subject)
+        select(D.c.queued_at, C.c.external_id, D.c.campaign_id, D.c.step_id, D.c.subject, D.c.message)
         .select_from(D.join(C, C.c.id == D.c.customer_id))
         .order_by(D.c.queued_at, D.c.campaign_id, C.c.external_id, D.c.id)
     )

@@ -27,6 +27,7 @@ class CaseResult:
     name: str
     failures: list[Failure]
     seconds: float
+    snapshots_written: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -61,7 +62,8 @@ def find_test_files(paths: Sequence[Path], default_folder: Path) -> tuple[list[P
                            hint="rule tests are files named *.test.yaml; see docs/rule-tests.md")]
 
 
-def run_suite(project: Project, paths: Sequence[Path], only: re.Pattern[str] | None = None) -> SuiteResult:
+def run_suite(project: Project, paths: Sequence[Path], only: re.Pattern[str] | None = None, *,
+              update_snapshots: bool = False) -> SuiteResult:
     """Load every file first (all problems reported at once), then run the valid files' selected cases."""
     result = SuiteResult()
     files, result.diagnostics = find_test_files(paths, project.config.root / DEFAULT_FOLDER)
@@ -79,7 +81,10 @@ def run_suite(project: Project, paths: Sequence[Path], only: re.Pattern[str] | N
             if only is not None and not only.search(case.name):
                 continue
             started = time.perf_counter()
-            failures = compare(case.expect, run_case(project, case))
-            result.cases.append(CaseResult(test_file.display, case.name, failures, time.perf_counter() - started))
+            written: list[str] = []
+            failures = compare(case.expect, run_case(project, case), update_snapshots=update_snapshots,
+                               written=written)
+            result.cases.append(CaseResult(test_file.display, case.name, failures, time.perf_counter() - started,
+                                           written))
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result

@@ -8,7 +8,9 @@
 
 The control group is assigned in the same statement (`unit_hash(campaign, external_id) < holdout`), and the
 enrolled/held_out decisions are written from the new rows with INSERT ... SELECT: no per-customer loop.
-With `max_audience`, the candidates are counted first and a campaign that would enrol more is held.
+The audience guard (engine.audience.guard: a share of the subscribed customers for every campaign, and an
+optional absolute `max_audience`) is checked on the rows just inserted: when they are too many, they are
+deleted again before anything else reads them, and the campaign is held. No extra count in the normal case.
 """
 
 from __future__ import annotations
@@ -21,15 +23,16 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    delete,
     exists,
     false,
-    func,
     literal,
     or_,
     select,
     true,
 )
 
+from engine.audience.guard import guard_breach, share_limit
 from engine.rules.model import Campaign
 from engine.runner.conditions import condition_sql
 from engine.runner.context import TickContext, insert_ignoring_conflicts
@@ -77,27 +80,29 @@ def new_enrollment_columns(
     }
 
 
-def insert_enrollments(ctx: TickContext, columns: dict[str, ColumnElement], query: Select) -> None:
-    """Insert; the partial unique index (one active enrolment per campaign and customer) drops duplicates."""
-    ctx.conn.execute(insert_ignoring_conflicts(ctx.conn, E).from_select(list(columns), query))
+def insert_enrollments(ctx: TickContext, columns: dict[str, ColumnElement], query: Select) -> int:
+    """Insert; the partial unique index (one active enrolment per campaign and customer) drops duplicates.
+    Returns how many rows were inserted."""
+    statement = insert_ignoring_conflicts(ctx.conn, E).from_select(list(columns), query)
+    return ctx.conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
 def enrol(ctx: TickContext, campaign: Campaign, group_peers: tuple[str, ...]) -> bool:
     """Enrol everyone who qualifies; False when the campaign is held by its blast-radius guard."""
     predicate = entry_predicate(ctx, campaign, group_peers)
-    if campaign.max_audience is not None:
-        candidates = ctx.conn.execute(select(func.count()).select_from(C).where(predicate)).scalar_one()
-        if candidates > campaign.max_audience:
-            _hold(ctx, campaign, candidates)
-            return False
     holdout = (
         (unit_hash_sql(campaign.id, C.c.external_id) < campaign.holdout)
         if campaign.holdout > 0
         else literal(False, Boolean())
     )
     columns = new_enrollment_columns(ctx, campaign, customer_id=C.c.id, holdout=holdout)
-    insert_enrollments(ctx, columns, select(*columns.values()).where(predicate))
+    entering = insert_enrollments(ctx, columns, select(*columns.values()).where(predicate))
     new = and_(E.c.run_id == ctx.run_id, E.c.campaign_id == campaign.id, E.c.status == "active")
+    breach = guard_breach(campaign, ctx.project.config.defaults.audience_guard, entering, ctx.conn)
+    if breach is not None:
+        ctx.conn.execute(delete(E).where(new))  # only this run's new rows: nothing has read them yet
+        _hold(ctx, campaign, entering, breach)
+        return False
     ctx.log.add_selected(
         campaign, E, and_(new, E.c.holdout == false()), customer_id=E.c.customer_id, enrollment_id=E.c.id,
         decision="enrolled", reason="the audience matched",
@@ -109,15 +114,17 @@ def enrol(ctx: TickContext, campaign: Campaign, group_peers: tuple[str, ...]) ->
     return True
 
 
-def _hold(ctx: TickContext, campaign: Campaign, candidates: int) -> None:
+def _hold(ctx: TickContext, campaign: Campaign, candidates: int, breach: str) -> None:
+    knob = "max_audience" if breach.startswith("more than its max_audience") else "max_audience_share"
     message = (
-        f"campaign {campaign.id!r} would enrol {candidates} customers, more than its max_audience "
-        f"{campaign.max_audience}; held: nobody enrolled or mailed. Check the audience, then raise "
-        f"max_audience if this is intended."
+        f"campaign {campaign.id!r} would enrol {candidates} customers, {breach}; held: nobody enrolled or "
+        f"mailed. Check the audience, then raise {knob} if this is intended."
     )
     summary = ctx.summary.campaign(campaign.id, campaign.version)
     summary.status, summary.message = "held_blast_radius", message
     ctx.log.add(
         campaign, None, None, None, "held_blast_radius", message,
-        {"would_enrol": candidates, "max_audience": campaign.max_audience},
+        {"would_enrol": candidates, "max_audience": campaign.max_audience} if knob == "max_audience" else
+        {"would_enrol": candidates,
+         "max_audience_share": share_limit(campaign, ctx.project.config.defaults.audience_guard)},
     )

@@ -25,7 +25,7 @@ def zone_for(window: SendWindow | None, customer_timezone: str | None, default_t
     return resolve_zone(name, default_timezone)
 
 
-def _inside(window: SendWindow, clock: time) -> bool:
+def inside(window: SendWindow, clock: time) -> bool:
     if window.end == END_OF_DAY:
         return clock >= window.start
     return window.start <= clock < window.end
@@ -42,7 +42,7 @@ def next_opening(window: SendWindow | None, zone: ZoneInfo, at: datetime) -> dat
         if WEEKDAYS[day.weekday()] not in window.days:
             continue
         if offset == 0:
-            if _inside(window, local.time().replace(tzinfo=None)):
+            if inside(window, local.time().replace(tzinfo=None)):
                 return at
             if local.time().replace(tzinfo=None) >= window.start:
                 continue  # today's window has already closed

@@ -67,6 +67,13 @@ def connect(url: str) -> Engine:
     return engine
 
 
-def open_store(config: Config) -> Engine:
-    """The store of a project: every command opens it this way so they all agree on where it is."""
-    return connect(resolve_url(config))
+def open_store(config: Config, *, create: bool = False) -> Engine:
+    """The store of a project: every command opens it this way so they all agree on where it is.
+    `create` (for `rekindle db init`): a SQLite file's folder is made first, so `sqlite:///demo/rekindle.db`
+    works on a fresh clone where demo/ does not exist yet."""
+    url = resolve_url(config)
+    if create:
+        database = make_url(url).database if make_url(url).get_backend_name() == "sqlite" else None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    return connect(url)

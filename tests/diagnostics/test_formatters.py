@@ -1,11 +1,11 @@
-"""Diagnostic formatters: the exact text, JSON and GitHub workflow-command forms."""
+"""Diagnostic formatters: the exact text, JSON, GitHub workflow-command and GitLab Code Quality forms."""
 
 from __future__ import annotations
 
 import json
 
 from engine.diagnostics import Diagnostic, Location, Severity
-from engine.diagnostics.formatters import format_github, format_json, format_text
+from engine.diagnostics.formatters import format_github, format_gitlab, format_json, format_text
 
 PROBLEMS = [
     Diagnostic("R102", 'unknown key "wiat" in steps[1] (did you mean "wait"?)', Location("rules/a,b.yaml", 9, 5),
@@ -47,3 +47,16 @@ def test_json_counts_errors_and_warnings_and_keeps_the_summary() -> None:
 def test_nothing_to_report() -> None:
     assert format_text([]) == "" and format_github([]) == ""
     assert json.loads(format_json([]))["valid"] is True
+
+
+def test_gitlab_code_quality_findings() -> None:
+    findings = json.loads(format_gitlab(PROBLEMS))
+    assert [(f["check_name"], f["severity"], f["location"]) for f in findings] == [
+        ("R102", "major", {"path": "rules/a,b.yaml", "lines": {"begin": 9}}),
+        ("R109", "major", {"path": "rules/empty.yaml", "lines": {"begin": 1}}),
+        ("R101", "minor", {"path": "r.yaml", "lines": {"begin": 2}}),
+    ]
+    assert findings[2]["description"] == "YAML syntax error: 100% broken (hint: line one\nline two)"
+    assert len({f["fingerprint"] for f in findings}) == 3
+    assert json.loads(format_gitlab(PROBLEMS)) == findings  # the same problem keeps its fingerprint
+    assert format_gitlab([]) == "[]"

@@ -17,7 +17,7 @@ from engine.runner.options import RunOptions
 from engine.runner.tick import run_tick
 from engine.store.database import open_engine
 from engine.store.models import Decision, Delivery, Enrollment
-from tests.runner.cliproject import write_project
+from tests.runner.cliproject import TWO_STEPS, write_project
 from engine.store.migrate import upgrade
 from tests.runner.kit import at, campaign_doc, make_kit
 
@@ -42,7 +42,9 @@ def ledger(url: str) -> dict[str, int]:
 @pytest.mark.parametrize("wait", ["0", "60"])
 def test_two_run_processes_never_duplicate(tmp_path, postgres_url, wait):
     store_url = postgres_url
-    config = write_project(tmp_path, store_url, customers=CUSTOMERS)
+    # Everyone enters at once, on purpose: the audience guard is lifted for this campaign.
+    rules = {"nudge.yaml": TWO_STEPS.replace("audience:", "max_audience_share: 1\naudience:")}
+    config = write_project(tmp_path, store_url, rules, customers=CUSTOMERS)
     env = {**os.environ, "REKINDLE_UNSUBSCRIBE_SECRET": "s"}
     command = [sys.executable, "-m", "engine", "run", "--config", str(config), "--now", "2026-11-23T10:00:00Z",
                "--no-send", "--format", "json", "--wait", wait]
@@ -68,7 +70,8 @@ def test_racing_ticks_without_the_lock_still_never_duplicate(tmp_path, postgres_
     store_url = postgres_url
     engine = open_engine(store_url)
     upgrade(engine)
-    kit = make_kit(engine, tmp_path / "p").use(campaign_doc("c", [{"id": "a", "template": "t/a"}]))
+    kit = make_kit(engine, tmp_path / "p").use(campaign_doc("c", [{"id": "a", "template": "t/a"}],
+                                                            max_audience_share=1))  # everyone at once
     kit.customers(*({"external_id": f"c{i}"} for i in range(CUSTOMERS)))
     barrier, errors = threading.Barrier(2), []
 

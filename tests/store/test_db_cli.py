@@ -94,3 +94,13 @@ def test_a_broken_config_is_reported_before_touching_any_store(tmp_path: Path) -
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == f"error: cannot read the project config {config}"
     assert not (tmp_path / "x.db").exists()
+
+
+def test_init_creates_the_folder_of_a_relative_sqlite_file(tmp_path: Path) -> None:
+    """A fresh clone of a project whose store is `sqlite:///demo/rekindle.db` has no demo/ folder yet."""
+    config = config_for(tmp_path, "sqlite:///demo/nested/rekindle.db")
+    assert not (tmp_path / "demo").exists()
+    result = rekindle(config, "db", "init")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "demo" / "nested" / "rekindle.db").is_file()
+    assert rekindle(config, "db", "current").exit_code == 0

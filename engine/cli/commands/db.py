@@ -21,7 +21,7 @@ def init(config_path: Path = ConfigOption) -> None:
     """Create every table at the latest schema revision in an empty store (safe to re-run)."""
     from engine.store import migrate
 
-    _, engine = open_configured_store(config_path)
+    _, engine = open_configured_store(config_path, create=True)
     state = migrate.store_state(engine)
     where = engine.url.render_as_string(hide_password=True)
     if state.status is migrate.StoreStatus.empty:

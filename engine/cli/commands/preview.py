@@ -71,9 +71,19 @@ def preview(
                                     dir_okay=False),
     gallery: Path | None = typer.Option(None, "--gallery", help="Write a static HTML gallery of every email here.",
                                         file_okay=False),
+    base: str | None = typer.Option(None, "--base", metavar="REF",
+                                    help="With --gallery: mark the emails that differ from what git ref REF's "
+                                         "rules and templates render."),
+    mask: bool = typer.Option(True, "--mask/--no-mask",
+                              help="With --gallery: mask the store's customers (a***@example.com, initials)."),
+    per_campaign: int = typer.Option(3, "--per-campaign", min=1,
+                                     help="With --gallery: customers of each campaign's audience to render for."),
     config_path: Path = ConfigOption,
 ) -> None:
-    """Show an email as a customer would get it: subject, preheader and text here; HTML and .eml to files."""
+    """Show an email as a customer would get it: subject, preheader and text here; HTML and .eml to files.
+
+    With --gallery, every campaign is rendered for customers actually in its audience at --now (masked), or
+    for the example customers when the store is empty; --base marks what the branch changed."""
     if gallery is None and campaign is None:
         raise UsageError("name a CAMPAIGN to preview, or use --gallery DIR")
     from engine.cli.project import load_project_or_exit
@@ -81,7 +91,8 @@ def preview(
     project = load_project_or_exit(config_path, templates=False, not_done="nothing was previewed")
     at = resolve_now(now)
     if gallery is not None:
-        _gallery(project, gallery, campaign, customer, at)
+        _gallery(project, gallery, campaign, customer, at, base_ref=base, mask=mask, per_campaign=per_campaign,
+                 config_path=config_path)
         return
     assert campaign is not None  # without --gallery a CAMPAIGN is required (checked above)
     _single(project, campaign, step, variant, customer[0] if customer else None, at, html, eml)
@@ -122,20 +133,36 @@ def _single(project: Project, campaign_id: str, step_id: str | None, variant_id:
 
 
 def _gallery(project: Project, out_dir: Path, campaign_id: str | None, customer_ids: list[str] | None,
-             at: datetime) -> None:
-    from engine.preview.customers import find_customers
-    from engine.preview.gallery import build_gallery
+             at: datetime, *, base_ref: str | None, mask: bool, per_campaign: int, config_path: Path) -> None:
+    from contextlib import nullcontext
+
+    from engine.preview.customers import audience_samples, find_customers
+    from engine.preview.gallery import Base, Sources, build_gallery
+    from engine.privacy import masked_customer
+    from engine.project.git import base_project
 
     if campaign_id is not None:
         _pick(project, campaign_id, None, None)
-    found = find_customers(project.config, customer_ids or None)
-    missing = sorted(set(customer_ids or ()) - {c.external_id for c in found.customers})
-    if missing:
-        raise InvalidInput(f"customer {', '.join(map(repr, missing))} not found in {found.source}")
-    result = build_gallery(project, out_dir, found.customers, found.source, at, secret=_secret(project),
-                           campaign_ids=[campaign_id] if campaign_id else None)
-    typer.echo(f"wrote {out_dir / 'index.html'}: {result.emails} emails for {len(found.customers)} customers "
-               f"from {found.source}", err=True)
+    samples = None if customer_ids else audience_samples(project, at, per_campaign)
+    if samples is not None:
+        masked = {cid: [masked_customer(c) for c in found] if mask else found for cid, found in samples.items()}
+        sources = Sources(lambda campaign: masked[campaign.id],
+                          f"up to {per_campaign} customers in each campaign's audience (from the store)", mask)
+    else:
+        found = find_customers(project.config, customer_ids or None)
+        missing = sorted(set(customer_ids or ()) - {c.external_id for c in found.customers})
+        if missing:
+            raise InvalidInput(f"customer {', '.join(map(repr, missing))} not found in {found.source}")
+        chosen = [masked_customer(c) for c in found.customers] if mask and found.source == "the store" \
+            else found.customers
+        sources = Sources(lambda campaign: chosen, found.source, mask and found.source == "the store")
+    with base_project(config_path, base_ref) if base_ref else nullcontext((None, "")) as (base_side, _):
+        result = build_gallery(project, out_dir, sources, at, secret=_secret(project),
+                               campaign_ids=[campaign_id] if campaign_id else None,
+                               base=Base(base_side, base_ref or "") if base_side is not None else None)
+    changed = f", {len(result.changed)} changed against {base_ref}" if base_ref else ""
+    typer.echo(f"wrote {out_dir / 'index.html'}: {result.emails} emails for {len(result.customers)} customers "
+               f"from {sources.description}{changed}", err=True)
     for failure in result.failures:
         typer.echo(f"{failure}", err=True)
     if result.failures:

@@ -1,8 +1,8 @@
 """`rekindle run`: one tick of the run engine, then the outbox is sent (docs/campaigns.md, docs/cli.md).
 
 Exit codes: 0 done (or skipped because another run holds the lock), 1 invalid rules, a campaign held by its
-max_audience guard, an email that failed to render or a delivery that failed permanently, 2 usage,
-3 SMTP unreachable (the queued emails stay queued).
+audience guard (a share of the subscribed customers, or max_audience), an email that failed to render or a
+delivery that failed permanently, 2 usage, 3 SMTP unreachable (the queued emails stay queued).
 """
 
 from __future__ import annotations

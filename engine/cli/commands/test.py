@@ -35,6 +35,9 @@ def test(
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
     junit: Path | None = typer.Option(None, "--junit", help="Also write the results as JUnit XML to this file.",
                                       dir_okay=False),
+    update_snapshots: bool = typer.Option(False, "--update-snapshots",
+                                          help="Write the golden-email files (`snapshot:`) from what renders now "
+                                               "instead of comparing with them."),
 ) -> None:
     """Run rule unit tests: each test feeds customers and events to a throwaway store, ticks the campaigns at
     frozen instants and compares the audience, the emails and the decisions with what it expects.
@@ -45,7 +48,7 @@ def test(
     from engine.ruletest.suite import run_suite
 
     project = load_project_or_exit(config_path)
-    result = run_suite(project, paths or [], run)
+    result = run_suite(project, paths or [], run, update_snapshots=update_snapshots)
     if junit is not None:
         write_junit(result, junit)
     if fmt is OutputFormat.json:

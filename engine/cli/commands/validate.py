@@ -22,7 +22,7 @@ def validate(
     ),
     config: Path = ConfigOption,
     fmt: DiagnosticFormat = typer.Option(
-        DiagnosticFormat.text, "--format", "-f", help="text for people, json for tools, github for CI annotations."
+        DiagnosticFormat.text, "--format", "-f", help="text for people, json for tools, github for CI annotations, gitlab for a Code Quality report."
     ),
 ) -> None:
     """Validate rule files, segments and the project config.

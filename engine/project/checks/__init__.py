@@ -13,7 +13,7 @@ from engine.diagnostics import Diagnostic
 from engine.project.checks.conditions import since_enrolled_placement, value_ranges
 from engine.project.checks.identity import unique_campaign_ids, unique_segment_ids, unique_step_ids
 from engine.project.checks.references import segment_cycles, segments_exist, templates_exist
-from engine.project.checks.settings import send_windows, variants
+from engine.project.checks.settings import schedule_reaches_windows, send_windows, variants
 from engine.project.checks.sources import ProjectSources
 
 Check = Callable[[ProjectSources], Iterable[Diagnostic]]
@@ -25,6 +25,7 @@ CHECKS: list[Check] = [
     since_enrolled_placement,
     value_ranges,
     send_windows,
+    schedule_reaches_windows,
     variants,
     templates_exist,
     segments_exist,

@@ -1,12 +1,15 @@
-"""Checks of campaign settings the schema cannot express: send windows and A/B variants."""
+"""Checks of campaign settings the schema cannot express: send windows (and whether the declared schedule
+reaches them) and A/B variants."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timezone
 
-from engine.diagnostics import Diagnostic
+from engine.diagnostics import Diagnostic, Severity
 from engine.project.checks.sources import ProjectSources
-from engine.timezones import unknown_timezone_message
+from engine.scheduling.reach import UNREACHED_HINT, unreached_message, unreached_zones
+from engine.timezones import resolve_zone, unknown_timezone_message
 
 
 def send_windows(sources: ProjectSources) -> Iterator[Diagnostic]:
@@ -26,6 +29,28 @@ def send_windows(sources: ProjectSources) -> Iterator[Diagnostic]:
         if message:
             yield Diagnostic("R207", f"send_window.timezone: {message}", location(("send_window", "timezone")),
                              "send_window.timezone", hint='or write "customer" for each customer\'s own timezone')
+
+
+REACH_START = datetime(2026, 1, 5, tzinfo=timezone.utc)
+"""Where validate starts trying ticks (a Monday; reach samples winter and summer from there)."""
+
+
+def schedule_reaches_windows(sources: ProjectSources) -> Iterator[Diagnostic]:
+    """P503 (a warning) for a send window in a fixed timezone that the declared `schedule:` never reaches.
+    Windows in each customer's own zone depend on where the customers live: `rekindle plan` checks those
+    against the store."""
+    cadence = sources.config.schedule
+    if cadence is None:
+        return
+    for source in sources.campaigns:
+        window = source.campaign.send_window
+        if window is None or window.timezone == "customer" or unknown_timezone_message(window.timezone):
+            continue
+        missed = unreached_zones(cadence, window, [resolve_zone(window.timezone)], REACH_START)
+        if missed:
+            yield Diagnostic("P503", unreached_message(cadence, window, source.campaign.id, missed),
+                             source.document.location(("send_window",)), "send_window", hint=UNREACHED_HINT,
+                             severity=Severity.warning)
 
 
 def variants(sources: ProjectSources) -> Iterator[Diagnostic]:

@@ -8,7 +8,7 @@ MONDAY = "2026-11-23T10:00:00Z"
 
 def test_holdout_share_and_control_group_never_mailed(kit):
     kit.use(campaign_doc("winback", [{"id": "a", "template": "t/a"}, {"id": "b", "template": "t/b", "wait": "1d"}],
-                         holdout=0.1))
+                         holdout=0.1, max_audience_share=1))  # everyone enters at once, on purpose
     kit.customers(*({"external_id": f"cust-{i:04d}"} for i in range(2000)))
     kit.every(MONDAY, 3)
     held = {d.external_id for d in kit.decisions("held_out")}
@@ -25,7 +25,8 @@ def test_holdout_share_and_control_group_never_mailed(kit):
 def test_variants_are_weighted_and_stable_per_customer(kit):
     variants = [{"id": "plain", "weight": 1, "subject": "We miss you"},
                 {"id": "name", "weight": 3, "subject": "{{ customer.first_name }}, we miss you"}]
-    kit.use(campaign_doc("c", [{"id": "a", "template": "t/a", "variants": variants}]))
+    kit.use(campaign_doc("c", [{"id": "a", "template": "t/a", "variants": variants}],
+                         max_audience_share=1))  # everyone enters at once, on purpose
     kit.customers(*({"external_id": f"cust-{i:03d}"} for i in range(400)))
     kit.run(MONDAY)
     rows = kit.deliveries()
