@@ -13,7 +13,7 @@ from engine.cli.app import app
 
 REFERENCE = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
 INTRODUCTION = REFERENCE[: REFERENCE.index("\n## ")]
-DOCUMENTED_ONCE = {"--config"}
+DOCUMENTED_ONCE = {"--config", "--log-format"}
 """Options the introduction documents for every command, so sections need not repeat them."""
 
 

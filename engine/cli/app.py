@@ -21,7 +21,12 @@ from engine.errors import RekindleError
 
 
 class _RekindleGroup(TyperGroup):
-    """The one place where a `RekindleError` becomes stderr text and its exit code (engine/errors.py)."""
+    """The one place where a `RekindleError` becomes stderr text and its exit code (engine/errors.py), and
+    where every command gets the options all commands share (`--log-format`, engine/cli/options.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _share_options(self)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -29,6 +34,17 @@ class _RekindleGroup(TyperGroup):
         except RekindleError as exc:
             _report(exc)
             raise typer.Exit(exc.exit_code) from None
+
+
+def _share_options(group: Any) -> None:
+    """Add `--log-format` to every leaf command, in sub-groups (`db`, `suppress`, ...) too."""
+    from engine.cli.options import LOG_FORMAT_FLAG, log_format_option
+
+    for command in group.commands.values():
+        if hasattr(command, "commands"):
+            _share_options(command)
+        elif LOG_FORMAT_FLAG not in {opt for param in command.params for opt in param.opts}:
+            command.params.append(log_format_option())
 
 
 def _report(error: RekindleError) -> None:

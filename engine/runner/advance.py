@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, func, select, update
 
+from engine.observability.failures import Failure
 from engine.rendering.errors import RenderError
 from engine.rules.model import Campaign
 from engine.runner.conditions import condition_sql
@@ -127,6 +128,9 @@ def _render(ctx: TickContext, campaign: Campaign, row: Row, outcome: Outcome, re
             email = render(campaign, step, customer, variant, msgid)
         except RenderError as exc:  # this email cannot be built: stop here, keep the run going
             _stop_at(outcome, position, campaign.steps.index(step), ctx.now, str(exc))
+            ctx.summary.failed_to_render(Failure("render", row.external_id, campaign.id, step.id,
+                                                 f"{exc.template}:{exc.line}" if exc.line else exc.template,
+                                                 exc.message))
             break
         if variant is not None:
             details["variant"] = variant.id

@@ -63,56 +63,62 @@ def run(
     wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds to wait for another run to finish."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
 ) -> None:
-    """Enrol customers, end sequences, queue the emails that are due and send them."""
+    """Enrol customers, end sequences, queue the emails that are due and send them.
+
+    Exit codes: 0 finished, 1 partial or failed (each failure is on stderr), 3 SMTP unreachable."""
     from engine.cli.store import ready_store
-    from engine.runner.lock import RunLocked, run_lock
+    from engine.runner.cycle import run_cycle
     from engine.runner.options import RunOptions
     from engine.runner.render import compose_renderer, rehearsal_secret
     from engine.runner.tick import run_tick
-    from engine.suppression.tokens import MissingSecret, secret_from_env
 
     project = load_or_exit(config_path, campaign)
     config, engine = ready_store(config_path)
     at = resolve_now(now)
-    secret = rehearsal_secret(project) if dry_run else None
-    if secret is None:
-        try:
-            secret_from_env(project.config.unsubscribe.secret_env)
-        except MissingSecret as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(ExitCode.FAILED) from None
     options = RunOptions(now=at, campaigns=tuple(campaign or ()), limit=limit, persist=not dry_run)
-    render = compose_renderer(project, at, secret)
-    with engine.connect() as conn:
-        if dry_run:
-            summary = run_tick(conn, project, options, render)
+    if dry_run:
+        with engine.connect() as conn:
+            summary = run_tick(conn, project, options, compose_renderer(project, at, rehearsal_secret(project)))
             conn.rollback()
-        else:
-            try:
-                with run_lock(conn, wait):
-                    summary = run_tick(conn, project, options, render)
-            except RunLocked as exc:
-                _skipped(str(exc), fmt)
-                return
-    delivery = None if dry_run or no_send else _send(config, engine, at)
+        engine.dispose()
+        _report(summary, None, summary.status, fmt)
+        if summary.failed:
+            raise typer.Exit(ExitCode.FAILED)
+        return
+    require_secret(project)
+    backend = None if no_send else backend_or_exit(config)
+    cycle = run_cycle(project, engine, options, backend, wait=wait)
     engine.dispose()
-    _report(summary, delivery, fmt)
-    if delivery is not None and delivery.unavailable:
+    if cycle.skipped is not None:
+        _skipped(cycle.skipped, fmt)
+        return
+    _report(cycle.summary, cycle.delivery, cycle.status, fmt)
+    if cycle.unavailable:
         raise typer.Exit(ExitCode.UNAVAILABLE)
-    if summary.failed or (delivery is not None and delivery.failed):
+    if cycle.status != "finished":
         raise typer.Exit(ExitCode.FAILED)
 
 
-def _send(config, engine, now):
-    from engine.delivery.dispatch import dispatch
+def require_secret(project) -> None:
+    """The unsubscribe secret must be in the environment before anything is queued (it signs the links)."""
+    from engine.suppression.tokens import MissingSecret, secret_from_env
+
+    try:
+        secret_from_env(project.config.unsubscribe.secret_env)
+    except MissingSecret as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(ExitCode.FAILED) from None
+
+
+def backend_or_exit(config):
+    """The configured delivery backend, or the reason it cannot be used and exit 1 before any work."""
     from engine.delivery.registry import BackendConfigError, backend_from_config
 
     try:
-        backend = backend_from_config(config)
+        return backend_from_config(config)
     except BackendConfigError as exc:
-        typer.echo(f"error: delivery: {exc}; the emails stay queued", err=True)
+        typer.echo(f"error: delivery: {exc}; nothing was run", err=True)
         raise typer.Exit(ExitCode.FAILED) from None
-    return dispatch(engine, backend, now=now)
 
 
 def _skipped(message: str, fmt: OutputFormat) -> None:
@@ -122,9 +128,9 @@ def _skipped(message: str, fmt: OutputFormat) -> None:
         typer.echo(f"skipped: {message}; it does this run's work, nothing was done here", err=True)
 
 
-def _report(summary, delivery, fmt: OutputFormat) -> None:
+def _report(summary, delivery, status: str, fmt: OutputFormat) -> None:
     if fmt is OutputFormat.json:
-        document = {"status": "finished", **summary.to_dict(),
+        document = {"status": status, **summary.to_dict(),
                     "delivery": delivery.as_dict() if delivery is not None else None}
         typer.echo(json.dumps(document, indent=2, default=str))
         return
@@ -132,7 +138,8 @@ def _report(summary, delivery, fmt: OutputFormat) -> None:
 
     when = summary.now.isoformat().replace("+00:00", "Z")
     title = (f"DRY RUN at {when}: nothing was written" if summary.dry_run
-             else f"Run {summary.run_id} at {when}" + (f" (rules {summary.rules_commit})" if summary.rules_commit else ""))
+             else f"Run {summary.run_id} at {when}" + (f" (rules {summary.rules_commit})" if summary.rules_commit else "")
+             + f": {status}")
     print_table(summary, title)
     if delivery is not None:
         typer.echo(f"Sent {delivery.sent}, failed {delivery.failed}, deferred {delivery.deferred}, "
