@@ -34,8 +34,6 @@ from engine.store import pauses
 from engine.store.models import Delivery
 
 QUEUED, SENDING, SENT, FAILED, SUPPRESSED, CANCELLED = "queued", "sending", "sent", "failed", "suppressed", "cancelled"
-FINISHED = (SENT, FAILED, SUPPRESSED, CANCELLED)
-"""Statuses a delivery never leaves by itself (`rekindle deliveries retry` puts a failed one back)."""
 
 
 @dataclass(frozen=True)

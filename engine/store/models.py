@@ -138,6 +138,10 @@ class Enrollment(Base):
     )
 
 
+FINISHED_DELIVERY_STATUSES = ("sent", "failed", "suppressed", "cancelled")
+"""Delivery statuses that are final (only `rekindle deliveries retry` takes a failed one back)."""
+
+
 class Delivery(Base):
     """The outbox: one email to one customer for one enrolment step. Unique per (enrollment, step), so a
     second delivery of the same step is impossible whatever the code above does."""
