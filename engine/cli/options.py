@@ -37,6 +37,18 @@ NowOption = typer.Option(
 )
 
 
+def naive_instant(text: str | None, flag: str) -> datetime | None:
+    """An ISO 8601 option value (`--since`, `--until`) as stored: naive UTC; None stays None."""
+    from engine.timeutil import to_naive_utc
+
+    if text is None:
+        return None
+    try:
+        return to_naive_utc(parse_instant(text))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=flag) from None
+
+
 def resolve_now(now: datetime | None) -> datetime:
     """The instant a command works at: `--now` when given, else the wall clock, always aware UTC."""
     return now if now is not None else datetime.now(timezone.utc)

@@ -13,14 +13,15 @@ import typer
 from engine.cli.exit_codes import ExitCode
 
 
-def open_configured_store(config_path: Path):
-    """The project's store Engine, or a clear message and exit 1 (bad config) / 3 (database unreachable)."""
+def open_configured_store(config_path: Path, create: bool = False):
+    """The project's store Engine, or a clear message and exit 1 (bad config, no store yet) / 3 (database
+    unreachable). `create`: a SQLite file that does not exist yet is created (`rekindle db`)."""
     from engine.diagnostics.formatters import format_text
     from engine.store.connect import StoreError, load_store_config, open_store
 
     try:
         config = load_store_config(config_path)
-        return config, open_store(config)
+        return config, open_store(config, create)
     except StoreError as exc:
         if exc.diagnostics:
             typer.echo(format_text(exc.diagnostics), err=True)

@@ -18,7 +18,7 @@ from engine.delivery.backends.base import Backend
 from engine.delivery.dispatch import DispatchSummary, dispatch
 from engine.observability import failures as failure_report
 from engine.observability.failures import Failure
-from engine.observability.logs import bind
+from engine.observability.logs import bound
 from engine.runner.lock import RunLocked, run_lock
 from engine.runner.options import RunOptions
 from engine.runner.outcome import delivery_failures, record_delivery
@@ -69,8 +69,14 @@ def run_cycle(
         except RunLocked as exc:
             cycle.skipped = str(exc)
             return cycle
+    with bound(run_id=cycle.summary.run_id):
+        _send_and_report(cycle, project, engine, options, backend, keep_going)
+    return cycle
+
+
+def _send_and_report(cycle: Cycle, project, engine: Engine, options: RunOptions, backend: Backend | None,
+                     keep_going: Callable[[], bool]) -> None:
     summary = cycle.summary
-    bind(run_id=summary.run_id)
     cycle.status = summary.status
     cycle.failures = list(summary.failures)
     cycle.failure_total = summary.total("render_failed")
@@ -85,7 +91,6 @@ def run_cycle(
     log.info("run finished", extra={"event": "run.finished", "status": cycle.status,
                                     "totals": summary.to_dict()["totals"],
                                     "delivery": _delivery_counts(cycle.delivery)})
-    return cycle
 
 
 def _delivery_counts(delivery: DispatchSummary | None) -> dict[str, object] | None:

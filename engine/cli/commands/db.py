@@ -23,7 +23,7 @@ def init(config_path: Path = ConfigOption) -> None:
     """Create every table at the latest schema revision in an empty store (safe to re-run)."""
     from engine.store import migrate
 
-    _, engine = open_configured_store(config_path)
+    _, engine = open_configured_store(config_path, create=True)
     state = migrate.store_state(engine)
     where = engine.url.render_as_string(hide_password=True)
     if state.status is migrate.StoreStatus.empty:
@@ -51,7 +51,7 @@ def upgrade(config_path: Path = ConfigOption) -> None:
     """Migrate the store to the latest schema revision, keeping its data (creates it if empty)."""
     from engine.store import migrate
 
-    _, engine = open_configured_store(config_path)
+    _, engine = open_configured_store(config_path, create=True)
     state = migrate.store_state(engine)
     if state.status in (migrate.StoreStatus.unknown, migrate.StoreStatus.unmanaged):
         typer.echo(f"error: {state.problem()}", err=True)
@@ -69,7 +69,7 @@ def current(config_path: Path = ConfigOption) -> None:
     """Print the store's schema revision and whether it is the latest; exit 1 when it is not."""
     from engine.store import migrate
 
-    _, engine = open_configured_store(config_path)
+    _, engine = open_configured_store(config_path, create=True)
     state = migrate.store_state(engine)
     typer.echo(f"revision: {state.revision or 'none'} (latest: {state.head})")
     problem = state.problem()

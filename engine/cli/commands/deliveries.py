@@ -3,12 +3,11 @@ by campaign, step, reason and period; `--dry-run` shows what would change (docs/
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import typer
 
-from engine.cli.options import ConfigOption, NowOption, resolve_now
+from engine.cli.options import ConfigOption, NowOption, naive_instant, resolve_now
 
 deliveries_app = typer.Typer(help="Change the outbox by selection: retry failed deliveries, cancel queued ones.")
 
@@ -58,18 +57,7 @@ def cancel(
 def _selection(campaign, step, reason, since, until):
     from engine.delivery.control import Selection
 
-    return Selection(campaign, step, reason, _instant(since, "--since"), _instant(until, "--until"))
-
-
-def _instant(text: str | None, flag: str) -> datetime | None:
-    from engine.timeutil import parse_instant, to_naive_utc
-
-    if text is None:
-        return None
-    try:
-        return to_naive_utc(parse_instant(text))
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=flag) from None
+    return Selection(campaign, step, reason, naive_instant(since, "--since"), naive_instant(until, "--until"))
 
 
 def _change(action: str, selection, dry_run: bool, config_path: Path, now, by: str | None = None) -> None:
