@@ -58,6 +58,7 @@ def run_cycle(
     secret: bytes | None = None,
     wait: float = 0.0,
     keep_going: Callable[[], bool] = lambda: True,
+    batch_size: int = 100,
 ) -> Cycle:
     """Tick at `options.now` and, with a `backend`, send what is due. Failures go to stderr (capped)."""
     cycle = Cycle()
@@ -70,19 +71,19 @@ def run_cycle(
             cycle.skipped = str(exc)
             return cycle
     with bound(run_id=cycle.summary.run_id):
-        _send_and_report(cycle, project, engine, options, backend, keep_going)
+        _send_and_report(cycle, project, engine, options, backend, keep_going, batch_size)
     return cycle
 
 
 def _send_and_report(cycle: Cycle, project, engine: Engine, options: RunOptions, backend: Backend | None,
-                     keep_going: Callable[[], bool]) -> None:
+                     keep_going: Callable[[], bool], batch_size: int) -> None:
     summary = cycle.summary
     cycle.status = summary.status
     cycle.failures = list(summary.failures)
     cycle.failure_total = summary.total("render_failed")
     if backend is not None:
         cycle.delivery = dispatch(engine, backend, now=options.now, hold=disabled_campaigns(project),
-                                  keep_going=keep_going)
+                                  keep_going=keep_going, batch_size=batch_size)
         with engine.begin() as conn:
             cycle.status = record_delivery(conn, summary, cycle.delivery)
             cycle.failures += delivery_failures(conn, project, cycle.delivery)

@@ -128,7 +128,7 @@ class Worker:
         self._report("ticking", None)
         try:
             cycle = run_cycle(self.project, self.engine, RunOptions(now=now), self.backend, secret=self.secret,
-                              keep_going=lambda: not self.stop.is_set())
+                              keep_going=lambda: not self.stop.is_set(), batch_size=self.options.batch_size)
         except DBAPIError as exc:
             self._failed(now, exc)
             return
