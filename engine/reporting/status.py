@@ -15,10 +15,15 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, not_, select
 
+from engine.errors import PermanentFailure
 from engine.store import pauses
 from engine.store.models import Decision, Delivery, Enrollment, Run
 
 RELAY_TIMEOUT = 10.0
+
+
+class NeedsAttention(PermanentFailure):
+    """Something in the report needs a person (exit 1, so a monitor alerts); the report says what."""
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@ and drop what old finished work no longer needs (docs/operations.md)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption, NowOption, resolve_now
 from engine.cli.store import open_configured_store, store_errors
 
@@ -35,15 +35,12 @@ def init(config_path: Path = ConfigOption) -> None:
     elif state.status is migrate.StoreStatus.unmanaged:
         differences = migrate.schema_differences(engine)
         if differences:
-            typer.echo(f"error: {state.problem()}, but they differ from revision {state.head}:", err=True)
-            for difference in differences:
-                typer.echo(f"  {difference}", err=True)
-            raise typer.Exit(ExitCode.FAILED)
+            raise migrate.StoreNotReady("\n  ".join([f"{state.problem()}, but they differ from revision {state.head}:",
+                                              *map(str, differences)]))
         migrate.stamp(engine)
         typer.echo(f"The tables at {where} match schema revision {state.head}; recorded it.")
     else:
-        typer.echo(f"error: {state.problem()}", err=True)
-        raise typer.Exit(ExitCode.FAILED)
+        raise migrate.StoreNotReady(str(state.problem()))
 
 
 @db_app.command("upgrade")
@@ -54,8 +51,7 @@ def upgrade(config_path: Path = ConfigOption) -> None:
     _, engine = open_configured_store(config_path, create=True)
     state = migrate.store_state(engine)
     if state.status in (migrate.StoreStatus.unknown, migrate.StoreStatus.unmanaged):
-        typer.echo(f"error: {state.problem()}", err=True)
-        raise typer.Exit(ExitCode.FAILED)
+        raise migrate.StoreNotReady(str(state.problem()))
     if state.status is migrate.StoreStatus.current:
         typer.echo(f"The store is already at schema revision {state.head}; nothing to do.")
         return
@@ -75,7 +71,7 @@ def current(config_path: Path = ConfigOption) -> None:
     problem = state.problem()
     if problem:
         typer.echo(problem)
-        raise typer.Exit(ExitCode.FAILED)
+        raise migrate.StoreNotReady()  # printed above, on stdout, as part of the answer
 
 
 @db_app.command("prune")
@@ -84,7 +80,7 @@ def prune(
     decisions: bool = typer.Option(False, "--decisions", help="Also delete decisions older than that."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be dropped; change nothing."),
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,
+    now: datetime | None = NowOption,
 ) -> None:
     """Drop the message bytes of finished deliveries older than --older-than, keeping each row and the
     SHA-256 of its message; with --decisions, delete older decisions too."""

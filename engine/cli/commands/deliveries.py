@@ -3,19 +3,20 @@ by campaign, step, reason and period; `--dry-run` shows what would change (docs/
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
 
-from engine.cli.options import ConfigOption, NowOption, naive_instant, resolve_now
+from engine.cli.options import ConfigOption, NowOption, instant_option, naive, resolve_now
 
 deliveries_app = typer.Typer(help="Change the outbox by selection: retry failed deliveries, cancel queued ones.")
 
 CampaignOption = typer.Option(None, "--campaign", help="Only this campaign's deliveries.")
 StepOption = typer.Option(None, "--step", help="Only this step's deliveries.")
 ReasonOption = typer.Option(None, "--reason", help="Only those whose failure reason or SMTP reply contains this.")
-SinceOption = typer.Option(None, "--since", help="From this ISO 8601 instant (retry: last attempt; cancel: queued).")
-UntilOption = typer.Option(None, "--until", help="Before this ISO 8601 instant.")
+SinceOption = instant_option("--since", "From this ISO 8601 instant (retry: last attempt; cancel: queued).")
+UntilOption = instant_option("--until", "Before this ISO 8601 instant.")
 DryRunOption = typer.Option(False, "--dry-run", help="Show how many and which would change; change nothing.")
 
 
@@ -28,11 +29,11 @@ def retry(
     campaign: str | None = CampaignOption,
     step: str | None = StepOption,
     reason: str | None = ReasonOption,
-    since: str | None = SinceOption,
-    until: str | None = UntilOption,
+    since: datetime | None = SinceOption,
+    until: datetime | None = UntilOption,
     dry_run: bool = DryRunOption,
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,
+    now: datetime | None = NowOption,
 ) -> None:
     """Failed deliveries back to the queue, due now, with a fresh count of attempts."""
     _change("retry", _selection(campaign, step, reason, since, until), dry_run, config_path, now)
@@ -43,12 +44,12 @@ def cancel(
     campaign: str | None = CampaignOption,
     step: str | None = StepOption,
     reason: str | None = ReasonOption,
-    since: str | None = SinceOption,
-    until: str | None = UntilOption,
+    since: datetime | None = SinceOption,
+    until: datetime | None = UntilOption,
     dry_run: bool = DryRunOption,
     by: str | None = typer.Option(None, "--by", help="Who cancels (default: the login name), kept on the row."),
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,
+    now: datetime | None = NowOption,
 ) -> None:
     """Queued deliveries out of the queue for good (status `cancelled`, never sent)."""
     _change("cancel", _selection(campaign, step, reason, since, until), dry_run, config_path, now, by)
@@ -57,7 +58,7 @@ def cancel(
 def _selection(campaign, step, reason, since, until):
     from engine.delivery.control import Selection
 
-    return Selection(campaign, step, reason, naive_instant(since, "--since"), naive_instant(until, "--until"))
+    return Selection(campaign, step, reason, naive(since), naive(until))
 
 
 def _change(action: str, selection, dry_run: bool, config_path: Path, now, by: str | None = None) -> None:

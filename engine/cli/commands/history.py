@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import typer
 
-from engine.cli.options import ConfigOption, NowOption, naive_instant, OutputFormat, resolve_now
+from engine.cli.options import ConfigOption, NowOption, OutputFormat, instant_option, naive, resolve_now
 from engine.errors import UsageError
 
 
@@ -20,11 +20,11 @@ def register(app: typer.Typer) -> None:
 def history(
     customer: str | None = typer.Option(None, "--customer", help="A customer's id (as imported)."),
     campaign: str | None = typer.Option(None, "--campaign", help="A campaign id."),
-    since: str | None = typer.Option(None, "--since", help="From this ISO 8601 instant (campaign default: 30 days ago)."),
-    until: str | None = typer.Option(None, "--until", help="Before this ISO 8601 instant (default: now)."),
+    since: datetime | None = instant_option("--since", "From this ISO 8601 instant (campaign default: 30 days ago)."),
+    until: datetime | None = instant_option("--until", "Before this ISO 8601 instant (default: now)."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,
+    now: datetime | None = NowOption,
 ) -> None:
     """What happened to one customer across campaigns, or in one campaign over a period."""
     from engine.cli.store import ready_store
@@ -33,7 +33,7 @@ def history(
     if (customer is None) == (campaign is None):
         raise UsageError("give --customer ID or --campaign ID (one of them)")
     at = resolve_now(now).replace(tzinfo=None)
-    start, end = naive_instant(since, "--since"), naive_instant(until, "--until")
+    start, end = naive(since), naive(until)
     _, engine = ready_store(config_path)
     with engine.connect() as conn:
         if customer is not None:

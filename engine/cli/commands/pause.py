@@ -7,6 +7,7 @@ batch on; `resume` lets them carry on from where they were. Who paused and why a
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -28,7 +29,7 @@ def pause(
     reason: str = typer.Option(..., "--reason", help="Why, for whoever finds it paused (required)."),
     by: str | None = ByOption,
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,
+    now: datetime | None = NowOption,
 ) -> None:
     """Hold a campaign (or every campaign with --all) now: nobody enters, no step advances, no queued email
     of it is sent, until `rekindle resume`."""
@@ -51,7 +52,7 @@ def resume(
     everything: bool = typer.Option(False, "--all", help="Lift every pause, the kill switch included."),
     by: str | None = ByOption,
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,
+    now: datetime | None = NowOption,
 ) -> None:
     """Lift pauses: enrolment, steps and held deliveries carry on from where they were."""
     from engine.cli.store import ready_store

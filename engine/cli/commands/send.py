@@ -6,12 +6,26 @@ unreachable, in which case the unsent work stays queued for the next run.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypedDict
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption, NowOption
+from engine.errors import Unavailable, WorkFailed
+
+
+class _DispatchOptions(TypedDict):
+    """The command line's share of `engine.delivery.dispatch.dispatch`'s keyword arguments."""
+
+    now: datetime | None
+    worker_id: str | None
+    batch_size: int
+    limit: int | None
+    lease: timedelta
+    hold: Collection[str]
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
 def send(
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
+    now: datetime | None = NowOption,
     limit: int | None = typer.Option(None, "--limit", min=1, help="Send at most this many deliveries."),
     worker_id: str | None = typer.Option(
         None, "--worker-id", help="Name of this sender in claimed_by (default host:pid); for several senders."
@@ -49,12 +63,12 @@ def send(
     try:
         backend = backend_from_config(config)
     except BackendConfigError as exc:
-        typer.echo(f"error: delivery: {exc}", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
+        raise BackendConfigError(f"delivery: {exc}") from None
 
     project = _rules_if_readable(config_path)
     hold = () if project is None else tuple(c.id for c in project.campaigns if not c.enabled)
-    options = dict(now=now, worker_id=worker_id, batch_size=batch_size, limit=limit, lease=lease_span, hold=hold)
+    options = _DispatchOptions(now=now, worker_id=worker_id, batch_size=batch_size, limit=limit, lease=lease_span,
+                               hold=hold)
     if log_format == "text" and sys.stderr.isatty():
         summary = _dispatch_with_progress(engine, backend, options)
     else:
@@ -64,14 +78,14 @@ def send(
     _report_failures(engine, project, summary)
     engine.dispose()
     if summary.unavailable:
-        raise typer.Exit(ExitCode.UNAVAILABLE)
+        raise Unavailable()  # the report above says why; the work stays queued
     if summary.failed:
-        raise typer.Exit(ExitCode.FAILED)
+        raise WorkFailed()
 
 
-def _dispatch_with_progress(engine, backend, options: dict):
+def _dispatch_with_progress(engine, backend, options: _DispatchOptions):
     """A rich progress bar on stderr, advanced after each batch (only when stderr is a terminal)."""
-    from datetime import datetime, timezone
+    from datetime import timezone
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

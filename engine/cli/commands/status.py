@@ -4,6 +4,7 @@ the store and the relay answer; exit 1 when something needs attention, so a moni
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -17,7 +18,7 @@ def register(app: typer.Typer) -> None:
 
 def status(
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,
+    now: datetime | None = NowOption,
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
     runs: int = typer.Option(5, "--runs", min=1, help="How many of the last runs to show."),
     window: str = typer.Option("1d", "--window", help="Report failures of this recent period, e.g. 1d."),
@@ -29,7 +30,7 @@ def status(
     """How the store stands: exit 0 when all is well, 1 when something needs attention (listed first)."""
     from engine.delivery.registry import BackendConfigError, backend_from_config
     from engine.project.load import check_project
-    from engine.reporting.status import Status, Thresholds, check_relay, gather
+    from engine.reporting.status import NeedsAttention, Status, Thresholds, check_relay, gather
     from engine.store.connect import StoreError, load_store_config, open_store
     from engine.store.migrate import store_state
 
@@ -47,13 +48,13 @@ def status(
         report = Status(now=at, store={"reachable": False, "error": exc.message},
                         attention=[f"the store cannot be used: {exc.message}"])
         _print(report, fmt)
-        raise typer.Exit(1) from None
+        raise NeedsAttention() from None
     problem = store_state(engine).problem()
     if problem is not None:
         engine.dispose()
         report = Status(now=at, store={"reachable": True, "error": problem}, attention=[problem])
         _print(report, fmt)
-        raise typer.Exit(1)
+        raise NeedsAttention()
     project, _ = check_project(config_path)
     disabled = tuple(c.id for c in project.campaigns if not c.enabled) if project is not None else ()
     every = config.schedule.every if config.schedule is not None else None
@@ -69,7 +70,7 @@ def status(
             report.attention.append(f"the relay is unreachable: {report.relay['error']}")
     _print(report, fmt)
     if report.attention:
-        raise typer.Exit(1)
+        raise NeedsAttention()
 
 
 def _span(text: str, flag: str):

@@ -28,13 +28,15 @@ def worker(
     ticked the moment their send window opens. SIGTERM or Ctrl-C stops it after the batch in hand (exit 0)."""
     import signal
 
-    from engine.cli.commands.run import backend_or_exit, load_or_exit, require_secret
+    from engine.cli.commands.run import configured_backend
+    from engine.cli.project import load_project_or_exit
+    from engine.suppression.tokens import secret_from_env
     from engine.cli.store import ready_store
     from engine.config.schedule import parse_cadence
     from engine.runner.worker import Worker, WorkerOptions
     from engine.timeutil import parse_duration
 
-    project = load_or_exit(config_path)
+    project = load_project_or_exit(config_path)
     cadence = project.config.schedule
     if every is not None:
         try:
@@ -48,9 +50,9 @@ def worker(
         send_span = parse_duration(send_every)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--send-every") from None
-    require_secret(project)
+    secret_from_env(project.config.unsubscribe.secret_env)
     config, engine = ready_store(config_path)
-    backend = backend_or_exit(config)
+    backend = configured_backend(config)
     options = WorkerOptions(cadence, send_span, health_file, batch_size=batch_size)
     loop = Worker(project, engine, backend, options)
     for signum in (signal.SIGTERM, signal.SIGINT):
