@@ -82,7 +82,7 @@ def preview(conn: Connection, action: str, selection: Selection) -> Preview:
         .join(Customer, Customer.id == Delivery.customer_id)
         .where(*where, *_sendable(action)).order_by(Delivery.id).limit(SAMPLE)
     ).all()
-    return Preview(count, [tuple(row) for row in sample], pruned)
+    return Preview(count, [(row[0], row[1], row[2], row[3], row[4]) for row in sample], pruned)
 
 
 def retry(conn: Connection, selection: Selection, now: datetime) -> int:

@@ -78,6 +78,7 @@ def run_cycle(
 def _send_and_report(cycle: Cycle, project, engine: Engine, options: RunOptions, backend: Backend | None,
                      keep_going: Callable[[], bool], batch_size: int) -> None:
     summary = cycle.summary
+    assert summary is not None, "the tick ran"
     cycle.status = summary.status
     cycle.failures = list(summary.failures)
     cycle.failure_total = summary.total("render_failed")

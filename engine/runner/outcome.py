@@ -36,7 +36,7 @@ def record_delivery(conn: Connection, summary: RunSummary, delivery: DispatchSum
 
 def delivery_failures(conn: Connection, project, delivery: DispatchSummary) -> list[Failure]:
     """The first CAP failed deliveries of a dispatch, with their customer and the rule file's step line."""
-    reasons = {int(f["delivery_id"]): str(f["reason"]) for f in delivery.failures[:CAP]}
+    reasons = {int(str(f["delivery_id"])): str(f["reason"]) for f in delivery.failures[:CAP]}
     if not reasons:
         return []
     query = (
@@ -61,6 +61,4 @@ def step_location(project, campaign_id: str, step_id: str) -> str:
 
 
 def _brief(delivery: DispatchSummary) -> dict[str, object]:
-    document = delivery.as_dict()
-    document["failures"] = document["failures"][:CAP]
-    return document
+    return {**delivery.as_dict(), "failures": delivery.failures[:CAP]}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, exists, insert, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from engine.errors import InvalidInput
 from engine.store.models import CampaignPause
@@ -70,9 +71,8 @@ def pause(conn: Connection, campaign_id: str, reason: str, by: str, at: datetime
         what = "every campaign is" if campaign_id == ALL else f"campaign {campaign_id!r} is"
         raise AlreadyPaused(f"{what} already paused since {current.paused_at:%Y-%m-%d %H:%M} UTC by "
                             f"{current.paused_by}: {current.reason}")
-    row = {"campaign_id": campaign_id, "reason": reason, "paused_by": by, "paused_at": at}
-    conn.execute(insert(P).values(**row))
-    return Pause(**row)
+    conn.execute(insert(P).values(campaign_id=campaign_id, reason=reason, paused_by=by, paused_at=at))
+    return Pause(campaign_id, reason, by, at)
 
 
 def resume(conn: Connection, campaign_ids: list[str] | None, by: str, at: datetime) -> list[str]:
@@ -87,7 +87,7 @@ def resume(conn: Connection, campaign_ids: list[str] | None, by: str, at: dateti
     return sorted(lifted)
 
 
-def held(campaign_column: ColumnElement[str]) -> ColumnElement[bool]:
+def held(campaign_column: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
     """SQL: true when the campaign in `campaign_column` is paused now (by itself or by the kill switch).
     Evaluated in the statement that claims work, so a pause stops the very next batch of a running sender."""
     return exists().where(P.c.resumed_at.is_(None), or_(P.c.campaign_id == ALL, P.c.campaign_id == campaign_column))

@@ -64,8 +64,8 @@ def prune(engine: Engine, cutoff: datetime, decisions: bool) -> PruneReport:
     deleted = 0
     while decisions:
         with engine.begin() as conn:
-            ids = select(Decision.id).where(Decision.decided_at < cutoff).order_by(Decision.id).limit(BATCH)
-            done = conn.execute(delete(Decision).where(Decision.id.in_(ids.scalar_subquery()))
+            old = select(Decision.id).where(Decision.decided_at < cutoff).order_by(Decision.id).limit(BATCH)
+            done = conn.execute(delete(Decision).where(Decision.id.in_(old.scalar_subquery()))
                                 .execution_options(preserve_rowcount=True)).rowcount
         deleted += done
         if done < BATCH:
@@ -77,7 +77,9 @@ def _sha256(conn: Connection, column):
     """SQL for the hex SHA-256 of a blob: PostgreSQL's own sha256(), a registered function on SQLite."""
     if conn.dialect.name == "postgresql":
         return func.encode(func.sha256(column), "hex")
-    conn.connection.driver_connection.create_function(
+    driver = conn.connection.driver_connection
+    assert driver is not None, "an open SQLite connection"
+    driver.create_function(
         "rekindle_sha256", 1, lambda data: hashlib.sha256(data).hexdigest() if data is not None else None,
         deterministic=True)
     return func.rekindle_sha256(column)

@@ -36,9 +36,10 @@ def history(
     start, end = naive(since), naive(until)
     _, engine = ready_store(config_path)
     with engine.connect() as conn:
-        if customer is not None:
+        if campaign is None:
+            assert customer is not None  # one of the two, checked above
             entries = log.customer_history(conn, customer, start, end)
-            document = {"customer": customer, "entries": [e.as_dict() for e in entries]}
+            document: dict[str, object] = {"customer": customer, "entries": [e.as_dict() for e in entries]}
         else:
             start = start or at - timedelta(days=30)
             end = end or at
@@ -51,7 +52,7 @@ def history(
     engine.dispose()
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(document, indent=2))
-    elif customer is not None:
+    elif campaign is None:
         _print_customer(document)
     else:
         _print_campaign(document)

@@ -89,7 +89,7 @@ def _target(campaign: str | None, everything: bool, config_path: Path) -> str:
 
     if everything == (campaign is not None):
         raise UsageError("name one campaign to pause, or --all (not both)")
-    if everything:
+    if campaign is None:
         return ALL
     project, _ = check_project(config_path)  # a broken rule file must not stop an emergency pause
     known = {c.id for c in project.campaigns} if project is not None else set()
