@@ -49,7 +49,16 @@ def _share_options(group: Any) -> None:
 
 def _report(error: RekindleError) -> None:
     from engine.diagnostics.formatters import format_text
+    from engine.observability.logs import current_format
 
+    if current_format() == "json":  # one JSON line, like every other event of the command
+        import logging
+
+        logging.getLogger("rekindle.cli").error(
+            str(error) or type(error).__name__, extra={
+                "event": "command.failed", "exit_code": int(error.exit_code),
+                "diagnostics": [d.to_dict() for d in error.diagnostics]})
+        return
     if error.diagnostics:
         typer.echo(format_text(error.diagnostics), err=True)
     if str(error):

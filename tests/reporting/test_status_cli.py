@@ -73,4 +73,8 @@ def test_a_missing_store_is_named_and_not_created(tmp_path: Path) -> None:
     assert f"  - the store cannot be used: {expected}" in result.stdout
     run = CliRunner().invoke(app, ["send", "-c", str(config)])
     assert (run.exit_code, run.stderr) == (1, f"error: {expected}\n")
+    logged = CliRunner().invoke(app, ["send", "-c", str(config), "--log-format", "json"])
+    record = json.loads(logged.stderr)
+    assert (logged.exit_code, record["event"], record["message"], record["exit_code"]) == (
+        1, "command.failed", expected, 1)
     assert not (tmp_path / "data").exists()
