@@ -2,12 +2,12 @@
 emails (rendered by the real tick, sent through the real dispatcher to the memory backend), measured before
 and after pruning.
 
-    python -m bench store_growth [--customers 20000] [--postgres URL]
+    python -m bench store_growth [--customers 20000] [--postgres URL] [--skip-sqlite]
 
 Every customer signs up, is enrolled in `welcome` and gets its `hello` email (one delivery, three decisions:
 enrolled, queued and, two days later, the getting-started step's). The SQLite figure is the file size after
-VACUUM; the PostgreSQL figure is pg_total_relation_size of each table (heap, TOAST and indexes) after VACUUM
-FULL. Growth is linear in deliveries (one row each, plus its decisions), so the figures are per delivery and
+VACUUM; the PostgreSQL figure is pg_total_relation_size (heap, TOAST and indexes) of a fresh copy of each
+table, which is what VACUUM FULL leaves when no other session holds an old snapshot. Growth is linear in deliveries (one row each, plus its decisions), so the figures are per delivery and
 scaled to a million.
 """
 
@@ -66,9 +66,16 @@ def _sizes(engine) -> dict[str, int]:
         with engine.connect() as conn:
             conn.execute(text("VACUUM"))
         return {"file": Path(engine.url.database).stat().st_size}
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM FULL"))
-        return {t: conn.execute(text(f"SELECT pg_total_relation_size('{t}')")).scalar_one() for t in TABLES}
+    # The size of a fresh copy of each table (rows, TOAST, indexes): what VACUUM FULL would leave if no other
+    # session's snapshot kept dead rows alive (on a shared server one always does, and VACUUM keeps them).
+    sizes = {}
+    with engine.begin() as conn:
+        for table in TABLES:
+            conn.execute(text(f"CREATE TABLE growth_copy (LIKE {table} INCLUDING ALL)"))
+            conn.execute(text(f"INSERT INTO growth_copy SELECT * FROM {table}"))
+            sizes[table] = conn.execute(text("SELECT pg_total_relation_size('growth_copy')")).scalar_one()
+            conn.execute(text("DROP TABLE growth_copy"))
+    return sizes
 
 
 def measure(url: str, customers: int) -> None:
@@ -95,9 +102,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench store_growth")
     parser.add_argument("--customers", type=int, default=20000)
     parser.add_argument("--postgres", default=os.environ.get("REKINDLE_BENCH_POSTGRES_URL"))
+    parser.add_argument("--skip-sqlite", action="store_true", help="Measure PostgreSQL only.")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as folder:
-        measure(f"sqlite:///{folder}/growth.db", args.customers)
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            measure(f"sqlite:///{folder}/growth.db", args.customers)
     if args.postgres:
         measure(args.postgres, args.customers)
 
