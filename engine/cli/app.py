@@ -54,6 +54,9 @@ def _report(error: RekindleError) -> None:
     if current_format() == "json":  # one JSON line, like every other event of the command
         import logging
 
+        if not str(error) and not error.diagnostics:
+            return  # the command has reported the outcome already (WorkFailed, Unavailable)
+
         logging.getLogger("rekindle.cli").error(
             str(error) or type(error).__name__, extra={
                 "event": "command.failed", "exit_code": int(error.exit_code),

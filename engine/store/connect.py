@@ -78,7 +78,7 @@ def open_store(config: Config, create: bool = False) -> Engine:
         if not create:
             raise StoreError(
                 f"there is no store at {database} yet (the store url in {config.source or 'rekindle.yaml'}): "
-                "create it with `rekindle db init`, then load customers with `rekindle import customers FILE`"
+                "create it with `rekindle db init`"
             )
         database.parent.mkdir(parents=True, exist_ok=True)
     return connect(url)

@@ -68,8 +68,7 @@ def test_a_missing_store_is_named_and_not_created(tmp_path: Path) -> None:
     result = rekindle("status", "-c", str(config))
     assert result.exit_code == 1
     expected = (f"there is no store at {tmp_path / 'data' / 'rekindle.db'} yet (the store url in "
-                f"{config}): create it with `rekindle db init`, then load customers with "
-                "`rekindle import customers FILE`")
+                f"{config}): create it with `rekindle db init`")
     assert f"  - the store cannot be used: {expected}" in result.stdout
     run = CliRunner().invoke(app, ["send", "-c", str(config)])
     assert (run.exit_code, run.stderr) == (1, f"error: {expected}\n")
