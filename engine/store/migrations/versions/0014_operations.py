@@ -2,7 +2,7 @@
 when `rekindle db prune` drops its message bytes.
 
 Revision ID: 0014
-Revises: 0002
+Revises: 0015
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0002"
+down_revision: str | None = "0015"
 branch_labels: str | None = None
 depends_on: str | None = None
 
