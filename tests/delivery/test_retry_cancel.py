@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from engine.cli.app import app
 from engine.delivery.testing import queue_deliveries
 from engine.store.models import Delivery
-from smtp_faults import write_project
+from tests.delivery.smtp_faults import write_project
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from engine.cli.app import app
-from runner.cliproject import TWO_STEPS, write_project
+from tests.runner.cliproject import TWO_STEPS, write_project
 
 
 def rekindle(*args: str):

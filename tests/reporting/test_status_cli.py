@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from engine.cli.app import app
-from runner.cliproject import TWO_STEPS, write_project
+from tests.runner.cliproject import TWO_STEPS, write_project
 
 WINDOWED = TWO_STEPS.replace("steps:", 'send_window: {start: "10:00", end: "18:00"}\nsteps:')
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from engine.runner.options import RunOptions
 from engine.runner.tick import run_tick
 from engine.store.models import Run
-from runner.kit import at, campaign_doc
+from tests.runner.kit import at, campaign_doc
 
 
 def test_a_broken_tick_is_recorded_failed_with_its_error(kit):

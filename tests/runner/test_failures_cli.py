@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from engine.cli.app import app
 from engine.store.database import open_engine
 from engine.store.models import Customer, Run
-from runner.cliproject import write_project
+from tests.runner.cliproject import write_project
 
 NOW = "2026-11-23T10:00:00Z"
 SEATS = ("{% block subject %}Seats{% endblock %}"

@@ -16,7 +16,7 @@ from engine.delivery.testing import queue_deliveries
 from engine.store import pauses
 from engine.store.database import open_engine
 from engine.store.models import CampaignPause, Customer, Delivery
-from runner.cliproject import TWO_STEPS, write_project
+from tests.runner.cliproject import TWO_STEPS, write_project
 
 NOW = "2026-11-23T10:00:00Z"
 LATER = "2026-11-25T10:00:00Z"

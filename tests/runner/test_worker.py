@@ -14,7 +14,7 @@ from engine.runner.cycle import run_cycle
 from engine.runner.options import RunOptions
 from engine.runner.worker import Worker, WorkerOptions
 from engine.store.models import Delivery, Run
-from runner.kit import at, campaign_doc
+from tests.runner.kit import at, campaign_doc
 
 WINDOWED = campaign_doc(
     "morning", [{"id": "hello", "template": "t/hello"}],

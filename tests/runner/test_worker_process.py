@@ -18,7 +18,7 @@ from engine.cli.app import app
 from engine.delivery.testing import RecordingHandler, SmtpSink
 from engine.store.database import open_engine
 from engine.store.models import Delivery
-from runner.cliproject import write_project
+from tests.runner.cliproject import write_project
 
 CUSTOMERS = 60
 BATCH = 5

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from engine.cli.app import app
 from engine.store.database import open_engine
 from engine.store.models import Decision, Delivery
-from runner.cliproject import write_project
+from tests.runner.cliproject import write_project
 
 OLD = "2026-08-01T10:00:00Z"
 NOW = "2026-11-23T10:00:00Z"
