@@ -21,7 +21,12 @@ from engine.errors import RekindleError
 
 
 class _RekindleGroup(TyperGroup):
-    """The one place where a `RekindleError` becomes stderr text and its exit code (engine/errors.py)."""
+    """The one place where a `RekindleError` becomes stderr text and its exit code (engine/errors.py), and
+    where every command gets the options all commands share (`--log-format`, engine/cli/options.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _share_options(self)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -31,9 +36,32 @@ class _RekindleGroup(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
 
 
+def _share_options(group: Any) -> None:
+    """Add `--log-format` to every leaf command, in sub-groups (`db`, `suppress`, ...) too."""
+    from engine.cli.options import LOG_FORMAT_FLAG, log_format_option
+
+    for command in group.commands.values():
+        if hasattr(command, "commands"):
+            _share_options(command)
+        elif LOG_FORMAT_FLAG not in {opt for param in command.params for opt in param.opts}:
+            command.params.append(log_format_option())
+
+
 def _report(error: RekindleError) -> None:
     from engine.diagnostics.formatters import format_text
+    from engine.observability.logs import current_format
 
+    if current_format() == "json":  # one JSON line, like every other event of the command
+        import logging
+
+        if not str(error) and not error.diagnostics:
+            return  # the command has reported the outcome already (WorkFailed, Unavailable)
+
+        logging.getLogger("rekindle.cli").error(
+            str(error) or type(error).__name__, extra={
+                "event": "command.failed", "exit_code": int(error.exit_code),
+                "diagnostics": [d.to_dict() for d in error.diagnostics]})
+        return
     if error.diagnostics:
         typer.echo(format_text(error.diagnostics), err=True)
     if str(error):

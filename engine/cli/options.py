@@ -7,6 +7,7 @@ from enum import Enum
 from pathlib import Path
 
 import typer
+import typer.main
 
 from engine.timeutil import parse_instant
 
@@ -44,6 +45,52 @@ NowOption = typer.Option(
 """`--now`: parsed into an aware UTC datetime, so a command takes it as `now: datetime | None = NowOption`."""
 
 
+def instant_option(flag: str, help: str):
+    """An optional ISO 8601 instant option (`--since`, `--until`), parsed like `--now`."""
+    return typer.Option(None, flag, help=help, parser=parse_instant_option, metavar=TEXT_METAVAR)
+
+
+def naive(moment: datetime | None) -> datetime | None:
+    """An aware instant as the store keeps it (naive UTC); None stays None."""
+    from engine.timeutil import to_naive_utc
+
+    return to_naive_utc(moment) if moment is not None else None
+
+
 def resolve_now(now: datetime | None) -> datetime:
     """The instant a command works at: `--now` when given, else the wall clock, always aware UTC."""
     return now if now is not None else datetime.now(timezone.utc)
+
+
+LOG_FORMAT_FLAG = "--log-format"
+
+
+class LogFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _configure_logging(value: LogFormat) -> LogFormat:
+    from engine.observability.logs import configure
+
+    configure(value.value)
+    return value
+
+
+def _carrier(
+    log_format: LogFormat = typer.Option(
+        LogFormat.text, LOG_FORMAT_FLAG, envvar="REKINDLE_LOG_FORMAT", is_eager=True, expose_value=False,
+        callback=_configure_logging,
+        help="text (errors for people) or json (every event as JSON lines with time and run id) on stderr.",
+    ),
+) -> None:
+    """Only here so Typer builds the shared option (`log_format_option`) through its public API."""
+
+
+def log_format_option():
+    """`--log-format text|json`, which engine/cli/app.py gives every command: json writes every event of the
+    command to stderr as JSON lines (time, level, event, the run id when there is one); text writes errors
+    only, for people. Eager, so logging is set up before the command runs. Also REKINDLE_LOG_FORMAT."""
+    carrier = typer.Typer()
+    carrier.command()(_carrier)
+    return typer.main.get_command(carrier).params[0]

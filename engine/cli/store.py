@@ -18,13 +18,13 @@ if TYPE_CHECKING:
     from engine.config.model import Config
 
 
-def open_configured_store(config_path: Path, *, create: bool = False) -> tuple[Config, Engine]:
-    """The project's config and store Engine; StoreError (exit 1 bad config, 3 database unreachable).
-    `create` (db init): a SQLite file's folder is made first."""
+def open_configured_store(config_path: Path, create: bool = False) -> tuple[Config, Engine]:
+    """The project's config and store Engine; StoreError (exit 1 bad config or no store yet, 3 database
+    unreachable). `create`: a SQLite file that does not exist yet is created (`rekindle db`)."""
     from engine.store.connect import load_store_config, open_store
 
     config = load_store_config(config_path)
-    return config, open_store(config, create=create)
+    return config, open_store(config, create)
 
 
 def ready_store(config_path: Path) -> tuple[Config, Engine]:

@@ -14,6 +14,10 @@ holding the database's single write lock, so the subquery and the update see the
 writer can interleave; the repeated <due> test is a second guard on both dialects. The token (worker id plus
 a random part) marks the batch, and every later update of a row checks it, so a worker whose lease expired
 cannot overwrite the outcome recorded by the worker that took the row over.
+
+<due> leaves out the deliveries of held campaigns: those paused in the store (engine/store/pauses.py, read by
+the claim itself, so a pause stops a running sender at its next batch) and those the caller names (campaigns
+disabled in their rule file). Held rows stay queued, untouched, and are sent once the hold is lifted.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from collections.abc import Collection
 
+from sqlalchemy import Connection, and_, func, not_, or_, select, update
+
+from engine.store import pauses
 from engine.store.models import Delivery
 
-QUEUED, SENDING, SENT, FAILED, SUPPRESSED = "queued", "sending", "sent", "failed", "suppressed"
+QUEUED, SENDING, SENT, FAILED, SUPPRESSED, CANCELLED = "queued", "sending", "sent", "failed", "suppressed", "cancelled"
 
 
 @dataclass(frozen=True)
@@ -43,18 +50,23 @@ def new_token(worker_id: str) -> str:
     return f"{worker_id}/{uuid.uuid4().hex[:8]}"
 
 
-def _due(now: datetime):
-    return and_(
+def _due(now: datetime, hold: Collection[str] = ()):
+    due = and_(
         Delivery.status == QUEUED,
         or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+        not_(pauses.held(Delivery.campaign_id)),
     )
+    return and_(due, Delivery.campaign_id.not_in(list(hold))) if hold else due
 
 
-def claim_batch(conn: Connection, token: str, now: datetime, size: int) -> list[Claimed]:
-    """Mark up to `size` due deliveries as `sending` under `token` and return them (oldest first)."""
+def claim_batch(
+    conn: Connection, token: str, now: datetime, size: int, hold: Collection[str] = ()
+) -> list[Claimed]:
+    """Mark up to `size` due deliveries as `sending` under `token` and return them (oldest first); the
+    deliveries of paused campaigns and of the campaigns in `hold` are left queued."""
     pick = (
         select(Delivery.id)
-        .where(_due(now))
+        .where(_due(now, hold))
         .order_by(Delivery.id)
         .limit(size)
         .with_for_update(skip_locked=True)
@@ -62,7 +74,7 @@ def claim_batch(conn: Connection, token: str, now: datetime, size: int) -> list[
     )
     statement = (
         update(Delivery)
-        .where(Delivery.id.in_(select(pick.c.id)), _due(now))
+        .where(Delivery.id.in_(select(pick.c.id)), _due(now, hold))
         .values(status=SENDING, claimed_by=token, claimed_at=now)
         .returning(
             Delivery.id,
@@ -98,7 +110,7 @@ def release(conn: Connection, token: str, ids: list[int]) -> int:
     return conn.execute(statement).rowcount
 
 
-def count_due(conn: Connection, now: datetime, lease: timedelta) -> int:
+def count_due(conn: Connection, now: datetime, lease: timedelta, hold: Collection[str] = ()) -> int:
     """How many deliveries a dispatch at `now` would find (for a progress bar's total)."""
     stale = and_(Delivery.status == SENDING, Delivery.claimed_at < now - lease)
-    return conn.execute(select(func.count()).select_from(Delivery).where(or_(_due(now), stale))).scalar_one()
+    return conn.execute(select(func.count()).select_from(Delivery).where(or_(_due(now, hold), stale))).scalar_one()

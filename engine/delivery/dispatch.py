@@ -29,7 +29,7 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -99,12 +99,16 @@ def dispatch(
     retry_backoff: Backoff = DEFAULT_RETRY_BACKOFF,
     sender: str | None = None,
     on_batch: Callable[[DispatchSummary], None] | None = None,
+    hold: Collection[str] = (),
+    keep_going: Callable[[], bool] = lambda: True,
 ) -> DispatchSummary:
     """Send the deliveries due at `now` (default: the wall clock), at most `limit`, and record every outcome.
 
     `sender` is the envelope sender (MAIL FROM), by default each message's From address; `max_attempts`
     defaults to the backend's (`delivery.smtp.max_attempts`); `on_batch` is called after each batch (progress).
-    Runs its own event loop, so call it from synchronous code (the CLI, `rekindle run`)."""
+    Deliveries of paused campaigns and of the campaign ids in `hold` (disabled ones) stay queued. Before each
+    batch is claimed `keep_going()` is asked, so a worker told to stop finishes the batch in hand and claims
+    no more. Runs its own event loop, so call it from synchronous code (the CLI, `rekindle run`)."""
     run = _Run(
         engine=engine,
         backend=backend,
@@ -113,6 +117,8 @@ def dispatch(
         max_attempts=max_attempts or backend.max_attempts,
         retry_backoff=retry_backoff,
         sender=sender,
+        hold=tuple(hold),
+        keep_going=keep_going,
     )
     return asyncio.run(run.go(batch_size, limit, lease, on_batch))
 
@@ -128,6 +134,8 @@ class _Run:
     max_attempts: int
     retry_backoff: Backoff
     sender: str | None
+    hold: tuple[str, ...] = ()
+    keep_going: Callable[[], bool] = lambda: True
 
     def clock(self) -> datetime:
         # A fixed --now makes every recorded time reproducible; otherwise each step records its real time.
@@ -148,11 +156,11 @@ class _Run:
             self.unavailable(exc)
             return summary
         try:
-            while limit is None or summary.claimed < limit:
+            while (limit is None or summary.claimed < limit) and self.keep_going():
                 size = batch_size if limit is None else min(batch_size, limit - summary.claimed)
                 token = new_token(summary.worker_id)
                 with self.engine.begin() as conn:
-                    batch = claim_batch(conn, token, self.clock(), size)
+                    batch = claim_batch(conn, token, self.clock(), size, self.hold)
                 if not batch:
                     break
                 summary.claimed += len(batch)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, exists, false, func, select, update
 
+from engine.observability.failures import Failure
 from engine.rendering.errors import RenderError
 from engine.rules.model import Campaign, Variant
 from engine.runner.conditions import condition_sql
@@ -147,6 +148,9 @@ def _render_batch(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[Row
         if isinstance(email, RenderError):  # this email cannot be built: stop here, keep the run going
             step = campaign.step(job.step_id)
             _stop_at(outcome, position, campaign.steps.index(step), ctx.now, str(email))
+            ctx.summary.failed_to_render(Failure("render", row.external_id, campaign.id, job.step_id,
+                                                 f"{email.template}:{email.line}" if email.line else email.template,
+                                                 email.message))
             stopped.add(number)
             continue
         if variant is not None:

@@ -24,6 +24,9 @@ DECISIONS = (
 )
 """Every decision a tick records, in the order reports show them (entry, ending, steps, completion)."""
 
+FAILURE_SAMPLE = 100
+"""How many failures a summary keeps for reports (every one is counted, and recorded as a decision)."""
+
 CAMPAIGN_LEVEL = ""
 """The `step` key for decisions about the whole enrolment (enrolled, exited, converted, ...)."""
 
@@ -32,7 +35,7 @@ CAMPAIGN_LEVEL = ""
 class CampaignSummary:
     campaign_id: str
     version: str
-    status: str = "ran"  # ran | held_blast_radius | disabled
+    status: str = "ran"  # ran | held_blast_radius | disabled | paused
     message: str | None = None
     counts: dict[str, Counter] = field(default_factory=dict)
     step_order: tuple[str, ...] = ()
@@ -60,6 +63,12 @@ class RunSummary:
     limit: int | None = None
     limit_reached: bool = False
     campaigns: dict[str, CampaignSummary] = field(default_factory=dict)
+    failures: list[Any] = field(default_factory=list)
+    """The first FAILURE_SAMPLE failures (engine.observability.failures.Failure) of this tick."""
+
+    def failed_to_render(self, failure: Any) -> None:
+        if len(self.failures) < FAILURE_SAMPLE:
+            self.failures.append(failure)
 
     def campaign(self, campaign_id: str, version: str = "") -> CampaignSummary:
         return self.campaigns.setdefault(campaign_id, CampaignSummary(campaign_id, version))
@@ -74,6 +83,15 @@ class RunSummary:
             self.total("render_failed")
         )
 
+    @property
+    def status(self) -> str:
+        """`finished`; `partial` when something failed beside work that was done; `failed` when only failures."""
+        problems = self.total("render_failed") + sum(
+            c.status == "held_blast_radius" for c in self.campaigns.values())
+        if not problems:
+            return "finished"
+        return "partial" if self.total("queued") else "failed"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
@@ -83,6 +101,7 @@ class RunSummary:
             "limit": self.limit,
             "limit_reached": self.limit_reached,
             "totals": {d: self.total(d) for d in DECISIONS if self.total(d)},
+            "failures": [f.as_dict() for f in self.failures[:20]],
             "campaigns": {
                 cid: {
                     "version": c.version,

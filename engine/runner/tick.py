@@ -3,7 +3,10 @@
 For each enabled campaign: version changes, goals and exits (set-based), enrolment (set-based), then the due
 steps in batches. Priority order matters twice: within a mutually exclusive group the higher-priority
 campaign enrols first (so the group check keeps the customer out of the others), and the per-run email limit
-is spent on higher-priority campaigns first. A `runs` row records the tick and its summary.
+is spent on higher-priority campaigns first. A `runs` row records the tick, its summary and its status:
+`finished`, `partial` (something failed beside work that was done), `failed` (only failures, or the tick
+itself broke: the error is kept in the summary and raised again). A campaign paused in the store
+(engine/store/pauses.py) is passed over like a disabled one: nobody enters, nothing advances.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from engine.runner.provenance import rules_commit
 from engine.runner.render import Renderer, compose_renderer
 from engine.runner.summary import RunSummary
 from engine.scheduling.hashing import register_sqlite_functions
+from engine.store import pauses
 from engine.store.models import Run
 
 RUNS = Run.__table__
@@ -67,22 +71,42 @@ def run_tick(
         sql=base_sql_context(conn, project, options.now),
     )
     render = render or compose_renderer(project, options.now)
-    for campaign in ordered(project.campaigns, options.campaigns):
-        _campaign_turn(ctx, campaign, render)
+    paused = pauses.paused_ids(conn)
+    try:
+        for campaign in ordered(project.campaigns, options.campaigns):
+            _campaign_turn(ctx, campaign, render, paused)
+    except Exception as exc:
+        _record_broken_tick(ctx, exc)
+        raise
     conn.execute(
         update(RUNS).where(RUNS.c.id == run_id).values(
-            finished_at=_wall_clock(), status="finished", summary=summary.to_dict()
+            finished_at=_wall_clock(), status=summary.status, summary=summary.to_dict()
         )
     )
     ctx.checkpoint()
     return summary
 
 
-def _campaign_turn(ctx: TickContext, campaign: Campaign, render: Renderer) -> None:
+def _record_broken_tick(ctx: TickContext, exc: Exception) -> None:
+    """Keep a tick that broke half-way as `failed`, with its error, so status and history show it; what was
+    committed before stays (each batch is whole), the batch in hand is rolled back."""
+    if not ctx.options.persist:
+        return
+    ctx.conn.rollback()
+    document = {**ctx.summary.to_dict(), "error": f"{type(exc).__name__}: {exc}"}
+    ctx.conn.execute(update(RUNS).where(RUNS.c.id == ctx.run_id).values(
+        finished_at=_wall_clock(), status="failed", summary=document))
+    ctx.conn.commit()
+
+
+def _campaign_turn(ctx: TickContext, campaign: Campaign, render: Renderer, paused: set[str]) -> None:
     summary = ctx.summary.campaign(campaign.id, campaign.version)
     summary.step_order = tuple(step.id for step in campaign.steps)
     if not campaign.enabled:
-        summary.status = "disabled"  # paused: nobody enters, nothing is sent, enrolments wait
+        summary.status = "disabled"  # nobody enters, nothing is sent, enrolments wait
+        return
+    if pauses.is_paused(paused, campaign.id):
+        summary.status = "paused"  # paused in the store (`rekindle pause`): the same, until `rekindle resume`
         return
     reconcile_versions(ctx, campaign)
     record_goals(ctx, campaign)

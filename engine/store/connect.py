@@ -67,13 +67,27 @@ def connect(url: str) -> Engine:
     return engine
 
 
-def open_store(config: Config, *, create: bool = False) -> Engine:
+def open_store(config: Config, create: bool = False) -> Engine:
     """The store of a project: every command opens it this way so they all agree on where it is.
-    `create` (for `rekindle db init`): a SQLite file's folder is made first, so `sqlite:///demo/rekindle.db`
-    works on a fresh clone where demo/ does not exist yet."""
+
+    A SQLite file that does not exist is created (with its folder) only when `create` (`rekindle db init`
+    and `upgrade`); any other command says exactly what is missing instead of leaving an empty file behind."""
     url = resolve_url(config)
-    if create:
-        database = make_url(url).database if make_url(url).get_backend_name() == "sqlite" else None
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    database = sqlite_file(url)
+    if database is not None and not database.exists():
+        if not create:
+            raise StoreError(
+                f"there is no store at {database} yet (the store url in {config.source or 'rekindle.yaml'}): "
+                "create it with `rekindle db init`"
+            )
+        database.parent.mkdir(parents=True, exist_ok=True)
     return connect(url)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, or None for another database or an in-memory one."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:" \
+            or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)

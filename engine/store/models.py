@@ -5,6 +5,7 @@ way. Schema changes ship as Alembic migrations in `engine/store/migrations/`; a 
 and the migrations disagree.
 
 Customer data: Customer, Event, Suppression, CategoryOptOut.
+Operations:    CampaignPause (who paused a campaign, or every campaign, why, and when it was lifted).
 Engine state:  Run (one tick), Enrollment (a customer in a campaign), Delivery (the outbox, one row per
                email, unique per enrolment and step), Decision (every choice a run made, with its reason).
 """
@@ -117,7 +118,7 @@ class Run(Base):
     started_at: Mapped[datetime]
     now: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16))  # running, finished, failed
+    status: Mapped[str] = mapped_column(String(16))  # running, finished, partial, failed
     rules_commit: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
@@ -158,6 +159,10 @@ class Enrollment(Base):
     )
 
 
+FINISHED_DELIVERY_STATUSES = ("sent", "failed", "suppressed", "cancelled")
+"""Delivery statuses that are final (only `rekindle deliveries retry` takes a failed one back)."""
+
+
 class Delivery(Base):
     """The outbox: one email to one customer for one enrolment step. Unique per (enrollment, step), so a
     second delivery of the same step is impossible whatever the code above does."""
@@ -174,12 +179,14 @@ class Delivery(Base):
     variant: Mapped[str | None] = mapped_column(String(64))
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     subject: Mapped[str | None] = mapped_column(Text)
-    #: The complete RFC 5322 message as rendered at queue time, so sending never re-renders.
+    #: The complete RFC 5322 message as rendered at queue time, so sending never re-renders. `rekindle db
+    #: prune` sets it to NULL on finished deliveries and keeps its SHA-256 in `message_sha256`.
     message: Mapped[bytes | None] = mapped_column(LargeBinary)
+    message_sha256: Mapped[str | None] = mapped_column(String(64))
     #: With click tracking on: the original URLs of the message's links, in order. A `/c/<signed>` link names
     #: this delivery and an index into this list, so a click can only ever redirect to one of these.
     links: Mapped[list[str] | None] = mapped_column(JsonDocument)
-    status: Mapped[str] = mapped_column(String(16))  # queued, sending, sent, failed, suppressed
+    status: Mapped[str] = mapped_column(String(16))  # queued, sending, sent, failed, suppressed, cancelled
     queued_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
@@ -223,4 +230,29 @@ class Decision(Base):
     __table_args__ = (
         Index("ix_decisions_campaign", "campaign_id", "decision", "decided_at"),
         Index("ix_decisions_customer", "customer_id", "decided_at"),
+    )
+
+
+class CampaignPause(Base):
+    """A pause of one campaign (`campaign_id`) or of every campaign (`campaign_id` = `*`, the kill switch).
+    A pause is in force while `resumed_at` is NULL (at most one per campaign); lifted pauses stay as history."""
+
+    __tablename__ = "campaign_pauses"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    paused_by: Mapped[str] = mapped_column(String(128))
+    paused_at: Mapped[datetime]
+    resumed_by: Mapped[str | None] = mapped_column(String(128))
+    resumed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(
+            "uq_campaign_pauses_active",
+            "campaign_id",
+            unique=True,
+            sqlite_where=text("resumed_at IS NULL"),
+            postgresql_where=text("resumed_at IS NULL"),
+        ),
     )

@@ -13,7 +13,7 @@ from engine.cli.app import app
 
 REFERENCE = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
 INTRODUCTION = REFERENCE[: REFERENCE.index("\n## ")]
-DOCUMENTED_ONCE = {"--config"}
+DOCUMENTED_ONCE = {"--config", "--log-format"}
 """Options the introduction documents for every command, so sections need not repeat them."""
 
 
@@ -54,3 +54,9 @@ def test_options_common_to_every_command_are_in_the_introduction() -> None:
 def test_the_reference_has_no_section_for_a_command_that_does_not_exist() -> None:
     documented = {line.split("`")[1].split()[1] for line in REFERENCE.splitlines() if line.startswith("## `rekindle ")}
     assert documented == {name for name, _ in _commands()}
+
+
+def test_every_command_takes_the_log_format_and_the_introduction_says_so() -> None:
+    assert "Every command takes `--log-format text|json`" in INTRODUCTION
+    for name, command in _commands():
+        assert "--log-format" in [param.opts[0] for param in command.params], f"{name} {command.name}"

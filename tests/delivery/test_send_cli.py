@@ -55,7 +55,7 @@ def test_smtp_unreachable_exits_3_and_keeps_the_work(tmp_path: Path, store_url: 
     assert set(_statuses(engine).values()) == {"queued"}
 
 
-def test_a_permanent_failure_exits_1_and_names_the_delivery(tmp_path: Path, store_url: str, now: datetime) -> None:
+def test_a_permanent_failure_exits_1_and_names_the_customer_and_step(tmp_path: Path, store_url: str, now: datetime) -> None:
     with SmtpSink(RejectOne()) as sink:
         config, engine = write_project(tmp_path, store_url, {"backend": "smtp", "smtp": {"url": sink.url}})
         ids = queue_deliveries(engine, ["a@example.com", "gone@example.com"], now)
@@ -63,7 +63,8 @@ def test_a_permanent_failure_exits_1_and_names_the_delivery(tmp_path: Path, stor
     assert result.exit_code == 1
     assert "Sent 1, failed 1, deferred 0, suppressed 0" in result.stdout
     assert "Added 1 hard-bounced addresses to the suppression list." in result.stdout
-    assert result.stderr == f"  failed: delivery {ids[1]}: 550 5.1.1 <gone@example.com>: user unknown\n"
+    assert result.stderr == ("error: delivery failed: customer test-1-gone@example.com, test/only: "
+                             "550 5.1.1 <gone@example.com>: user unknown\n")
 
 
 def test_json_log_format_writes_one_object_per_outcome(tmp_path: Path, store_url: str, now: datetime) -> None:

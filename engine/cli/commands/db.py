@@ -1,12 +1,14 @@
-"""`rekindle db init|upgrade|current`: create the store's tables, migrate them, and show the schema revision."""
+"""`rekindle db init|upgrade|current|prune`: create the store's tables, migrate them, show the schema revision,
+and drop what old finished work no longer needs (docs/operations.md)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
 
-from engine.cli.options import ConfigOption
+from engine.cli.options import ConfigOption, NowOption, resolve_now
 from engine.cli.store import open_configured_store, store_errors
 
 db_app = typer.Typer(help="Create and migrate the store's tables (Alembic migrations shipped with Rekindle).")
@@ -46,7 +48,7 @@ def upgrade(config_path: Path = ConfigOption) -> None:
     """Migrate the store to the latest schema revision, keeping its data (creates it if empty)."""
     from engine.store import migrate
 
-    _, engine = open_configured_store(config_path)
+    _, engine = open_configured_store(config_path, create=True)
     state = migrate.store_state(engine)
     if state.status in (migrate.StoreStatus.unknown, migrate.StoreStatus.unmanaged):
         raise migrate.StoreNotReady(str(state.problem()))
@@ -63,10 +65,47 @@ def current(config_path: Path = ConfigOption) -> None:
     """Print the store's schema revision and whether it is the latest; exit 1 when it is not."""
     from engine.store import migrate
 
-    _, engine = open_configured_store(config_path)
+    _, engine = open_configured_store(config_path, create=True)
     state = migrate.store_state(engine)
     typer.echo(f"revision: {state.revision or 'none'} (latest: {state.head})")
     problem = state.problem()
     if problem:
         typer.echo(problem)
         raise migrate.StoreNotReady()  # printed above, on stdout, as part of the answer
+
+
+@db_app.command("prune")
+def prune(
+    older_than: str = typer.Option(..., "--older-than", help="Age of the work to prune, e.g. 90d or 12w."),
+    decisions: bool = typer.Option(False, "--decisions", help="Also delete decisions older than that."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be dropped; change nothing."),
+    config_path: Path = ConfigOption,
+    now: datetime | None = NowOption,
+) -> None:
+    """Drop the message bytes of finished deliveries older than --older-than, keeping each row and the
+    SHA-256 of its message; with --decisions, delete older decisions too."""
+    from engine.cli.store import ready_store
+    from engine.store import retention
+    from engine.timeutil import parse_duration
+
+    try:
+        age = parse_duration(older_than)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--older-than") from None
+    cutoff = resolve_now(now).replace(tzinfo=None) - age
+    _, engine = ready_store(config_path)
+    with store_errors("pruning"):
+        if dry_run:
+            with engine.connect() as conn:
+                report = retention.measure(conn, cutoff, decisions)
+        else:
+            report = retention.prune(engine, cutoff, decisions)
+    sqlite = engine.dialect.name == "sqlite"
+    engine.dispose()
+    lead = "Dry run: would drop" if dry_run else "Dropped"
+    typer.echo(f"{lead} the message bytes of {report.deliveries} finished deliveries older than "
+               f"{cutoff:%Y-%m-%d %H:%M} UTC ({report.message_bytes / 1e6:.1f} MB); their rows and hashes stay.")
+    if decisions:
+        typer.echo(f"{'Would delete' if dry_run else 'Deleted'} {report.decisions} decisions older than that.")
+    if sqlite and not dry_run and report.deliveries:
+        typer.echo("SQLite reuses the freed pages for new rows; `VACUUM` (with the store idle) shrinks the file.")

@@ -33,4 +33,23 @@ def init(
         raise PermanentFailure(f"cannot create the project in {directory}: {exc.strerror or exc}") from None
     for path in written:
         typer.echo(f"created {path}")
-    typer.echo(f"\nnext: cd {directory} && rekindle validate")
+    typer.echo(FIRST_RUN.format(directory=directory))
+
+
+FIRST_RUN = """
+Your first run, from start to a sent email (the starter customers signed up this week):
+
+  cd {directory}
+  rekindle validate                                      # rules, segments, config and templates are valid
+  rekindle db init                                       # create the store: rekindle.db (SQLite)
+  rekindle import customers examples/data/customers.csv
+  rekindle import events examples/data/events.csv
+  rekindle audience welcome                              # who the welcome campaign would reach
+  rekindle preview welcome hello --customer c1           # the email c1 would get
+  export REKINDLE_UNSUBSCRIBE_SECRET="$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+  rekindle run                                           # welcome emails land in outbox/ as files
+  rekindle status                                        # what happened, what needs attention
+
+The unsubscribe secret signs the unsubscribe links; keep the same value for good (a new one breaks the
+links already sent) in your scheduler's environment or secret store, never in rekindle.yaml.
+Then: `rekindle worker` runs it unattended (docs/operations.md); delivery.backend: smtp sends for real."""

@@ -1,8 +1,9 @@
 """`rekindle run`: one tick of the run engine, then the outbox is sent (docs/campaigns.md, docs/cli.md).
 
-Exit codes: 0 done (or skipped because another run holds the lock), 1 invalid rules, a campaign held by its
-audience guard (a share of the subscribed customers, or max_audience), an email that failed to render or a
-delivery that failed permanently, 2 usage, 3 SMTP unreachable (the queued emails stay queued).
+Exit codes: 0 finished (or skipped because another run holds the lock), 1 invalid rules, or a run recorded
+`partial`/`failed`: a campaign held by its audience guard (a share of the subscribed customers, or
+max_audience), an email that failed to render or a delivery that failed permanently (each printed on stderr),
+2 usage, 3 SMTP unreachable (the queued emails stay queued).
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ def run(
         None, "--workers", min=1, show_default="the number of cores",
         help="Processes rendering the due emails (a batch of fewer than 64 renders in process)."),
 ) -> None:
-    """Enrol customers, end sequences, queue the emails that are due and send them."""
+    """Enrol customers, end sequences, queue the emails that are due and send them.
+
+    Exit codes: 0 finished, 1 partial or failed (each failure is on stderr), 3 SMTP unreachable."""
     from engine.cli.project import load_project_or_exit
     from engine.cli.store import ready_store
-    from engine.runner.lock import RunLocked, run_lock
+    from engine.runner.cycle import run_cycle
     from engine.runner.options import RunOptions
     from engine.runner.parallel import RenderPool, default_workers
     from engine.runner.render import rehearsal_secret
@@ -46,40 +49,39 @@ def run(
     project = load_project_or_exit(config_path, campaign)
     config, engine = ready_store(config_path)
     at = resolve_now(now)
-    secret = rehearsal_secret(project) if dry_run else None
-    if secret is None:
-        secret_from_env(project.config.unsubscribe.secret_env)
     options = RunOptions(now=at, campaigns=tuple(campaign or ()), limit=limit, persist=not dry_run)
-    render = RenderPool(project, at, secret, workers or default_workers())
-    with render, engine.connect() as conn:
-        if dry_run:
+    pool_size = workers or default_workers()
+    if dry_run:
+        with RenderPool(project, at, rehearsal_secret(project), pool_size) as render, engine.connect() as conn:
             summary = run_tick(conn, project, options, render)
             conn.rollback()
-        else:
-            try:
-                with run_lock(conn, wait):
-                    summary = run_tick(conn, project, options, render)
-            except RunLocked as exc:
-                _skipped(str(exc), fmt)
-                return
-    delivery = None if dry_run or no_send else _send(config, engine, at)
+        engine.dispose()
+        _report(summary, None, summary.status, fmt)
+        if summary.failed:
+            raise WorkFailed()
+        return
+    secret_from_env(project.config.unsubscribe.secret_env)  # signs the links: required before anything queues
+    backend = None if no_send else configured_backend(config)
+    cycle = run_cycle(project, engine, options, backend, wait=wait, workers=pool_size)
     engine.dispose()
-    _report(summary, delivery, fmt)
-    if delivery is not None and delivery.unavailable:
+    if cycle.skipped is not None:
+        _skipped(cycle.skipped, fmt)
+        return
+    _report(cycle.summary, cycle.delivery, cycle.status, fmt)
+    if cycle.unavailable:
         raise Unavailable()  # the report above says why; the emails stay queued
-    if summary.failed or (delivery is not None and delivery.failed):
-        raise WorkFailed()
+    if cycle.status != "finished":
+        raise WorkFailed()  # each failure is on stderr already
 
 
-def _send(config, engine, now):
-    from engine.delivery.dispatch import dispatch
+def configured_backend(config):
+    """The configured delivery backend, checked before any work so a bad setting runs nothing."""
     from engine.delivery.registry import BackendConfigError, backend_from_config
 
     try:
-        backend = backend_from_config(config)
+        return backend_from_config(config)
     except BackendConfigError as exc:
-        raise BackendConfigError(f"delivery: {exc}; the emails stay queued") from None
-    return dispatch(engine, backend, now=now)
+        raise BackendConfigError(f"delivery: {exc}; nothing was run") from None
 
 
 def _skipped(message: str, fmt: OutputFormat) -> None:
@@ -89,9 +91,9 @@ def _skipped(message: str, fmt: OutputFormat) -> None:
         typer.echo(f"skipped: {message}; it does this run's work, nothing was done here", err=True)
 
 
-def _report(summary, delivery, fmt: OutputFormat) -> None:
+def _report(summary, delivery, status: str, fmt: OutputFormat) -> None:
     if fmt is OutputFormat.json:
-        document = {"status": "finished", **summary.to_dict(),
+        document = {"status": status, **summary.to_dict(),
                     "delivery": delivery.as_dict() if delivery is not None else None}
         typer.echo(json.dumps(document, indent=2, default=str))
         return
@@ -99,7 +101,8 @@ def _report(summary, delivery, fmt: OutputFormat) -> None:
 
     when = summary.now.isoformat().replace("+00:00", "Z")
     title = (f"DRY RUN at {when}: nothing was written" if summary.dry_run
-             else f"Run {summary.run_id} at {when}" + (f" (rules {summary.rules_commit})" if summary.rules_commit else ""))
+             else f"Run {summary.run_id} at {when}" + (f" (rules {summary.rules_commit})" if summary.rules_commit else "")
+             + f": {status}")
     print_table(summary, title)
     if delivery is not None:
         typer.echo(f"Sent {delivery.sent}, failed {delivery.failed}, deferred {delivery.deferred}, "

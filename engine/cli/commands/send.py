@@ -6,8 +6,8 @@ unreachable, in which case the unsent work stays queued for the next run.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
-from enum import Enum
 from pathlib import Path
 from typing import TypedDict
 
@@ -15,11 +15,6 @@ import typer
 
 from engine.cli.options import ConfigOption, NowOption
 from engine.errors import Unavailable, WorkFailed
-
-
-class LogFormat(str, Enum):
-    text = "text"
-    json = "json"
 
 
 class _DispatchOptions(TypedDict):
@@ -30,6 +25,7 @@ class _DispatchOptions(TypedDict):
     batch_size: int
     limit: int | None
     lease: timedelta
+    hold: Collection[str]
 
 
 def register(app: typer.Typer) -> None:
@@ -47,41 +43,40 @@ def send(
     lease: str = typer.Option(
         "15m", "--lease", help="Take over deliveries another sender claimed this long ago and never finished."
     ),
-    log_format: LogFormat = typer.Option(
-        LogFormat.text, "--log-format", help="text (warnings for people) or json (every outcome, JSON lines)."
-    ),
 ) -> None:
     """Send what is queued in the outbox. Exit codes: 0 done, 1 some deliveries failed permanently,
-    3 SMTP unreachable (the work stays queued)."""
-    import logging
+    3 SMTP unreachable (the work stays queued). With `--log-format json` every outcome is a JSON line."""
     import sys
 
     from engine.cli.store import ready_store
     from engine.delivery.dispatch import dispatch
     from engine.delivery.registry import BackendConfigError, backend_from_config
-    from engine.observability.logs import configure
+    from engine.observability.logs import current_format
     from engine.timeutil import parse_duration
 
     try:
         lease_span = parse_duration(lease)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--lease") from None
-    # Text output is the summary below; the per-delivery log is for machines (--log-format json).
-    configure(log_format.value, logging.INFO if log_format is LogFormat.json else logging.ERROR)
+    log_format = current_format()  # text output is the summary below; every outcome is for machines (json)
     config, engine = ready_store(config_path)
     try:
         backend = backend_from_config(config)
     except BackendConfigError as exc:
         raise BackendConfigError(f"delivery: {exc}") from None
 
-    options = _DispatchOptions(now=now, worker_id=worker_id, batch_size=batch_size, limit=limit, lease=lease_span)
-    if log_format is LogFormat.text and sys.stderr.isatty():
+    project = _rules_if_readable(config_path)
+    hold = () if project is None else tuple(c.id for c in project.campaigns if not c.enabled)
+    options = _DispatchOptions(now=now, worker_id=worker_id, batch_size=batch_size, limit=limit, lease=lease_span,
+                               hold=hold)
+    if log_format == "text" and sys.stderr.isatty():
         summary = _dispatch_with_progress(engine, backend, options)
     else:
         summary = dispatch(engine, backend, **options)
     waiting = _still_queued(engine) if summary.unavailable else 0
-    engine.dispose()
     _report(summary, log_format, waiting)
+    _report_failures(engine, project, summary)
+    engine.dispose()
     if summary.unavailable:
         raise Unavailable()  # the report above says why; the work stays queued
     if summary.failed:
@@ -99,7 +94,8 @@ def _dispatch_with_progress(engine, backend, options: _DispatchOptions):
     from engine.timeutil import to_naive_utc
 
     with engine.connect() as conn:
-        total = count_due(conn, to_naive_utc(options["now"] or datetime.now(timezone.utc)), options["lease"])
+        total = count_due(conn, to_naive_utc(options["now"] or datetime.now(timezone.utc)), options["lease"],
+                          options["hold"])
     if options["limit"] is not None:
         total = min(total, options["limit"])
     columns = (TextColumn("sending"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -107,6 +103,27 @@ def _dispatch_with_progress(engine, backend, options: _DispatchOptions):
         task = progress.add_task("send", total=total)
         return dispatch(engine, backend, **options,
                         on_batch=lambda summary: progress.update(task, completed=summary.claimed))
+
+
+def _rules_if_readable(config_path: Path):
+    """The project as far as its rules can be read: sending goes on when a rule is broken (the outbox holds
+    rendered mail), but only the campaigns that can be read are known to be disabled and held."""
+    from engine.project.load import check_project
+
+    project, diagnostics = check_project(config_path)
+    if project is None and any(d.code != "C106" for d in diagnostics):  # C106: no rules folder, nothing to hold
+        typer.echo("warning: the rules cannot be read; only paused campaigns are held, not disabled ones",
+                   err=True)
+    return project
+
+
+def _report_failures(engine, project, summary) -> None:
+    from engine.observability.failures import report
+    from engine.runner.outcome import delivery_failures
+
+    if summary.failed:
+        with engine.connect() as conn:
+            report(delivery_failures(conn, project, summary), summary.failed)
 
 
 def _still_queued(engine) -> int:
@@ -118,10 +135,10 @@ def _still_queued(engine) -> int:
         return conn.execute(select(func.count()).select_from(Delivery).where(Delivery.status == "queued")).scalar_one()
 
 
-def _report(summary, log_format: LogFormat, waiting: int) -> None:
+def _report(summary, log_format: str, waiting: int) -> None:
     import json
 
-    if log_format is LogFormat.json:
+    if log_format == "json":
         typer.echo(json.dumps({"event": "send.summary", **summary.as_dict(), "still_queued": waiting}, default=str))
         return
     if summary.unavailable:
@@ -138,7 +155,3 @@ def _report(summary, log_format: LogFormat, waiting: int) -> None:
         + (f" Took over {summary.reclaimed} stale deliveries." if summary.reclaimed else "")
         + (f" Added {summary.bounced} hard-bounced addresses to the suppression list." if summary.bounced else "")
     )
-    for failure in summary.failures[:20]:
-        typer.echo(f"  failed: delivery {failure['delivery_id']}: {failure['reason']}", err=True)
-    if len(summary.failures) > 20:
-        typer.echo(f"  ... and {len(summary.failures) - 20} more (see `--log-format json`)", err=True)

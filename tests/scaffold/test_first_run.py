@@ -1,0 +1,43 @@
+"""A newcomer's first run: `rekindle init` prints the whole path and how to make the secret, and following
+it word for word, today, sends the welcome emails (the starter data is dated relative to today)."""
+
+from __future__ import annotations
+
+import mailbox
+import shlex
+from datetime import date
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from engine.cli.app import app
+from engine.scaffold import scaffold_files
+
+
+def test_the_printed_path_sends_the_first_emails_today(tmp_path: Path, monkeypatch) -> None:
+    result = CliRunner().invoke(app, ["init", str(tmp_path / "acme")])
+    assert result.exit_code == 0, result.output
+    steps = [line.split("#")[0].strip() for line in result.stdout.splitlines() if line.startswith("  rekindle ")]
+    assert steps == [
+        "rekindle validate", "rekindle db init", "rekindle import customers examples/data/customers.csv",
+        "rekindle import events examples/data/events.csv", "rekindle audience welcome",
+        "rekindle preview welcome hello --customer c1", "rekindle run", "rekindle status",
+    ]
+    assert ("  export REKINDLE_UNSUBSCRIBE_SECRET=\"$(python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))')\"") in result.stdout
+    monkeypatch.chdir(tmp_path / "acme")
+    monkeypatch.setenv("REKINDLE_UNSUBSCRIBE_SECRET", "made-with-secrets-token-urlsafe")
+    for step in steps:
+        done = CliRunner().invoke(app, shlex.split(step)[1:])
+        assert done.exit_code == 0, (step, done.output)
+    outbox = mailbox.Maildir(tmp_path / "acme" / "outbox", create=False)
+    assert sorted(message["To"] for message in outbox) == ["Ada Lovelace <ada@example.com>",
+                                                           "Grace Hopper <grace@example.com>"]
+
+
+def test_the_starter_data_is_dated_relative_to_the_day_of_init() -> None:
+    files = scaffold_files(today=date(2030, 1, 10))
+    customers = files["examples/data/customers.csv"].decode().splitlines()
+    assert [line.split(",")[6] for line in customers[1:]] == [
+        "2030-01-08T10:00:00Z", "2030-01-05T15:30:00Z", "2029-12-01T08:00:00Z"]
+    assert b"{today" not in files["examples/data/events.csv"]
