@@ -63,7 +63,7 @@ EXPECTED: dict[str, list[str]] = {
         '    hint: How many matching events there must be (default: at least one).',
     ],
     'condition-not-mapping.yaml': [
-        'condition-not-mapping.yaml:3:11: R103 wrong type at audience: expected a condition (a mapping with one of all, any, not, attribute, event, inactive, days_since, anniversary, subscribed, segment), got "inactive"',
+        'condition-not-mapping.yaml:3:11: R103 wrong type at audience: expected a condition (a mapping with one of all, any, not, attribute, event, inactive, days_since, anniversary, subscribed, segment, aggregate, last_event), got "inactive"',
     ],
     'config-bad-values/': [
         'config-bad-values/rekindle.yaml:3:13: C105 defaults.timezone: unknown timezone "Europe/Pari" (did you mean "Europe/Paris"?)',
