@@ -98,6 +98,7 @@ def build_config(data: dict[str, Any], root: Path, source: str = "") -> Config:
         rules_dir=Path(data.get("rules_dir", "rules")),
         segments_dir=Path(data.get("segments_dir", "segments")),
         templates_dir=Path(data.get("templates_dir", "templates")),
+        catalog=Path(data.get("catalog", "catalog.yaml")),
         schedule=parse_cadence(data["schedule"]) if "schedule" in data else None,
         sender=Sender(**_renamed(data.get("sender", {}), {"from": "from_address"})),
         delivery=Delivery(backend=backend, options=_backend_options(delivery, backend, root)),
@@ -107,6 +108,8 @@ def build_config(data: dict[str, Any], root: Path, source: str = "") -> Config:
             frequency_caps=tuple(FrequencyCap(cap["max"], parse_duration(cap["per"]))
                                  for cap in defaults.get("frequency_caps", ())),
             per_run_limit=defaults.get("per_run_limit"),
+            locale=defaults.get("locale", base_defaults.locale),
+            currency=defaults.get("currency", base_defaults.currency),
         ),
         unsubscribe=Unsubscribe(**data.get("unsubscribe", {})),
         tracking=Tracking(utm=dict(data.get("tracking", {}).get("utm", {}))),

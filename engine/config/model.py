@@ -38,6 +38,9 @@ class Defaults:
     activity_events: tuple[str, ...] = ("login", "purchase")
     frequency_caps: tuple[FrequencyCap, ...] = ()
     per_run_limit: int | None = None
+    #: The locale and currency emails are written in: money is formatted the same for every recipient.
+    locale: str = "en-US"
+    currency: str = "USD"
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class Config:
     rules_dir: Path = Path("rules")
     segments_dir: Path = Path("segments")
     templates_dir: Path = Path("templates")
+    #: The data catalog file; when it does not exist, names are not checked against data.
+    catalog: Path = Path("catalog.yaml")
     #: The declared run schedule (`schedule:`), or None when the project does not say how often it runs.
     schedule: Cadence | None = None
     sender: Sender = Sender()

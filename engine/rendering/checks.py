@@ -29,7 +29,7 @@ from engine.rules.model import Campaign, Step
 
 #: Signs the unsubscribe links of check renders, which are never sent, so checks work without the real secret.
 CHECK_SECRET = b"rekindle-template-check"
-_NESTED_FIELDS = {"campaign": ("id", "name", "vars"), "step": ("id", "vars")}
+_NESTED_FIELDS = {"campaign": ("id", "name", "vars", "locale", "currency"), "step": ("id", "vars")}
 
 
 class _Report:

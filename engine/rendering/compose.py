@@ -67,7 +67,8 @@ def compose_email(
     variant_id = chosen.id if chosen else None
     links = unsubscribe_links(config.unsubscribe, customer.external_id, customer.email, unsubscribe_secret)
     view = customer_view(customer, config.defaults.timezone)
-    context = build_context(campaign, step, view, variant=variant_id, now=now, unsubscribe_url=links.url)
+    context = build_context(campaign, step, view, variant=variant_id, now=now, unsubscribe_url=links.url,
+                            locale=config.defaults.locale, currency=config.defaults.currency)
 
     email_name = (chosen.template if chosen and chosen.template else step.template).removesuffix(".html")
     subject = None

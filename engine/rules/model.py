@@ -85,6 +85,9 @@ class Campaign:
     max_audience: int | None = None
     on_change: str = "continue"
     vars: dict[str, Any] = field(default_factory=dict)
+    #: The locale and currency the emails are written in (None: the project's defaults).
+    locale: str | None = None
+    currency: str | None = None
     source: str = ""
     version: str = ""
     """Content hash of the validated document: the campaign version enrolments remember."""
@@ -149,6 +152,8 @@ def build_campaign(doc: dict[str, Any], source: str = "", step_locations: list[L
         max_audience=doc.get("max_audience"),
         on_change=doc.get("on_change", "continue"),
         vars=dict(doc.get("vars", {})),
+        locale=doc.get("locale"),
+        currency=doc.get("currency"),
         steps=tuple(steps),
         source=source,
         version=content_hash(doc),
