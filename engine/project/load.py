@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from engine.catalog import Catalog, catalog_file, load_catalog
 from engine.config.loader import load_config
 from engine.config.model import Config
 from engine.diagnostics import Diagnostic, Location, Severity
@@ -69,13 +70,17 @@ def check_project(
         diagnostics += problems
         if segment is not None:
             segments.append(segment)
-    diagnostics += run_checks(ProjectSources(config, tuple(campaigns), tuple(segments)))
-    project = _project(config, campaigns, segments)
+    catalog, problems = load_catalog(catalog_file(config))
+    diagnostics += problems
+    diagnostics += run_checks(ProjectSources(config, tuple(campaigns), tuple(segments), catalog))
+    project = _project(config, campaigns, segments, catalog)
     return project, _sorted(diagnostics)
 
 
-def _project(config: Config, campaigns: list[CampaignSource], segments: list[SegmentSource]) -> Project:
-    return Project(config, tuple(s.campaign for s in campaigns), {s.segment.id: s.segment for s in segments})
+def _project(config: Config, campaigns: list[CampaignSource], segments: list[SegmentSource],
+             catalog: Catalog | None) -> Project:
+    return Project(config, tuple(s.campaign for s in campaigns), {s.segment.id: s.segment for s in segments},
+                   catalog)
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

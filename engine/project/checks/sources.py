@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from engine.catalog import Catalog
 from engine.config.model import Config
 from engine.diagnostics.docpath import DocPath
 from engine.rules.loader import CampaignSource, SegmentSource
@@ -20,6 +21,8 @@ class ProjectSources:
     config: Config
     campaigns: tuple[CampaignSource, ...]
     segments: tuple[SegmentSource, ...]
+    catalog: Catalog | None = None
+    """The project's data catalog; None when it has none (names are then not checked against data)."""
 
     def documents(self) -> Iterator[YamlDocument]:
         for source in (*self.campaigns, *self.segments):
