@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def audience(
         None, metavar="[CAMPAIGN]", help="Campaign id; without it, the audience size of every campaign."
     ),
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # the callback hands over an aware datetime
+    now: datetime | None = NowOption,
     limit: int = typer.Option(10, "--limit", "-n", min=0, help="Members to list; 0 lists all (streamed)."),
     fmt: AudienceFormat = typer.Option(AudienceFormat.text, "--format", "-f", help="text, json or csv."),
 ) -> None:
@@ -40,12 +41,11 @@ def audience(
     import sys
 
     from engine.audience import audience_context, count_query, members_query
-    from engine.cli.commands.explain import campaign_or_exit
-    from engine.cli.commands.run import load_or_exit
+    from engine.cli.project import load_project_or_exit, require_campaign
     from engine.cli.store import ready_store
 
-    project = load_or_exit(config_path)
-    campaign = None if campaign_id is None else campaign_or_exit(project, campaign_id)
+    project = load_project_or_exit(config_path)
+    campaign = None if campaign_id is None else require_campaign(project, campaign_id)
     _, engine = ready_store(config_path)
     at = resolve_now(now)
     defaults = project.config.defaults

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption, NowOption
+from engine.errors import InvalidInput
 from engine.importer.source import STDIN, FileFormat, detect_format
 
 import_app = typer.Typer(
@@ -38,7 +39,7 @@ def _command(kind: Literal["customers", "events"], help_text: str):
         strict: bool = StrictOption,
         batch_size: int = BatchOption,
         config_path: Path = ConfigOption,
-        now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
+        now: datetime | None = NowOption,
     ) -> None:
         _import(kind, file, file_format, strict, batch_size, config_path, now)
 
@@ -92,7 +93,7 @@ def _import(
     engine.dispose()
     typer.echo(report.format_text(), err=not report.ok)
     if not report.ok:
-        raise typer.Exit(ExitCode.FAILED)
+        raise InvalidInput()  # the report above names every rejected row
 
 
 def _detected_format(file: str) -> FileFormat:

@@ -6,18 +6,30 @@ unreachable, in which case the unsent work stays queued for the next run.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
+from typing import TypedDict
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption, NowOption
+from engine.errors import Unavailable, WorkFailed
 
 
 class LogFormat(str, Enum):
     text = "text"
     json = "json"
+
+
+class _DispatchOptions(TypedDict):
+    """The command line's share of `engine.delivery.dispatch.dispatch`'s keyword arguments."""
+
+    now: datetime | None
+    worker_id: str | None
+    batch_size: int
+    limit: int | None
+    lease: timedelta
 
 
 def register(app: typer.Typer) -> None:
@@ -26,7 +38,7 @@ def register(app: typer.Typer) -> None:
 
 def send(
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
+    now: datetime | None = NowOption,
     limit: int | None = typer.Option(None, "--limit", min=1, help="Send at most this many deliveries."),
     worker_id: str | None = typer.Option(
         None, "--worker-id", help="Name of this sender in claimed_by (default host:pid); for several senders."
@@ -60,10 +72,9 @@ def send(
     try:
         backend = backend_from_config(config)
     except BackendConfigError as exc:
-        typer.echo(f"error: delivery: {exc}", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
+        raise BackendConfigError(f"delivery: {exc}") from None
 
-    options = dict(now=now, worker_id=worker_id, batch_size=batch_size, limit=limit, lease=lease_span)
+    options = _DispatchOptions(now=now, worker_id=worker_id, batch_size=batch_size, limit=limit, lease=lease_span)
     if log_format is LogFormat.text and sys.stderr.isatty():
         summary = _dispatch_with_progress(engine, backend, options)
     else:
@@ -72,14 +83,14 @@ def send(
     engine.dispose()
     _report(summary, log_format, waiting)
     if summary.unavailable:
-        raise typer.Exit(ExitCode.UNAVAILABLE)
+        raise Unavailable()  # the report above says why; the work stays queued
     if summary.failed:
-        raise typer.Exit(ExitCode.FAILED)
+        raise WorkFailed()
 
 
-def _dispatch_with_progress(engine, backend, options: dict):
+def _dispatch_with_progress(engine, backend, options: _DispatchOptions):
     """A rich progress bar on stderr, advanced after each batch (only when stderr is a terminal)."""
-    from datetime import datetime, timezone
+    from datetime import timezone
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import typer
 
-from engine.cli.commands.run import CampaignOption, load_or_exit
-from engine.cli.exit_codes import ExitCode
-from engine.cli.options import ConfigOption, OutputFormat
-from engine.timeutil import parse_instant
+from engine.cli.options import TEXT_METAVAR, CampaignOption, ConfigOption, OutputFormat, parse_instant_option
+from engine.errors import UsageError, WorkFailed
 
 
 def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate)
 
 
-def _instant(value: str) -> object:
-    try:
-        return parse_instant(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-
 def simulate(
-    start: str = typer.Option(..., "--from", help="First tick (ISO 8601).", callback=_instant),
-    end: str = typer.Option(..., "--to", help="Last tick at or before this instant.", callback=_instant),
+    start: datetime = typer.Option(..., "--from", help="First tick (ISO 8601).", parser=parse_instant_option,
+                                   metavar=TEXT_METAVAR),
+    end: datetime = typer.Option(..., "--to", help="Last tick at or before this instant.",
+                                 parser=parse_instant_option, metavar=TEXT_METAVAR),
     every: str = typer.Option("1d", "--every", help="Time between ticks: 1h, 1d, 1w ..."),
     campaign: list[str] = CampaignOption,
     config_path: Path = ConfigOption,
@@ -34,6 +28,7 @@ def simulate(
 ) -> None:
     """Rehearse runs from --from to --to on a throwaway copy of the store and print the timeline: who would
     get which email when, who would exit and why. The real store is never changed."""
+    from engine.cli.project import load_project_or_exit
     from engine.cli.store import ready_store
     from engine.simulate.sandbox import sandbox
     from engine.simulate.timeline import simulate as run_simulation
@@ -45,9 +40,8 @@ def simulate(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--every") from None
     if end < start:
-        typer.echo("error: --to is before --from", err=True)
-        raise typer.Exit(ExitCode.USAGE)
-    project = load_or_exit(config_path, campaign)
+        raise UsageError("--to is before --from")
+    project = load_project_or_exit(config_path, campaign)
     _, engine = ready_store(config_path)
     with sandbox(engine) as conn:
         summaries, timeline = run_simulation(conn, project, start, end, interval, tuple(campaign or ()))
@@ -59,7 +53,7 @@ def simulate(
             _print_text(summaries, timeline)
     engine.dispose()
     if any(s.failed for s in summaries):
-        raise typer.Exit(ExitCode.FAILED)
+        raise WorkFailed()
 
 
 def _print_text(summaries, timeline) -> None:

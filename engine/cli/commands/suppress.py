@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption, NowOption
+from engine.errors import InvalidInput
 
 suppress_app = typer.Typer(
     help="Manage the suppression list: addresses never mailed (hard bounces, unsubscribes, manual). "
@@ -33,7 +34,7 @@ def add(
     emails: list[str] = typer.Argument(..., help="One or more addresses."),
     reason: str = ReasonOption,
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
+    now: datetime | None = NowOption,
 ) -> None:
     """Suppress addresses. Nothing is added if any of them is not an address (exit 1)."""
     from engine.addresses import address_problem
@@ -41,9 +42,7 @@ def add(
 
     problems = [problem for email in emails if (problem := address_problem(email.strip()))]
     if problems:
-        for problem in problems:
-            typer.echo(f"error: {problem}", err=True)
-        raise typer.Exit(ExitCode.FAILED)
+        raise InvalidInput("\nerror: ".join(problems))
     _add([Entry(email, reason) for email in emails], config_path, now)
 
 
@@ -52,7 +51,7 @@ def import_file(
     file: Path = typer.Argument(..., help="CSV with an `email` column (optional reason, detail) or one per line."),
     reason: str = ReasonOption,
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,
+    now: datetime | None = NowOption,
 ) -> None:
     """Suppress every address in a file. Nothing is added if any line is bad (exit 1, each bad line named)."""
     from engine.suppression.addresses import read_addresses
@@ -63,7 +62,7 @@ def import_file(
     if problems:
         for problem in problems:
             typer.echo(f"{file}:{problem.line}: {problem.message}", err=True)
-        raise typer.Exit(ExitCode.FAILED)
+        raise InvalidInput()  # each bad line is named above
     _add(entries, config_path, now)
 
 
@@ -121,6 +120,5 @@ def remove(email: str = typer.Argument(..., help="The address to mail again."), 
         removed = store.remove(conn, email)
     engine.dispose()
     if not removed:
-        typer.echo(f"error: {store.normalise(email)} is not suppressed", err=True)
-        raise typer.Exit(ExitCode.FAILED)
+        raise InvalidInput(f"{store.normalise(email)} is not suppressed")
     typer.echo(f"Removed {store.normalise(email)} from the suppression list.")
