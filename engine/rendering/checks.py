@@ -117,8 +117,8 @@ def _unknown_reads(tree: nodes.Template, known: KnownAttributes,
             if message:
                 yield use.line, use.chain[:3], message
         elif root in _NESTED_FIELDS and field not in _NESTED_FIELDS[root]:
-            yield use.line, use.chain[:2], (f"{root} has no field {field!r} (fields: {', '.join(_NESTED_FIELDS[root])})"
-                                            + did_you_mean(field, _NESTED_FIELDS[root]))
+            yield use.line, use.chain[:2], (f"{root} has no field {field!r}{did_you_mean(field, _NESTED_FIELDS[root])}"
+                                            f" (fields: {', '.join(_NESTED_FIELDS[root])})")
 
 
 class KnownAttributes:

@@ -16,6 +16,7 @@ from engine.project.checks.identity import unique_campaign_ids, unique_segment_i
 from engine.project.checks.references import segment_cycles, segments_exist, templates_exist
 from engine.project.checks.settings import send_windows, variants
 from engine.project.checks.sources import ProjectSources
+from engine.project.checks.store_names import store_names
 
 Check = Callable[[ProjectSources], Iterable[Diagnostic]]
 
@@ -31,6 +32,7 @@ CHECKS: list[Check] = [
     segments_exist,
     segment_cycles,
     catalog_names,
+    store_names,
 ]
 
 

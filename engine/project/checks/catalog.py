@@ -70,9 +70,13 @@ def _types(use: NameUse, spec: FieldSpec, what: str, document: YamlDocument) -> 
     op, values = compared_values(use.comparison)
     parent = use.path[:-1]
     if op == "contains":
-        if not {"string", "array"} & set(spec.types):
-            yield Diagnostic(TYPE_MISMATCH, f"contains needs text or a list, but {what} is {_a(spec)} in the "
-                             "catalog", document.location((*parent, op)), format_path((*parent, op)))
+        text = {"string", "date"} & set(spec.types)
+        if "array" not in spec.types and not (text and isinstance(values[0], str)):
+            reason = (f"contains {_show(values[0])} looks for a number in text" if text
+                      else "contains needs text or a list")
+            yield Diagnostic(TYPE_MISMATCH, f"{reason}, but {what} is {_a(spec)} in the catalog, so it can never "
+                             "match", document.location((*parent, op)), format_path((*parent, op)),
+                             hint=_type_hint(spec, values[0]))
         return
     for value in values:
         kind = value_type(value)

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
+
 from engine.catalog import Catalog
 from engine.config.model import Config
 from engine.diagnostics.docpath import DocPath
@@ -23,6 +25,8 @@ class ProjectSources:
     segments: tuple[SegmentSource, ...]
     catalog: Catalog | None = None
     """The project's data catalog; None when it has none (names are then not checked against data)."""
+    store: Connection | None = None
+    """A connection to the store for `validate --against-store`; None: the store is not consulted."""
 
     def documents(self) -> Iterator[YamlDocument]:
         for source in (*self.campaigns, *self.segments):
