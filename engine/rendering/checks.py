@@ -15,14 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from jinja2 import meta, nodes
 
+from engine.catalog import Catalog
 from engine.diagnostics import Diagnostic, Location
 from engine.diagnostics.suggest import did_you_mean
+from engine.project import Project
 from engine.rendering.columns import ColumnFinder
-from engine.rendering.compose import compose_email, project_config
+from engine.rendering.compose import compose_email
 from engine.rendering.context import CUSTOMER_FIELDS, merged_vars
 from engine.rendering.environment import CONTEXT_NAMES
 from engine.rendering.errors import NO_SUBJECT, UNDEFINED, RenderError
@@ -125,9 +126,9 @@ class KnownAttributes:
     """The attribute names a template may read: the catalog's when the project has one (then even a read
     with a default must name a declared attribute), else the example customers' (None: nothing to compare)."""
 
-    def __init__(self, catalog: Any, examples: frozenset[str] | None) -> None:
+    def __init__(self, catalog: Catalog | None, examples: frozenset[str] | None) -> None:
         self.declared = frozenset(catalog.attributes) if catalog is not None else None
-        self.source = getattr(catalog, "source", "")
+        self.source = catalog.source if catalog is not None else ""
         self.examples = examples
 
     def problem(self, name: str, guarded: bool) -> str | None:
@@ -176,13 +177,13 @@ def _source(renderer: Renderer, name: str) -> str:
         return ""
 
 
-def _render_steps(project: Any, renderer: Renderer, trees: dict[str, nodes.Template], now: datetime,
+def _render_steps(project: Project, renderer: Renderer, trees: dict[str, nodes.Template], now: datetime,
                   report: _Report) -> None:
     # The example customers, plus one with no name and no attributes: attributes are free-form data that any
     # customer may lack, so an email must survive that (with `| default(...)`) before it reaches production.
-    customers = sample_customers(project_config(project).root)
+    customers = sample_customers(project.config.root)
     customers += [c for c in BUILTIN if c.external_id == "sample-bare" and c not in customers]
-    for campaign in getattr(project, "campaigns", ()):
+    for campaign in project.campaigns:
         for step in campaign.steps:
             for variant in (None, *step.variants):
                 email = (variant.template if variant and variant.template else step.template).removesuffix(".html")
@@ -191,7 +192,7 @@ def _render_steps(project: Any, renderer: Renderer, trees: dict[str, nodes.Templ
                 _step_vars(campaign, step, email, renderer, trees, report)
                 for customer in customers:
                     try:
-                        compose_email(project, campaign, step, customer, variant=variant, now=now,
+                        compose_email(project.config, campaign, step, customer, variant=variant, now=now,
                                       message_id=f"check.{campaign.id}.{step.id}@rekindle.invalid",
                                       unsubscribe_secret=CHECK_SECRET)
                     except RenderError as exc:
@@ -201,13 +202,13 @@ def _render_steps(project: Any, renderer: Renderer, trees: dict[str, nodes.Templ
                                               Location(exc.template, exc.line)))
 
 
-def check_templates(project: Any, *, now: datetime | None = None) -> list[Diagnostic]:
-    """All template diagnostics of `project` (an engine.project.Project, or a Config for the first two passes)."""
-    config = project_config(project)
+def check_templates(project: Project, *, now: datetime | None = None) -> list[Diagnostic]:
+    """All template diagnostics of `project`."""
+    config = project.config
     renderer = Renderer(config.path(config.templates_dir), config.root, auto_reload=True)
     report = _Report()
     trees = _compile(renderer, template_files(renderer.templates_dir), report)
-    known = KnownAttributes(getattr(project, "catalog", None), example_attribute_names(config.root))
+    known = KnownAttributes(project.catalog, example_attribute_names(config.root))
     for name, tree in trees.items():
         columns = ColumnFinder(_source(renderer, name))
         for line, chain, message in _unknown_reads(tree, known, renderer.env.globals):

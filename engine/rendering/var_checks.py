@@ -19,6 +19,7 @@ from engine.diagnostics import Diagnostic, Location, Severity
 from engine.diagnostics.docpath import DocPath
 from engine.diagnostics.suggest import closest
 from engine.documents.yaml_loader import YamlDocument, load_yaml_file
+from engine.project import Project
 from engine.rendering.renderer import Renderer
 from engine.rendering.static import attribute_uses
 from engine.rules.model import Campaign, Step
@@ -116,6 +117,6 @@ def _campaign_warnings(campaign: Campaign, renderer: Renderer, trees: dict[str, 
                            _where(document, campaign, ("vars", name)))
 
 
-def unused_vars(project: Any, renderer: Renderer, trees: dict[str, nodes.Template]) -> list[Diagnostic]:
-    return [warning for campaign in getattr(project, "campaigns", ())
+def unused_vars(project: Project, renderer: Renderer, trees: dict[str, nodes.Template]) -> list[Diagnostic]:
+    return [warning for campaign in project.campaigns
             for warning in _campaign_warnings(campaign, renderer, trees)]

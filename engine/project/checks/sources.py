@@ -29,8 +29,8 @@ class ProjectSources:
     """A connection to the store for `validate --against-store`; None: the store is not consulted."""
 
     def documents(self) -> Iterator[YamlDocument]:
-        for source in (*self.campaigns, *self.segments):
-            yield source.document
+        yield from (source.document for source in self.campaigns)
+        yield from (source.document for source in self.segments)
 
 
 def condition_roots(document: YamlDocument) -> Iterator[tuple[DocPath, Any]]:
