@@ -82,7 +82,7 @@ def _spec(entry: dict[str, Any]) -> FieldSpec:
 
 def infer_catalog(connection: Connection) -> Catalog:
     """Everything the store has seen: event names with their counts and properties, customer attributes."""
-    counts = dict(connection.execute(select(events.c.name, func.count()).group_by(events.c.name)).all())
+    counts: dict[str, int] = dict(connection.execute(select(events.c.name, func.count()).group_by(events.c.name)).all())
     properties: dict[str, dict[str, FieldSpec]] = {name: {} for name in counts}
     for (name, key), spec in _field_rows(connection, events, events.c.properties, events.c.name).items():
         properties.setdefault(name, {})[key] = spec

@@ -27,7 +27,9 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, false, func, select, true
+from collections.abc import Callable
+
+from sqlalchemy import ColumnElement, and_, false, func, select, true
 
 from engine.conditions.base import Comparison, Condition
 from engine.conditions.compare import Column, JsonKey, Operand, compare_sql, compare_value, kind_of
@@ -37,13 +39,13 @@ from engine.conditions.sql import customers, events, negate
 from engine.timeutil import parse_duration
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement
-
     from engine.conditions.evaluate import EvalContext
     from engine.conditions.sql import SqlContext
 
 FUNCTIONS = ("sum", "avg", "min", "max")
-_SQL = {"sum": func.sum, "avg": func.avg, "min": func.min, "max": func.max}
+_SQL: dict[str, Callable[[ColumnElement[Any]], ColumnElement[Any]]] = {
+    "sum": func.sum, "avg": func.avg, "min": func.min, "max": func.max,
+}
 
 
 def aggregate_values(function: str, numbers: list[float]) -> float | None:
@@ -82,6 +84,7 @@ class AggregateCondition(Condition):
 
     def _aggregate_sql(self) -> "ColumnElement[Any]":
         numbers = JsonKey(events.c.properties, self.property).project("number")
+        assert numbers is not None  # a JSON key always has a numeric projection
         aggregated = _SQL[self.function](numbers)
         return func.coalesce(aggregated, 0.0) if self.function == "sum" else aggregated
 
@@ -106,8 +109,8 @@ class AggregateCondition(Condition):
 
     def evaluate(self, ctx: "EvalContext") -> Verdict:
         found = self.selection.matching(ctx)
-        numbers = [float(value) for event in found
-                   if kind_of(value := (event.properties or {}).get(self.property)) == "number"]
+        values = [(event.properties or {}).get(self.property) for event in found]
+        numbers = [float(value) for value in values if isinstance(value, (int, float)) and kind_of(value) == "number"]
         value = aggregate_values(self.function, numbers)
         passed = value is not None and compare_value(value, self.comparison, Operand())
         shown = "missing" if value is None else f"{value:g}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import nodes, meta
 
@@ -19,10 +19,12 @@ from engine.diagnostics import Diagnostic, Location, Severity
 from engine.diagnostics.docpath import DocPath
 from engine.diagnostics.suggest import closest
 from engine.documents.yaml_loader import YamlDocument, load_yaml_file
-from engine.project import Project
 from engine.rendering.renderer import Renderer
 from engine.rendering.static import attribute_uses
 from engine.rules.model import Campaign, Step
+
+if TYPE_CHECKING:
+    from engine.project import Project
 
 UNUSED_VAR = "T307"
 READ_BY_FILTERS = frozenset({"language", "currency"})
@@ -117,6 +119,6 @@ def _campaign_warnings(campaign: Campaign, renderer: Renderer, trees: dict[str, 
                            _where(document, campaign, ("vars", name)))
 
 
-def unused_vars(project: Project, renderer: Renderer, trees: dict[str, nodes.Template]) -> list[Diagnostic]:
+def unused_vars(project: "Project", renderer: Renderer, trees: dict[str, nodes.Template]) -> list[Diagnostic]:
     return [warning for campaign in project.campaigns
             for warning in _campaign_warnings(campaign, renderer, trees)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from engine.project import Project
 
 from engine.rendering.checks import check_templates
 from tests.rendering.kit import campaign
@@ -11,7 +11,7 @@ HEAD = '{% extends "_layouts/base.html" %}\n{% block subject %}Hi {{ customer | 
 
 
 def _found(config, *campaigns) -> list[tuple[str, str, str]]:
-    project = SimpleNamespace(config=config, campaigns=campaigns)
+    project = Project(config, tuple(campaigns), {})
     return [(d.code, str(d.location), d.message) for d in check_templates(project)]
 
 
