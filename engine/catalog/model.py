@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.conditions.attribute import CUSTOMER_FIELDS, FIELD_KINDS
 from engine.conditions.compare import ISO_DATE, kind_of
 
 TYPES = ("string", "number", "boolean", "date", "array", "object")
 
 BUILTIN_FIELDS: dict[str, str] = {
-    "email": "string", "first_name": "string", "last_name": "string", "locale": "string", "timezone": "string",
-    "created_at": "date", "subscribed": "boolean", "last_active_at": "date",
+    name: {"datetime": "date"}.get(FIELD_KINDS.get(name, "string"), FIELD_KINDS.get(name, "string"))
+    for name in CUSTOMER_FIELDS
 }
-"""Customer fields every store has, with the type a rule compares them as (times compare as dates)."""
+"""Customer fields an `attribute` condition reads from their columns, with the type they compare as (times as
+dates). `days_since` and `anniversary` also read `last_active_at` (engine.conditions.dates.DATETIME_FIELDS)."""
 
 
 def value_type(value: Any) -> str | None:

@@ -27,7 +27,10 @@ EXPECTED = [
     'rules/winback.yaml:11:26: R208 unknown event "logn": catalog.yaml declares no such event (did you mean "login"?)',
     'rules/winback.yaml:12:27: R210 unknown customer field or attribute "birthdya": not a built-in field and catalog.yaml declares no such attribute (did you mean "birthday"?)',
     'rules/winback.yaml:13:44: R211 contains 1 looks for a number in text, but attribute "country" is a string in the catalog, so it can never match',
-    'rules/winback.yaml:15:49: T307 vars.discount is set but no template of step \'offer\' reads it (did you mean "discount_usd"? the template reads vars.discount_usd)',
+    'rules/winback.yaml:14:35: R211 attribute "plan" is a string in the catalog, so in 3 can never match',
+    'rules/winback.yaml:15:27: R211 attribute "lifetime_value" is a number in the catalog, not a date',
+    'rules/winback.yaml:17:25: R210 unknown customer field or attribute "last_active_at": not a built-in field and catalog.yaml declares no such attribute (did you mean "last_name"?)',
+    'rules/winback.yaml:19:49: T307 vars.discount is set but no template of step \'offer\' reads it (did you mean "discount_usd"? the template reads vars.discount_usd)',
     'segments/buyers.yaml:5:46: R209 event "purchase" has no property "skuu" in catalog.yaml; it has amount, sku (did you mean "sku"?)',
     'segments/buyers.yaml:6:61: R209 event "purchase" has no property "amuont" in catalog.yaml; it has amount, sku (did you mean "amount"?)',
     'templates/winback/offer.html:2:28: T302 campaign \'winback\' step \'offer\' does not set vars.discount_usd (did you mean "discount"?)',
@@ -45,7 +48,7 @@ def test_every_misspelling_is_reported_where_it_is_written_with_its_suggestion(m
     result = CliRunner().invoke(app, ["validate"])
     assert result.exit_code == 1
     assert [line for line in result.stdout.splitlines() if not line.startswith("    ")] == EXPECTED
-    assert result.stderr == "18 errors in 3 files\n"
+    assert result.stderr == "21 errors in 3 files\n"
 
 
 def test_the_corpus_exercises_every_catalog_and_template_name_code() -> None:

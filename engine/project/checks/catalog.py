@@ -48,6 +48,8 @@ def _check(use: NameUse, catalog: Catalog, document: YamlDocument) -> Iterator[D
             return
         yield from _types(use, spec, f'property "{use.name}" of event "{use.event}"', document)
         return
+    if use.needs == "date" and use.name in DATETIME_FIELDS:
+        return  # created_at, last_active_at: stored times
     spec = catalog.customer_field(use.name)
     if spec is None:
         yield Diagnostic(UNKNOWN_ATTRIBUTE, f'unknown customer field or attribute "{use.name}": not a built-in field '
@@ -59,7 +61,7 @@ def _check(use: NameUse, catalog: Catalog, document: YamlDocument) -> Iterator[D
 
 
 def _types(use: NameUse, spec: FieldSpec, what: str, document: YamlDocument) -> Iterator[Diagnostic]:
-    if use.needs == "date" and not (spec.accepts("date") or use.name in DATETIME_FIELDS):
+    if use.needs == "date" and not spec.accepts("date"):
         yield Diagnostic(TYPE_MISMATCH, f"{what} is {_a(spec)} in the catalog, not a date", document.location(use.path),
                          format_path(use.path), hint="days_since and anniversary count days from a date (YYYY-MM-DD)")
     if use.needs == "number" and "number" not in spec.types:

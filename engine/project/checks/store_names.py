@@ -12,6 +12,7 @@ from sqlalchemy import Connection, exists, select
 
 from engine.catalog import BUILTIN_FIELDS, Catalog
 from engine.conditions.compare import JsonKey
+from engine.conditions.dates import DATETIME_FIELDS
 from engine.conditions.sql import customers, events
 from engine.diagnostics import Diagnostic, Severity
 from engine.diagnostics.docpath import format_path
@@ -46,7 +47,7 @@ class StoreNames:
         if use.kind == "property":
             return self._exists(("property", use.event or "", use.name), events.c.name == use.event,
                                 JsonKey(events.c.properties, use.name).present())
-        if use.name in BUILTIN_FIELDS:
+        if use.name in BUILTIN_FIELDS or (use.needs == "date" and use.name in DATETIME_FIELDS):
             return True
         return self._exists(("attribute", use.name), JsonKey(customers.c.attributes, use.name).present())
 
