@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from engine.config.interpolation import interpolate
-from engine.config.model import Config, Defaults, Delivery, FrequencyCap, Sender, Tracking, Unsubscribe
+from engine.config.model import Config, Defaults, Delivery, FrequencyCap, Sender, Tracking, Unsubscribe, Web
 from engine.diagnostics import Diagnostic, Location
 from engine.documents.schema_errors import RULE_CODES, schema_diagnostics
 from engine.documents.schemas import validator
@@ -79,10 +79,12 @@ def _value_problems(document: YamlDocument) -> Iterator[Diagnostic]:
             parse_cadence(schedule)
         except ValueError as exc:
             yield Diagnostic("C105", f"schedule: {exc}", document.location(("schedule",)), "schedule")
-    url = _get(data, ("unsubscribe", "url"))
-    if isinstance(url, str) and "{token}" not in url:
-        yield Diagnostic("C105", "unsubscribe.url must contain {token}, where the signed token goes",
-                         document.location(("unsubscribe", "url")), "unsubscribe.url")
+    for path in (("unsubscribe", "url"), ("tracking", "click_url")):
+        url = _get(data, path)
+        if isinstance(url, str) and "{token}" not in url:
+            name = ".".join(path)
+            yield Diagnostic("C105", f"{name} must contain {{token}}, where the signed token goes",
+                             document.location(path), name)
 
 
 def _get(data: Any, path: tuple[str, ...]) -> Any:
@@ -119,7 +121,9 @@ def build_config(data: dict[str, Any], root: Path, source: str = "") -> Config:
             currency=defaults.get("currency", base_defaults.currency),
         ),
         unsubscribe=Unsubscribe(**data.get("unsubscribe", {})),
-        tracking=Tracking(utm=dict(data.get("tracking", {}).get("utm", {}))),
+        tracking=Tracking(utm=dict(data.get("tracking", {}).get("utm", {})),
+                          click_url=data.get("tracking", {}).get("click_url")),
+        web=Web(**data.get("web", {})),
         source=source,
     )
 

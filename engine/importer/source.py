@@ -160,21 +160,22 @@ class Source:
             if not text:
                 return
             line += 1
-            if not text.strip():
-                continue
-            problem = _unstorable(text) or (_NUL if "\\u0000" in text else None)  # JSON's spelling of NUL
-            if problem:
-                yield Row(line, {}, RowError(INVALID_ROW, problem))
-                continue
-            try:
-                value = json.loads(text, parse_constant=_reject_constant)
-            except (json.JSONDecodeError, ValueError) as exc:
-                yield Row(line, {}, RowError(INVALID_ROW, f"not valid JSON: {exc}"))
-                continue
-            if not isinstance(value, dict):
-                yield Row(line, {}, RowError(INVALID_ROW, "a JSON Lines row must be a JSON object"))
-                continue
-            yield Row(line, value)
+            if text.strip():
+                yield jsonl_row(line, text)
+
+
+def jsonl_row(line: int, text: str) -> Row:
+    """One JSON Lines record (also each object the web API receives, engine/web/events_api.py), checked."""
+    problem = _unstorable(text) or (_NUL if "\\u0000" in text else None)  # JSON's spelling of NUL
+    if problem:
+        return Row(line, {}, RowError(INVALID_ROW, problem))
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError) as exc:
+        return Row(line, {}, RowError(INVALID_ROW, f"not valid JSON: {exc}"))
+    if not isinstance(value, dict):
+        return Row(line, {}, RowError(INVALID_ROW, "a JSON Lines row must be a JSON object"))
+    return Row(line, value)
 
 
 _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)

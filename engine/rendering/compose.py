@@ -1,7 +1,7 @@
 """`compose_email`: the one call the run engine makes to turn (campaign, step, customer) into message bytes.
 
 It builds the context, renders the template (or the chosen variant's template/subject), tags links with UTM
-parameters, derives the plain-text body when there is no .txt, and builds the MIME message with the
+parameters, points them at the click-tracking endpoint when `tracking.click_url` is set, derives the plain-text body when there is no .txt, and builds the MIME message with the
 List-Unsubscribe headers. Any template problem raises `RenderError` (a located T3xx diagnostic).
 """
 
@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.config.model import Config
+from engine.rendering.clicks import ClickTracker
 from engine.rendering.context import build_context, customer_view
 from engine.rendering.links import tag_html_links, tag_text_links, utm_parameters
 from engine.rendering.message import Envelope, build_message
@@ -19,6 +20,7 @@ from engine.rendering.plaintext import html_to_text
 from engine.rendering.renderer import renderer_for
 from engine.rendering.unsubscribe import unsubscribe_links
 from engine.rules.model import Campaign, Step, Variant
+from engine.suppression.tokens import secret_from_env
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class ComposedEmail:
     message: bytes
     template: str = ""
     """The email template actually used (a variant may name its own)."""
+    links: tuple[str, ...] = ()
+    """With click tracking: the original URL of each tracked link, in the order their tokens number them."""
 
 
 def resolve_variant(step: Step, variant: str | Variant | None) -> Variant | None:
@@ -60,7 +64,8 @@ def compose_email(
     renderer = renderer_for(config)
     chosen = resolve_variant(step, variant)
     variant_id = chosen.id if chosen else None
-    links = unsubscribe_links(config.unsubscribe, customer.external_id, customer.email, unsubscribe_secret)
+    secret = unsubscribe_secret if unsubscribe_secret is not None else secret_from_env(config.unsubscribe.secret_env)
+    links = unsubscribe_links(config.unsubscribe, customer.external_id, customer.email, secret)
     view = customer_view(customer, config.defaults.timezone)
     context = build_context(campaign, step, view, variant=variant_id, now=now, unsubscribe_url=links.url,
                             locale=config.defaults.locale, currency=config.defaults.currency)
@@ -75,7 +80,13 @@ def compose_email(
     params = utm_parameters(config.tracking.utm, campaign.id, step.id, variant_id)
     skip = (links.url,)
     html = tag_html_links(rendered.html, params, skip)
-    text = tag_text_links(rendered.text, params, skip) if rendered.text is not None else html_to_text(html)
+    text = tag_text_links(rendered.text, params, skip) if rendered.text is not None else None
+    tracker = None
+    if config.tracking.click_url:
+        tracker = ClickTracker(config.tracking.click_url, message_id, secret, skip)
+        html = tracker.html(html)
+        text = tracker.text(text) if text is not None else None
+    text = text if text is not None else html_to_text(html)
 
     envelope = Envelope(
         subject=rendered.subject,
@@ -90,4 +101,4 @@ def compose_email(
         + ((("X-Rekindle-Variant", variant_id),) if variant_id else ()),
     )
     return ComposedEmail(rendered.subject, rendered.preheader, html, text, build_message(envelope, text, html),
-                         template=email_name)
+                         template=email_name, links=tuple(tracker.links) if tracker else ())

@@ -1,4 +1,5 @@
-"""UTM tagging of the links in a rendered email, so analytics can attribute a visit to a campaign and step.
+"""Rewriting the links in a rendered email: UTM tagging, so analytics can attribute a visit to a campaign and
+step, and click tracking (engine/rendering/clicks.py), which points each link at the web endpoint.
 
 HTML is tokenised with the standard library's `html.parser` and only the `href` of `<a>`/`<area>` start tags
 is rewritten, in place: everything else in the document is left byte for byte as rendered. Plain-text bodies
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -55,9 +56,9 @@ class _HrefRewriter(HTMLParser):
 
     The whole document is fed in one call, so the index `parse_starttag` receives is an offset into it."""
 
-    def __init__(self, params: Mapping[str, str], skip: Collection[str]) -> None:
+    def __init__(self, rewrite: Callable[[str], str], skip: Collection[str]) -> None:
         super().__init__(convert_charrefs=True)
-        self.params, self.skip = params, skip
+        self.rewrite, self.skip = rewrite, skip
         self.edits: list[tuple[int, int, str]] = []
         self._start = 0
 
@@ -83,7 +84,7 @@ class _HrefRewriter(HTMLParser):
         new_attrs, changed = [], False
         for name, value in attrs:
             if name == "href" and value is not None and value not in self.skip:
-                tagged = tag_url(value.strip(), self.params)
+                tagged = self.rewrite(value.strip())
                 changed |= tagged != value.strip()
                 value = tagged
             new_attrs.append((name, value))
@@ -102,7 +103,12 @@ def tag_html_links(document: str, params: Mapping[str, str], skip: Collection[st
     """`document` with UTM parameters on every http(s) link except those in `skip` (the unsubscribe URL)."""
     if not params:
         return document
-    parser = _HrefRewriter(params, skip)
+    return rewrite_html_links(document, lambda url: tag_url(url, params), skip)
+
+
+def rewrite_html_links(document: str, rewrite: Callable[[str], str], skip: Collection[str] = ()) -> str:
+    """`document` with the href of every link (except those in `skip`) replaced by `rewrite(href)`."""
+    parser = _HrefRewriter(rewrite, skip)
     parser.feed(document)
     parser.close()
     pieces, cursor = [], 0
@@ -122,4 +128,9 @@ def tag_text_links(text: str, params: Mapping[str, str], skip: Collection[str] =
     """The same tagging for a plain-text body."""
     if not params:
         return text
-    return _TEXT_URL.sub(lambda m: m[0] if m[0] in skip else tag_url(m[0], params), text)
+    return rewrite_text_links(text, lambda url: tag_url(url, params), skip)
+
+
+def rewrite_text_links(text: str, rewrite: Callable[[str], str], skip: Collection[str] = ()) -> str:
+    """`text` with every http(s) URL (except those in `skip`) replaced by `rewrite(url)`."""
+    return _TEXT_URL.sub(lambda m: m[0] if m[0] in skip else rewrite(m[0]), text)

@@ -15,7 +15,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, select, update
+from sqlalchemy import Row, and_, bindparam, exists, false, func, select, update
 
 from engine.rendering.errors import RenderError
 from engine.rules.model import Campaign
@@ -25,13 +25,14 @@ from engine.runner.render import Renderer, message_id
 from engine.runner.sequence import Outcome, Pending, advance
 from engine.scheduling.hashing import choose_variant
 from engine.scheduling.windows import zone_for
-from engine.store.models import Customer, Delivery, Enrollment, Suppression
+from engine.store.models import CategoryOptOut, Customer, Delivery, Enrollment, Suppression
 from engine.timeutil import as_utc
 
 E = Enrollment.__table__
 C = Customer.__table__
 D = Delivery.__table__
 S = Suppression.__table__
+O = CategoryOptOut.__table__
 COUNTED = ("queued", "sending", "sent")
 """Delivery statuses that count toward frequency caps (failed and suppressed emails never reached anyone)."""
 CUSTOMER_FIELDS = ("external_id", "email", "first_name", "last_name", "locale", "timezone", "created_at",
@@ -44,11 +45,18 @@ def advance_campaign(ctx: TickContext, campaign: Campaign, render: Renderer) -> 
         for index, step in enumerate(campaign.steps)
         if step.when is not None
     ]
+    # A customer who opted out of the campaign's category on the preference page is treated like an
+    # unsubscribed one for this campaign only.
+    opted_out = (
+        exists().where(O.c.customer_id == C.c.id, O.c.category == campaign.category)
+        if campaign.category else false()
+    )
     query = (
         select(
             E.c.id, E.c.customer_id, E.c.holdout, E.c.next_step, E.c.last_step_at,
             *(C.c[name] for name in CUSTOMER_FIELDS),
             S.c.email.is_not(None).label("suppressed"),
+            opted_out.label("opted_out"),
             *when_columns,
         )
         .select_from(E.join(C, C.c.id == E.c.customer_id).outerjoin(S, S.c.email == func.lower(C.c.email)))
@@ -86,6 +94,7 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row], re
             step_index=row.next_step,
             holdout=bool(row.holdout),
             suppressed=bool(row.suppressed) or not row.subscribed,
+            opted_out=bool(row.opted_out),
             when={i: bool(row._mapping[f"when_{i}"]) for i, s in enumerate(campaign.steps) if s.when is not None},
             zone=zone_for(campaign.send_window, row.timezone, default_zone),
             recent=recent[row.customer_id],
@@ -137,7 +146,7 @@ def _render(ctx: TickContext, campaign: Campaign, row: Row, outcome: Outcome, re
                 "enrollment_id": row.id, "step_id": step.id, "campaign_id": campaign.id,
                 "campaign_version": campaign.version, "customer_id": row.customer_id, "email": row.email,
                 "variant": variant.id if variant else None, "message_id": msgid, "subject": email.subject,
-                "message": email.message, "status": "queued", "queued_at": ctx.now_db, "attempts": 0,
+                "message": email.message, "links": list(email.links) or None, "status": "queued", "queued_at": ctx.now_db, "attempts": 0,
                 "next_attempt_at": ctx.now_db, "run_id": ctx.run_id,
             }
         )
