@@ -63,3 +63,16 @@ step "Rehearse the next two weeks, a tick every 4 hours (rekindle simulate, on a
 
 step "Preview gallery of every email: demo/gallery/index.html"
 "$REKINDLE" preview --gallery demo/gallery --now "$NOW"
+
+# The fortnight after $NOW really happens now (not on a copy): customers buy, log in and refer friends
+# (examples/data/events-later.csv), and the scheduler runs on working days, in office hours for most zones.
+step "Two weeks later: import what customers did after $NOW, run the campaigns on working days"
+"$REKINDLE" import events examples/data/events-later.csv
+for tick in 2026-11-24T14:00:00Z 2026-11-26T14:00:00Z 2026-11-30T14:00:00Z 2026-12-02T14:00:00Z \
+            2026-12-04T14:00:00Z 2026-12-07T09:00:00Z; do
+  "$REKINDLE" run --now "$tick" --format json | .venv/bin/python -c \
+    'import json, sys; r = json.load(sys.stdin); t = r["totals"]; print(sys.argv[1], "queued:", t.get("queued", 0), "converted:", t.get("converted", 0), "exited:", t.get("exited", 0))' "$tick"
+done
+
+step "Report: did the campaigns work? (rekindle report; charts in demo/report.html)"
+"$REKINDLE" report winback-90 welcome --now 2026-12-07T09:00:00Z --html demo/report.html

@@ -18,6 +18,12 @@ chosen so that each shipped campaign has an audience on the reference date 2026-
 Across personas: birthdays today and in the next days, sign-up anniversaries today, unsubscribed customers,
 names in many scripts, and time zones with and without daylight saving time.
 
+The fortnight after the reference date goes to `events-later.csv`, which the demo imports before running the
+campaigns on for two weeks, so `rekindle report` has something to measure: win-back purchases (customers who
+get the emails buy more often than the held-out 10%, and some held-out ones buy anyway), first projects of new
+customers, feedback, referrals and upgrades, and the logins of everyday use. It uses its own random stream,
+so customers.csv and events.csv do not change with it.
+
 Usage: python examples/generate.py [--now 2026-11-23T09:00:00Z] [--seed 7] [--out examples/data]
 """
 
@@ -231,7 +237,48 @@ class Generator:
         newcomer = next(c for c in subscribed if c.persona == "new")
         newcomer.created_at = self.now.replace(hour=7)  # signed up today: no anniversary before a full year
 
+    def fortnight_after(self, seed: int) -> list[tuple[datetime, Customer, str, dict]]:
+        """What customers do in the two weeks after now (goal events after enrolment, for the report)."""
+        from engine.scheduling.hashing import in_holdout  # who the win-back campaign holds out (10%)
+
+        rng = random.Random(seed * 1000 + 1)
+        later: list[tuple[datetime, Customer, str, dict]] = []
+
+        def ahead(low_days: float, high_days: float) -> datetime:
+            return (self.now + timedelta(seconds=rng.uniform(low_days * 86400, high_days * 86400))).replace(
+                second=0, microsecond=0)
+
+        for c in self.customers:
+            if c.persona == "quiet-90":
+                chance = 0.25 if in_holdout("winback-90", c.id, 0.1) else 0.45  # the emails help
+                if rng.random() < chance:
+                    sku, amount = rng.choice(SKUS)
+                    later.append((ahead(0.5, 12), c, "purchase", {"amount": amount, "sku": sku}))
+            elif c.persona == "new" and rng.random() < 0.6:
+                later.append((ahead(0.3, 6), c, "project_created", {}))
+            elif c.persona == "month-in" and rng.random() < 0.35:
+                later.append((ahead(0.5, 10), c, "feedback_submitted", {"score": rng.randint(6, 10)}))
+            elif c.persona == "engaged" and rng.random() < 0.25:
+                later.append((ahead(1, 13), c, "referral_sent", {}))
+            elif c.persona == "heavy-low" and rng.random() < 0.3:
+                later.append((ahead(1, 12), c, "plan_changed", {"from": c.plan, "to": "pro"}))
+            if c.persona in ("new", "onboarded", "month-in", "engaged", "heavy-low", "heavy-pro", "regular"):
+                for _ in range(rng.randint(1, 5)):
+                    later.append((ahead(0.2, 13.9), c, "login", {}))
+        return later
+
     # --- output --------------------------------------------------------------------------------------------
+    def write_later(self, out: Path, seed: int) -> None:
+        rows = sorted(self.fortnight_after(seed), key=lambda row: (row[0], row[1].id, row[2]))
+        with open(out / "events-later.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["customer_id", "name", "occurred_at", "amount", "sku", "properties"])
+            for when, c, name, props in rows:
+                props = dict(props)
+                amount, sku = props.pop("amount", ""), props.pop("sku", "")
+                writer.writerow([c.id, name, _iso(when), f"{amount:.2f}" if amount != "" else "", sku,
+                                 _json(props) if props else ""])
+
     def write(self, out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         with open(out / "customers.csv", "w", newline="", encoding="utf-8") as handle:
@@ -283,6 +330,7 @@ def generate(now: datetime, seed: int, out: Path) -> None:
     generator = Generator(now.astimezone(timezone.utc).replace(tzinfo=None), seed)
     generator.build()
     generator.write(out)
+    generator.write_later(out, seed)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -292,7 +340,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     generate(datetime.fromisoformat(args.now.replace("Z", "+00:00")), args.seed, args.out)
-    print(f"wrote {args.out / 'customers.csv'} and {args.out / 'events.csv'}")
+    print(f"wrote {args.out / 'customers.csv'}, {args.out / 'events.csv'} and {args.out / 'events-later.csv'}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from engine.config.interpolation import interpolate
-from engine.config.model import Config, Defaults, Delivery, FrequencyCap, Sender, Tracking, Unsubscribe, Web
+from engine.conditions import parse_condition
+from engine.config.model import (
+    Config, Defaults, Delivery, FrequencyCap, LifecycleStage, Reporting, Sender, Tracking, Unsubscribe, Web,
+)
 from engine.diagnostics import Diagnostic, Location
 from engine.documents.schema_errors import RULE_CODES, schema_diagnostics
 from engine.documents.schemas import validator
@@ -124,7 +127,20 @@ def build_config(data: dict[str, Any], root: Path, source: str = "") -> Config:
         tracking=Tracking(utm=dict(data.get("tracking", {}).get("utm", {})),
                           click_url=data.get("tracking", {}).get("click_url")),
         web=Web(**data.get("web", {})),
+        lifecycle=tuple(LifecycleStage(stage["id"], parse_condition(stage["condition"]), stage.get("description", ""))
+                        for stage in data.get("lifecycle", {}).get("stages", ())),
+        reporting=_reporting(data.get("reporting", {})),
         source=source,
+    )
+
+
+def _reporting(data: dict[str, Any]) -> Reporting:
+    base = Reporting()
+    return Reporting(
+        revenue_events=tuple(data.get("revenue_events", base.revenue_events)),
+        dormant_after=parse_duration(data["dormant_after"]) if "dormant_after" in data else base.dormant_after,
+        reactivation_within=(parse_duration(data["reactivation_within"]) if "reactivation_within" in data
+                             else base.reactivation_within),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from engine.conditions import Condition
 from engine.config.schedule import Cadence
 
 
@@ -72,6 +73,24 @@ class Web:
 
 
 @dataclass(frozen=True)
+class LifecycleStage:
+    """A lifecycle stage (`lifecycle.stages`): customers whose condition holds, unless an earlier stage's does."""
+
+    id: str
+    condition: Condition
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """What `rekindle report` counts as revenue and as reactivation (docs/reporting.md)."""
+
+    revenue_events: tuple[str, ...] = ("purchase",)
+    dormant_after: timedelta = timedelta(days=90)
+    reactivation_within: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True)
 class Config:
     root: Path
     store_url: str = "sqlite:///rekindle.db"
@@ -87,6 +106,9 @@ class Config:
     defaults: Defaults = Defaults()
     unsubscribe: Unsubscribe = Unsubscribe()
     tracking: Tracking = Tracking()
+    #: Lifecycle stages in order (first match wins); empty when the config defines none.
+    lifecycle: tuple[LifecycleStage, ...] = ()
+    reporting: Reporting = Reporting()
     web: Web = Web()
     source: str = ""
 

@@ -17,7 +17,8 @@ from engine.rendering.context import build_context, customer_view
 from engine.rendering.links import tag_html_links, tag_text_links, utm_parameters
 from engine.rendering.message import Envelope, build_message
 from engine.rendering.plaintext import html_to_text
-from engine.rendering.renderer import renderer_for
+from engine.rendering.renderer import Rendered, renderer_for
+from engine.rendering.skeleton import build_html, build_text, escape_values, text_plan
 from engine.rendering.unsubscribe import unsubscribe_links
 from engine.rules.model import Campaign, Step, Variant
 from engine.suppression.tokens import secret_from_env
@@ -75,18 +76,19 @@ def compose_email(
     if chosen and chosen.subject:
         subject = renderer.render_string(chosen.subject, context, campaign.source or campaign.id,
                                          step.location.line if step.location else 0)
-    rendered = renderer.render(email_name, context, subject)
+    rendered = renderer.render(email_name, context, subject, plan=not config.tracking.click_url)
 
     params = utm_parameters(config.tracking.utm, campaign.id, step.id, variant_id)
     skip = (links.url,)
-    html = tag_html_links(rendered.html, params, skip)
-    text = tag_text_links(rendered.text, params, skip) if rendered.text is not None else None
     tracker = None
     if config.tracking.click_url:
+        # Click tracking rewrites each link per message, so the skeleton's precomputed links do not apply.
         tracker = ClickTracker(config.tracking.click_url, message_id, secret, skip)
-        html = tracker.html(html)
-        text = tracker.text(text) if text is not None else None
-    text = text if text is not None else html_to_text(html)
+        html = tracker.html(tag_html_links(rendered.html, params, skip))
+        text = tracker.text(tag_text_links(rendered.text, params, skip)) if rendered.text is not None else None
+        text = text if text is not None else html_to_text(html)
+    else:
+        html, text = email_bodies(rendered, params, skip)
 
     envelope = Envelope(
         subject=rendered.subject,
@@ -102,3 +104,20 @@ def compose_email(
     )
     return ComposedEmail(rendered.subject, rendered.preheader, html, text, build_message(envelope, text, html),
                          template=email_name, links=tuple(tracker.links) if tracker else ())
+
+
+def email_bodies(rendered: Rendered, params: dict[str, str], skip: tuple[str, ...]) -> tuple[str, str]:
+    """The HTML with tagged links and the plain text (tagged, or generated from the HTML). With a skeleton
+    plan (engine/rendering/skeleton.py) the link positions and the text layout are known already; without,
+    the rendered document is scanned and converted as it is. Both give the same bytes."""
+    if rendered.plan is None:
+        html = tag_html_links(rendered.html, params, skip)
+        if rendered.text is not None:
+            return html, tag_text_links(rendered.text, params, skip)
+        return html, html_to_text(html)
+    escaped = escape_values(rendered.values)
+    html, hrefs = build_html(rendered.plan, escaped, params, skip)
+    if rendered.text is not None:
+        return html, tag_text_links(rendered.text, params, skip)
+    pieces = text_plan(rendered.plan, escaped, hrefs)
+    return html, build_text(pieces, list(rendered.values), hrefs) if pieces is not None else html_to_text(html)

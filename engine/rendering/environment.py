@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from engine.rendering import filters
+from engine.rendering import filters, slots
 
 #: Names every template can use: the render context built by `engine.rendering.context.build_context`.
 CONTEXT_NAMES = frozenset({"customer", "campaign", "step", "vars", "variant", "unsubscribe_url", "now"})
@@ -30,6 +30,7 @@ def make_environment(templates_dir: Path, *, auto_reload: bool = False) -> Immut
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=slots.finalize,  # the identity, except while a skeleton is captured (engine/rendering/slots.py)
     )
     env.filters.update(filters.FILTERS)
     return env

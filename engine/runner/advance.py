@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, exists, false, func, select, update
 
 from engine.rendering.errors import RenderError
-from engine.rules.model import Campaign
+from engine.rules.model import Campaign, Variant
 from engine.runner.conditions import condition_sql
 from engine.runner.context import TickContext, insert_ignoring_conflicts
+from engine.runner.parallel import RenderJob, render_many
 from engine.runner.render import Renderer, message_id
 from engine.runner.sequence import Outcome, Pending, advance
 from engine.scheduling.hashing import choose_variant
@@ -86,8 +86,6 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row], re
     caps = ctx.project.config.defaults.frequency_caps
     recent = _recent_emails(ctx, [row.customer_id for row in rows]) if caps else defaultdict(list)
     default_zone = ctx.project.config.defaults.timezone
-    deliveries: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
     outcomes: list[tuple[Row, Outcome]] = []
     for row in rows:
         pending = Pending(
@@ -102,9 +100,9 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row], re
         outcome = advance(campaign, pending, ctx.now, caps, ctx.budget)
         if outcome.stalled:
             ctx.summary.limit_reached = True
-        deliveries.extend(_render(ctx, campaign, row, outcome, render))
         outcomes.append((row, outcome))
-        updates.append(_enrollment_update(ctx, campaign, row, outcome))
+    deliveries = _render_batch(ctx, campaign, outcomes, render)
+    updates = [_enrollment_update(ctx, campaign, row, outcome) for row, outcome in outcomes]
     queued = _queue(ctx, rows, deliveries)
     for row, outcome in outcomes:
         for step_id, decision, reason, details in outcome.decisions:
@@ -121,32 +119,45 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row], re
     ctx.log.flush()
 
 
-def _render(ctx: TickContext, campaign: Campaign, row: Row, outcome: Outcome, render: Renderer) -> list[dict]:
-    """Render the outcome's sends; a send that fails to render stops the enrolment there (it stays due, the
-    failure is recorded as `render_failed`, and the run exits 1)."""
-    rows = []
-    # A plain record, not an ORM instance: instrumented __init__ costs more than the SQL per customer.
-    customer = SimpleNamespace(id=row.customer_id, **{name: row._mapping[name] for name in CUSTOMER_FIELDS})
-    for position, (step_id, decision, _reason, details) in enumerate(outcome.decisions):
-        if decision != "queued":
+def _render_batch(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[Row, Outcome]],
+                  render: Renderer) -> list[dict[str, Any]]:
+    """Render every send the batch decided, all at once (so a pool of workers can share them: see
+    engine/runner/parallel.py), and the delivery rows to queue. A send that fails to render stops its
+    enrolment there (it stays due, the failure is recorded as `render_failed`, and the run exits 1)."""
+    jobs: list[tuple[int, int, RenderJob, Variant | None]] = []
+    for number, (row, outcome) in enumerate(outcomes):
+        # Plain data, not an ORM instance: instrumented __init__ costs more than the SQL per customer.
+        customer = {"id": row.customer_id, **{name: row._mapping[name] for name in CUSTOMER_FIELDS}}
+        for position, (step_id, decision, _reason, _details) in enumerate(outcome.decisions):
+            if decision != "queued":
+                continue
+            step = campaign.step(step_id) if step_id is not None else None
+            assert step is not None  # a queued decision names one of the campaign's steps
+            variant = choose_variant(step.variants, campaign.id, step.id, row.external_id)
+            msgid = message_id(row.id, step.id, ctx.project.config.sender.from_address)
+            jobs.append((number, position, RenderJob(campaign.id, step.id, customer,
+                                                     variant.id if variant else None, msgid), variant))
+    results = render_many(render, campaign, [job for _, _, job, _ in jobs])
+    rows: list[dict[str, Any]] = []
+    stopped: set[int] = set()
+    for (number, position, job, variant), email in zip(jobs, results):
+        if number in stopped:
+            continue  # an earlier email of this enrolment failed: the sequence stops there
+        row, outcome = outcomes[number]
+        if isinstance(email, RenderError):  # this email cannot be built: stop here, keep the run going
+            step = campaign.step(job.step_id)
+            _stop_at(outcome, position, campaign.steps.index(step), ctx.now, str(email))
+            stopped.add(number)
             continue
-        step = campaign.step(step_id) if step_id is not None else None
-        assert step is not None  # a queued decision names one of the campaign's steps
-        variant = choose_variant(step.variants, campaign.id, step.id, row.external_id)
-        msgid = message_id(row.id, step.id, ctx.project.config.sender.from_address)
-        try:
-            email = render(campaign, step, customer, variant, msgid)
-        except RenderError as exc:  # this email cannot be built: stop here, keep the run going
-            _stop_at(outcome, position, campaign.steps.index(step), ctx.now, str(exc))
-            break
         if variant is not None:
-            details["variant"] = variant.id
+            outcome.decisions[position][3]["variant"] = variant.id
         rows.append(
             {
-                "enrollment_id": row.id, "step_id": step.id, "campaign_id": campaign.id,
+                "enrollment_id": row.id, "step_id": job.step_id, "campaign_id": campaign.id,
                 "campaign_version": campaign.version, "customer_id": row.customer_id, "email": row.email,
-                "variant": variant.id if variant else None, "message_id": msgid, "subject": email.subject,
-                "message": email.message, "links": list(email.links) or None, "status": "queued", "queued_at": ctx.now_db, "attempts": 0,
+                "variant": variant.id if variant else None, "message_id": job.message_id, "subject": email.subject,
+                "message": email.message, "links": list(email.links) or None, "status": "queued",
+                "queued_at": ctx.now_db, "attempts": 0,
                 "next_attempt_at": ctx.now_db, "run_id": ctx.run_id,
             }
         )

@@ -154,6 +154,7 @@ class Enrollment(Base):
         ),
         Index("ix_enrollments_due", "status", "next_due_at"),
         Index("ix_enrollments_customer", "customer_id", "campaign_id", "ended_at"),
+        Index("ix_enrollments_campaign", "campaign_id", "status", "enrolled_at"),  # reports, per campaign
     )
 
 
@@ -193,6 +194,7 @@ class Delivery(Base):
         UniqueConstraint("enrollment_id", "step_id", name="uq_deliveries_enrollment_step"),
         Index("ix_deliveries_status", "status", "next_attempt_at"),
         Index("ix_deliveries_customer_queued", "customer_id", "queued_at"),
+        Index("ix_deliveries_campaign", "campaign_id", "step_id", "variant", "status"),  # reports, per step
     )
 
 

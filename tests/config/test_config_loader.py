@@ -121,3 +121,36 @@ def test_the_shipped_config_switches_to_smtp_from_the_environment(monkeypatch: p
     assert problems == []
     assert config.delivery.backend == "smtp"
     assert config.delivery.options["url"] == "smtp://127.0.0.1:2525"
+
+
+def test_the_shipped_lifecycle_stages_and_reporting_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.conditions.inactive import InactiveCondition
+    from engine.config.model import Reporting
+
+    monkeypatch.chdir(REPO)
+    config, problems = load_config(Path("rekindle.yaml"), environ={})
+    assert problems == []
+    assert [s.id for s in config.lifecycle] == ["new", "onboarding", "active", "at-risk", "lapsed", "churned"]
+    assert config.lifecycle[-1].condition == InactiveCondition(timedelta(days=180))
+    assert config.lifecycle[-1].description == "inactive for 180 days or more"
+    assert config.reporting == Reporting(("purchase",), timedelta(days=90), timedelta(days=30))
+
+
+def test_lifecycle_and_reporting_defaults_and_errors(tmp_path: Path) -> None:
+    config, problems = load_config(_write(tmp_path, "version: 1\n"), environ={})
+    assert (config.lifecycle, config.reporting.dormant_after) == ((), timedelta(days=90))
+    _, problems = load_config(_write(tmp_path, """\
+version: 1
+lifecycle:
+  stages:
+    - {id: Active, condition: {inactiv: {for: 30d}}}
+reporting: {dormant_after: ninety}
+"""), environ={})
+    assert [(p.code, p.location.line, p.location.column, p.message) for p in problems] == [
+        ("C102", 4, 12, '"Active" is not valid at lifecycle.stages[0].id; expected an identifier: lower-case '
+                        "letters, digits, '-' and '_', starting with a letter or digit, e.g. winback-90"),
+        ("C102", 4, 32, 'unknown condition kind "inactiv" in lifecycle.stages[0].condition (did you mean '
+                        '"inactive"?)'),
+        ("C102", 5, 28, 'invalid duration "ninety" at reporting.dormant_after; write a whole number and a unit: '
+                        "30m, 36h, 90d or 2w"),
+    ]
