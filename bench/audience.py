@@ -35,6 +35,15 @@ from engine.project import load_project  # noqa: E402
 from engine.store.database import open_engine  # noqa: E402
 
 TARGET = parse_condition({"all": [{"inactive": {"for": "90d"}}, {"attribute": {"name": "plan", "in": ["pro", "team"]}}]})
+#: The grouped kinds: an aggregate over a property and the age of the last event (docs/conditions.md).
+GROUPED = [
+    ("purchases summing to > 200 in 365d", parse_condition(
+        {"aggregate": {"event": "purchase", "function": "sum", "property": "amount", "within": "365d", "gt": 200}})),
+    ("not: purchases summing to > 200", parse_condition(
+        {"not": {"aggregate": {"event": "purchase", "function": "sum", "property": "amount", "gt": 200}}})),
+    ("last purchase 60-120 days ago", parse_condition(
+        {"last_event": {"name": "purchase", "between": ["60d", "120d"]}})),
+]
 
 
 def measure(connection, name: str, condition: Condition, project, now) -> tuple[str, float, float, float, int, float]:
@@ -63,7 +72,7 @@ def measure(connection, name: str, condition: Condition, project, now) -> tuple[
 
 def measure_store(url: str, project, now) -> dict[str, tuple]:
     engine = open_engine(url)
-    audiences = [("inactive 90d and plan in [pro, team]", TARGET)]
+    audiences = [("inactive 90d and plan in [pro, team]", TARGET), *GROUPED]
     audiences += [(f"campaign {c.id}", c.audience) for c in project.campaigns]
     print(f"store: {url.split('@')[-1]}  now: {now:%Y-%m-%dT%H:%M:%SZ}")
     print(f"{'audience':<40} {'count s':>8} {'cpu s':>6} {'stream s':>9} {'members':>9} {'peak KiB':>9}")

@@ -31,6 +31,9 @@ step "Import the example customers and events"
 "$REKINDLE" import customers examples/data/customers.csv
 "$REKINDLE" import events examples/data/events.csv
 
+step "Every name the rules use is in the data (rekindle validate --against-store)"
+"$REKINDLE" validate --against-store
+
 step "Audience of every campaign on $NOW"
 "$REKINDLE" audience --now "$NOW"
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.conditions.aggregate import AggregateCondition
 from engine.conditions.anniversary import AnniversaryCondition
 from engine.conditions.attribute import AttributeCondition
 from engine.conditions.base import Comparison, Condition
 from engine.conditions.days_since import DaysSinceCondition
 from engine.conditions.event import EventCondition
 from engine.conditions.inactive import InactiveCondition
+from engine.conditions.last_event import LastEventCondition
 from engine.conditions.logic import AllOf, AnyOf, Not
 from engine.conditions.segment import SegmentCondition
 from engine.conditions.subscribed import SubscribedCondition
@@ -27,6 +29,8 @@ KINDS: dict[str, type[Condition]] = {
         AnniversaryCondition,
         SubscribedCondition,
         SegmentCondition,
+        AggregateCondition,
+        LastEventCondition,
     )
 }
 

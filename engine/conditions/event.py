@@ -54,6 +54,11 @@ class PropertyFilter:
         return JsonKey(events.c.properties, self.name)
 
 
+def property_filters(body: Any) -> tuple[PropertyFilter, ...]:
+    """The `where:` list of a validated condition body."""
+    return tuple(PropertyFilter(f["name"], Comparison.from_mapping(f)) for f in body.get("where", ()))
+
+
 @dataclass(frozen=True)
 class EventCondition(Condition):
     kind = "event"
@@ -70,15 +75,21 @@ class EventCondition(Condition):
             within=parse_duration(body["within"]) if "within" in body else None,
             since_enrolled=body.get("since") == "enrolled",
             count=Comparison.from_mapping(body["count"]) if "count" in body else AT_LEAST_ONE,
-            where=tuple(PropertyFilter(f["name"], Comparison.from_mapping(f)) for f in body.get("where", ())),
+            where=property_filters(body),
         )
 
-    def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+    def criteria(self, ctx: "SqlContext") -> list["ColumnElement[bool]"]:
+        """SQL tests on `events` for the events this condition counts, except `since: enrolled` (which needs the
+        outer query's enrolment row). Shared with the kinds that aggregate over the same selection."""
         now = to_naive_utc(ctx.now)
         criteria = [events.c.name == self.name, events.c.occurred_at <= now]
         if self.within is not None:
             criteria.append(events.c.occurred_at >= now - self.within)
         criteria.extend(compare_sql(f.operand(), f.comparison) for f in self.where)
+        return criteria
+
+    def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        criteria = self.criteria(ctx)
         if not self.since_enrolled:
             return Portable(Boolean(), sqlite=self._set_based(criteria), postgresql=self._postgresql(criteria))
         if ctx.enrolled_at is None:

@@ -49,6 +49,9 @@ class Defaults:
     frequency_caps: tuple[FrequencyCap, ...] = ()
     per_run_limit: int | None = None
     audience_guard: AudienceGuard = AudienceGuard()
+    #: The locale and currency emails are written in: money is formatted the same for every recipient.
+    locale: str = "en-US"
+    currency: str = "USD"
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ class Config:
     rules_dir: Path = Path("rules")
     segments_dir: Path = Path("segments")
     templates_dir: Path = Path("templates")
+    #: The data catalog file; when it does not exist, names are not checked against data.
+    catalog: Path = Path("catalog.yaml")
     #: The declared run schedule (`schedule:`), or None when the project does not say how often it runs.
     schedule: Cadence | None = None
     sender: Sender = Sender()

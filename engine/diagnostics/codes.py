@@ -1,7 +1,7 @@
 """The catalogue of diagnostic codes. Codes are stable: a retired code is commented out, never reused.
 
 Ranges: C1xx project config, R1xx rule-file syntax and schema, R2xx rule semantics, S1xx segments,
-T3xx templates, I4xx data import, U1xx rule-test files, P5xx plan review warnings. Every code is documented in docs/diagnostics.md (a test checks it).
+T3xx templates, I4xx data import, K1xx the data catalog, U1xx rule-test files, P5xx plan review warnings. Every code is documented in docs/diagnostics.md (a test checks it).
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ _CODES = [
     Code("R205", "value out of range"),
     Code("R206", "condition not allowed here"),
     Code("R207", "unknown timezone"),
+    Code("R208", "unknown event"),
+    Code("R209", "unknown event property"),
+    Code("R210", "unknown customer field or attribute"),
+    Code("R211", "value type does not match the catalog"),
+    Code("R212", "name never seen in the store"),
     # --- S1xx: segments ---
     Code("S101", "duplicate segment id"),
     Code("S102", "segment id differs from its file name"),
@@ -54,6 +59,7 @@ _CODES = [
     Code("T304", "template sandbox refused an unsafe operation"),
     Code("T305", "email template has no subject"),
     Code("T306", "template file not found"),
+    Code("T307", "template variable set but never used"),
     # --- I4xx: data import ---
     Code("I401", "bad row"),
     Code("I402", "import file columns do not match the contract"),
@@ -63,6 +69,9 @@ _CODES = [
     Code("I406", "event for an unknown customer"),
     Code("I407", "duplicate customer id in the file"),
     Code("I408", "unreadable import file"),
+    Code("I409", "name not declared in the catalog"),
+    # --- K1xx: the data catalog (catalog.yaml) ---
+    Code("K101", "catalog does not match its schema"),
     # --- U1xx: rule-test files (rule_tests/*.test.yaml) ---
     Code("U101", "rule-test file does not match its schema"),
     Code("U102", "duplicate test name or customer id"),

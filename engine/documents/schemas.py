@@ -1,4 +1,4 @@
-"""The JSON Schemas in `schemas/` (rule, segment, config) and validators for them, loaded once."""
+"""The JSON Schemas in `schemas/` (rule, segment, config, catalog) and validators for them, loaded once."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def _schema_dir() -> Path:
 SCHEMA_DIR = _schema_dir()
 """The schemas live next to the rules they describe, so editors (yaml-language-server) use the same files."""
 
-SCHEMA_FILES = {"rule": "rule.v1.json", "segment": "segment.v1.json", "config": "config.v1.json"}
+SCHEMA_FILES = {"rule": "rule.v1.json", "segment": "segment.v1.json", "config": "config.v1.json",
+                "catalog": "catalog.v1.json"}
 
 
 @cache

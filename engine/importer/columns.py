@@ -48,6 +48,11 @@ class Contract:
         for name in self.required:
             if name not in seen:
                 problems.append(f"required column {name!r} is missing{_did_you_mean(name, columns)}")
+        for name in self.optional:
+            if name not in seen:  # a misspelt optional column would silently become an attribute or property
+                close = _did_you_mean(name, tuple(c for c in columns if c not in self.known))
+                if close:
+                    problems.append(f"column {name!r} is missing{close}")
         return problems
 
 

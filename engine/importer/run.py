@@ -14,7 +14,9 @@ from typing import Literal
 
 from sqlalchemy import Engine
 
+from engine.catalog import Catalog
 from engine.importer import customers, events
+from engine.importer.catalog_check import CatalogGuard
 from engine.importer.progress import progress_bar
 from engine.importer.report import COLUMNS, UNREADABLE, ImportReport
 from engine.importer.source import FileFormat, Row, Source, UnreadableFile
@@ -37,6 +39,8 @@ class ImportOptions:
     batch_size: int = 10_000
     activity_events: tuple[str, ...] = ("login", "purchase")
     progress: bool = False
+    #: The project's data catalog: names it does not declare are warnings (rejected rows under strict).
+    catalog: Catalog | None = None
 
 
 def import_file(engine: Engine, path: str, options: ImportOptions) -> ImportReport:
@@ -103,6 +107,7 @@ def _import_rows(connection, rows: Iterable[Row], options: ImportOptions, report
     else:
         writer = events.EventWriter(connection, report, options.activity_events)
     batch: list[tuple[int, dict]] = []
+    guard = CatalogGuard(options.catalog, options.kind, options.strict) if options.catalog is not None else None
 
     def flush() -> None:
         # Under --strict, stop writing at the first bad row (it will all be rolled back) but keep checking.
@@ -115,7 +120,10 @@ def _import_rows(connection, rows: Iterable[Row], options: ImportOptions, report
         try:
             if row.error is not None:
                 raise row.error
-            batch.append((row.line, module.parse(row.values, typed_strings=typed_strings)))
+            record = module.parse(row.values, typed_strings=typed_strings)
+            if guard is not None:
+                guard.check(row.line, record)
+            batch.append((row.line, record))
         except RowError as error:
             report.reject(row.line, error)
         if len(batch) >= options.batch_size:
@@ -123,3 +131,5 @@ def _import_rows(connection, rows: Iterable[Row], options: ImportOptions, report
     if batch:
         flush()
     writer.close()
+    if guard is not None:
+        guard.report_to(report)

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import Connection
+
+from engine.catalog import Catalog, catalog_file, load_catalog
 from engine.errors import InvalidInput
 from engine.config.loader import load_config
 from engine.config.model import Config
@@ -45,11 +48,12 @@ def load_project(config_path: Path) -> Project:
 
 
 def check_project(
-    config_path: Path, rule_paths: Sequence[Path] | None = None
+    config_path: Path, rule_paths: Sequence[Path] | None = None, *, store: Connection | None = None
 ) -> tuple[Project | None, list[Diagnostic]]:
     """Load and check everything; with `rule_paths`, only those rule files (or folders of them) are campaigns.
 
-    Segments always come from the project's segments folder, so references in the given files resolve.
+    Segments always come from the project's segments folder, so references in the given files resolve. With
+    `store`, every data name the rules use is also looked up in that store (`validate --against-store`).
     """
     config, diagnostics = load_config(config_path, display_path(config_path))
     if config is None:
@@ -76,13 +80,17 @@ def check_project(
         diagnostics += problems
         if segment is not None:
             segments.append(segment)
-    diagnostics += run_checks(ProjectSources(config, tuple(campaigns), tuple(segments)))
-    project = _project(config, campaigns, segments)
+    catalog, problems = load_catalog(catalog_file(config))
+    diagnostics += problems
+    diagnostics += run_checks(ProjectSources(config, tuple(campaigns), tuple(segments), catalog, store))
+    project = _project(config, campaigns, segments, catalog)
     return project, _sorted(diagnostics)
 
 
-def _project(config: Config, campaigns: list[CampaignSource], segments: list[SegmentSource]) -> Project:
-    return Project(config, tuple(s.campaign for s in campaigns), {s.segment.id: s.segment for s in segments})
+def _project(config: Config, campaigns: list[CampaignSource], segments: list[SegmentSource],
+             catalog: Catalog | None) -> Project:
+    return Project(config, tuple(s.campaign for s in campaigns), {s.segment.id: s.segment for s in segments},
+                   catalog)
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.catalog import Catalog
 from engine.conditions.segment import Segment
 from engine.config.model import Config
 from engine.rules.model import Campaign
@@ -14,6 +15,8 @@ class Project:
     config: Config
     campaigns: tuple[Campaign, ...]
     segments: dict[str, Segment]
+    catalog: Catalog | None = None
+    """The data catalog (catalog.yaml), None when the project has none."""
 
     def campaign(self, campaign_id: str) -> Campaign | None:
         return next((c for c in self.campaigns if c.id == campaign_id), None)

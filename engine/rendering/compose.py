@@ -68,7 +68,8 @@ def compose_email(
     secret = unsubscribe_secret if unsubscribe_secret is not None else secret_from_env(config.unsubscribe.secret_env)
     links = unsubscribe_links(config.unsubscribe, customer.external_id, customer.email, secret)
     view = customer_view(customer, config.defaults.timezone)
-    context = build_context(campaign, step, view, variant=variant_id, now=now, unsubscribe_url=links.url)
+    context = build_context(campaign, step, view, variant=variant_id, now=now, unsubscribe_url=links.url,
+                            locale=config.defaults.locale, currency=config.defaults.currency)
 
     email_name = (chosen.template if chosen and chosen.template else step.template).removesuffix(".html")
     subject = None

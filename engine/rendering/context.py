@@ -56,11 +56,15 @@ def build_context(
     variant: str | None,
     now: datetime,
     unsubscribe_url: str,
+    locale: str = "en-US",
+    currency: str = "USD",
 ) -> dict[str, Any]:
-    """The full render context; `customer` is a `customer_view` mapping."""
+    """The full render context; `customer` is a `customer_view` mapping. `locale` and `currency` are the
+    project's declared defaults; the campaign's own declaration wins (`campaign.locale`, `campaign.currency`)."""
     return {
         "customer": customer,
-        "campaign": {"id": campaign.id, "name": campaign.name, "vars": dict(campaign.vars)},
+        "campaign": {"id": campaign.id, "name": campaign.name, "vars": dict(campaign.vars),
+                     "locale": campaign.locale or locale, "currency": campaign.currency or currency},
         "step": {"id": step.id, "vars": dict(step.vars)},
         "vars": merged_vars(campaign, step),
         "variant": variant,

@@ -1,7 +1,11 @@
-"""Template filters for money, dates and names, formatted for the customer's locale with Babel.
+"""Template filters for money, dates and names, formatted with Babel.
 
-Filters that depend on the customer (`money`, `date`) read the locale and time zone from the render context,
-so a template writes `{{ vars.discount_usd | money }}` and a German customer still reads `20 $`.
+Money is written as the campaign declares it: `{{ vars.discount_usd | money }}` reads "$20" for every
+recipient of an en-US campaign (the campaign's `locale`/`currency`, else `defaults.locale`/`defaults.currency`
+of rekindle.yaml), because an offer's exact amount is the point of the email and must not read "$20", "US$20"
+or "20 US$" depending on who opens it. Per-customer formatting is there when asked for:
+`money(locale='customer')` uses the customer's locale kept to the email's language, as `date` does by default
+(a date reads naturally in the reader's conventions and carries no promise). See docs/templates.md.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from engine.rendering.text import clean_line
 from engine.timezones import resolve_zone
 
 DEFAULT_LOCALE = "en_US"
-DEFAULT_LANGUAGE = "en"
 DEFAULT_CURRENCY = "USD"
+PER_CUSTOMER = "customer"
+"""`money(locale='customer')`: format for each recipient's own locale instead of the campaign's."""
 DATE_STYLES = ("short", "medium", "long", "full")
 
 
@@ -47,14 +52,40 @@ def resolve_locale(tag: str | None, language: str | None = None) -> Locale:
         return fallback
 
 
-def _context_locale(ctx: Context, explicit: str | None) -> Locale:
-    """An explicit `locale=` argument wins; otherwise the customer's, in the email's language (`vars.language`,
-    default English)."""
-    if explicit:
-        return resolve_locale(explicit)
+def _campaign(ctx: Context) -> dict[str, Any]:
+    campaign = ctx.get("campaign")
+    return campaign if isinstance(campaign, dict) else {}
+
+
+def _written_locale(ctx: Context) -> str:
+    """The locale the email is written for: the campaign's (or the project's) declared locale."""
+    return _campaign(ctx).get("locale") or DEFAULT_LOCALE
+
+
+def _email_language(ctx: Context) -> str:
+    """The language the email is written in: `vars.language`, else the written locale's language."""
     variables = ctx.get("vars")
     language = variables.get("language") if isinstance(variables, dict) else None
-    return resolve_locale(_customer(ctx).get("locale"), language or DEFAULT_LANGUAGE)
+    return language or resolve_locale(_written_locale(ctx)).language
+
+
+def _customer_locale(ctx: Context) -> Locale:
+    """The customer's locale kept to the email's language (per-customer conventions)."""
+    return resolve_locale(_customer(ctx).get("locale"), _email_language(ctx))
+
+
+def _context_locale(ctx: Context, explicit: str | None) -> Locale:
+    """For dates: an explicit `locale=` argument wins; otherwise the customer's, in the email's language."""
+    if explicit and explicit != PER_CUSTOMER:
+        return resolve_locale(explicit)
+    return _customer_locale(ctx)
+
+
+def _money_locale(ctx: Context, explicit: str | None) -> Locale:
+    """For money: an explicit `locale=` (`'customer'` for the recipient's), else the declared written locale."""
+    if explicit == PER_CUSTOMER:
+        return _customer_locale(ctx)
+    return resolve_locale(explicit or _written_locale(ctx))
 
 
 @lru_cache(maxsize=256)
@@ -89,12 +120,15 @@ def money(ctx: Context, value: Any, currency: str | None = None, cents: bool | s
           locale: str | None = None) -> str:
     """`{{ 20 | money }}` -> "$20"; `{{ 19.5 | money }}` -> "$19.50"; `cents=True` always shows them.
 
-    The currency defaults to `vars.currency`, then USD; the locale to the customer's."""
+    The currency defaults to `vars.currency`, then the campaign's (or project's) declared currency; the locale
+    to the campaign's (or project's) declared locale, the same for every recipient. `locale='customer'` formats
+    for the recipient's own locale (kept to the email's language); any other `locale=` names one."""
     amount = to_decimal(value)
     variables = ctx.get("vars")
-    code = currency or (variables.get("currency") if isinstance(variables, dict) else None) or DEFAULT_CURRENCY
+    code = (currency or (variables.get("currency") if isinstance(variables, dict) else None)
+            or _campaign(ctx).get("currency") or DEFAULT_CURRENCY)
     whole = cents is False or (cents == "auto" and amount == amount.to_integral_value())
-    return _format_money(amount, code, _context_locale(ctx, locale), whole)
+    return _format_money(amount, code, _money_locale(ctx, locale), whole)
 
 
 @lru_cache(maxsize=4096)

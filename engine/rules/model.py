@@ -89,6 +89,9 @@ class Campaign:
     """Overrides the project's `defaults.audience_guard.max_share` for this campaign."""
     on_change: str = "continue"
     vars: dict[str, Any] = field(default_factory=dict)
+    #: The locale and currency the emails are written in (None: the project's defaults).
+    locale: str | None = None
+    currency: str | None = None
     source: str = ""
     version: str = ""
     """Content hash of the validated document: the campaign version enrolments remember."""
@@ -155,6 +158,8 @@ def build_campaign(doc: dict[str, Any], source: str = "", step_locations: list[L
         max_audience_share=doc.get("max_audience_share"),
         on_change=doc.get("on_change", "continue"),
         vars=dict(doc.get("vars", {})),
+        locale=doc.get("locale"),
+        currency=doc.get("currency"),
         steps=tuple(steps),
         source=source,
         version=content_hash(doc),

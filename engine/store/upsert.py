@@ -36,13 +36,14 @@ def upsert(
     excluded = statement.excluded
     updates: dict[str, ColumnElement] = {name: excluded[name] for name in replace}
     for name in merge:
-        updates[name] = _merge_json(dialect, table.c[name], excluded[name])
+        updates[name] = merge_json(dialect, table.c[name], excluded[name])
     if not updates:
         return statement.on_conflict_do_nothing(index_elements=keys)
     return statement.on_conflict_do_update(index_elements=keys, set_=updates)
 
 
-def _merge_json(dialect: str, stored: ColumnElement, incoming: ColumnElement) -> ColumnElement:
+def merge_json(dialect: str, stored: ColumnElement, incoming: ColumnElement) -> ColumnElement:
+    """`stored` with the top-level keys of `incoming` added or replaced (flat documents)."""
     if dialect == "postgresql":
         return stored.op("||", return_type=JSONB)(incoming)
     return func.json_patch(stored, incoming, type_=stored.type)

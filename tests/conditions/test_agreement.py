@@ -48,6 +48,8 @@ def comparisons(values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, A
     ).map(lambda pair: {pair[0]: pair[1]})
 
 
+amounts = st.one_of(st.integers(-5, 2000), st.sampled_from([0, 0.5, 2.5, 100.0, 1.25]))
+ages = st.sampled_from(["1h", "1d", "30d", "60d", "120d", "400d"])
 day_numbers = st.one_of(st.integers(-40, 800), st.sampled_from([1.5, 0.5]))
 LEAVES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "attribute": st.builds(
@@ -75,6 +77,25 @@ LEAVES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     ),
     "subscribed": st.booleans().map(lambda value: {"subscribed": value}),
     "segment": st.sampled_from(["paying", "vip"]).map(lambda name: {"segment": name}),
+    "aggregate": st.builds(
+        lambda name, function, within, since, cmp: {"aggregate": {"event": name, "function": function,
+                                                                  "property": "amount", **within, **since, **cmp}},
+        st.sampled_from(EVENT_NAMES), st.sampled_from(["sum", "avg", "min", "max"]),
+        st.sampled_from([{}, {"within": "30d"}, {"within": "400d"}]), st.sampled_from([{}, {"since": "enrolled"}]),
+        st.one_of(
+            st.tuples(st.sampled_from(["eq", "ne", "lt", "lte", "gt", "gte"]), amounts),
+            st.tuples(st.sampled_from(["in", "not_in"]), st.lists(amounts, min_size=1, max_size=3)),
+            st.tuples(st.just("between"), st.tuples(amounts, amounts).map(sorted)),
+        ).map(lambda pair: {pair[0]: pair[1]}),
+    ),
+    "last_event": st.builds(
+        lambda name, cmp: {"last_event": {"name": name, **cmp}},
+        st.sampled_from(EVENT_NAMES),
+        st.one_of(
+            st.tuples(st.sampled_from(["lt", "lte", "gt", "gte"]), ages),
+            st.tuples(st.just("between"), st.tuples(ages, ages).map(list)),
+        ).map(lambda pair: {pair[0]: pair[1]}),
+    ),
 }
 leaves = st.one_of(*LEAVES.values())
 trees = st.recursive(

@@ -158,8 +158,7 @@ def test_an_events_file_given_as_customers_is_refused_with_a_hint(project: Proje
     result = project.rekindle("import", "customers", str(path))
     assert result.exit_code == 1
     assert result.stderr == (
-        f"{path}:1:1: I402 required column 'id' is missing; required column 'email' is missing "
-        "(the header has: customer_id, name, occurred_at)\n"
+        f"{path}:1:1: I402 required column 'id' is missing (the header has: customer_id, name, occurred_at)\n"
         f"    hint: this looks like an events file: `rekindle import events {path}`\n"
         f"Nothing imported from {path}.\n"
     )
@@ -171,7 +170,7 @@ def test_misnamed_and_repeated_columns_are_reported_together(project: Project) -
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         f"{path}:1:1: I402 column 'plan' appears more than once in the header; column 5 of the header has "
-        "no name; required column 'email' is missing (is 'Email' meant to be 'email'?) "
+        "no name; column 'email' is missing (is 'Email' meant to be 'email'?) "
         "(the header has: id, Email, plan, plan, )"
     )
     assert project.customers("id") == []
@@ -261,9 +260,39 @@ def test_json_lines_from_stdin_keep_their_json_types(project: Project) -> None:
 
 
 def test_a_json_lines_row_without_a_required_key(project: Project) -> None:
-    path = project.write("customers.jsonl", '{"id": "c1"}\n')
+    path = project.write("customers.jsonl", '{"email": "a@example.com"}\n{"id": "c1"}\n')
     result = project.rekindle("import", "customers", str(path))
-    assert result.stderr.splitlines()[0] == f"{path}:1:1: I403 email is missing"
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        f"{path}:1:1: I403 id is missing",
+        f"{path}:2:1: I403 email is missing, and customer 'c1' is not in the store yet (an update of a stored "
+        "customer may leave it out)",
+    ]
+    assert project.customers("external_id") == []
+
+
+def test_attribute_only_updates_keyed_by_id(project: Project) -> None:
+    """`id,credit`: no email needed for customers already stored; a new id without one is refused (I403),
+    also when an earlier row of the same file is the one that gives the email."""
+    first = project.write("first.csv", "id,email,first_name,plan\nc1,a@example.com,Ann,pro\nc2,b@example.com,Bo,free\n")
+    assert project.rekindle("import", "customers", str(first)).exit_code == 0
+    update = project.write("credit.csv", "id,credit\nc1,25\nc9,10\nc2,\nc3,5\n")
+    result = project.rekindle("import", "customers", str(update))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{update}:3:1: I403 email is missing, and customer 'c9' is not in the store yet (an update of a stored "
+        "customer may leave it out)",
+        f"{update}:5:1: I403 email is missing, and customer 'c3' is not in the store yet (an update of a stored "
+        "customer may leave it out)",
+        f"Imported 2 of 4 customer rows from {update}: 2 rejected.",
+    ]
+    assert project.customers("external_id", "email", "first_name", "attributes") == [
+        ("c1", "a@example.com", "Ann", {"plan": "pro", "credit": 25}),
+        ("c2", "b@example.com", "Bo", {"plan": "free"}),
+    ]
+    same_file = project.write("same.csv", "id,email,credit\nc4,d@example.com,\nc4,,7\n")
+    assert project.rekindle("import", "customers", str(same_file)).exit_code == 0
+    assert project.customers("external_id", "email", "attributes")[-1] == ("c4", "d@example.com", {"credit": 7})
 
 
 def test_stdin_needs_an_explicit_format(project: Project) -> None:

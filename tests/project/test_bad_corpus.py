@@ -63,7 +63,7 @@ EXPECTED: dict[str, list[str]] = {
         '    hint: How many matching events there must be (default: at least one).',
     ],
     'condition-not-mapping.yaml': [
-        'condition-not-mapping.yaml:3:11: R103 wrong type at audience: expected a condition (a mapping with one of all, any, not, attribute, event, inactive, days_since, anniversary, subscribed, segment), got "inactive"',
+        'condition-not-mapping.yaml:3:11: R103 wrong type at audience: expected a condition (a mapping with one of all, any, not, attribute, event, inactive, days_since, anniversary, subscribed, segment, aggregate, last_event), got "inactive"',
     ],
     'config-bad-values/': [
         'config-bad-values/rekindle.yaml:3:13: C105 defaults.timezone: unknown timezone "Europe/Pari" (did you mean "Europe/Paris"?)',
@@ -309,5 +309,6 @@ def test_the_corpus_exercises_every_config_rule_and_segment_code() -> None:
 
     seen = {line.split(": ", 1)[1].split(" ", 1)[0] for lines in EXPECTED.values() for line in lines
             if not line.startswith(" ")}
-    wanted = {code for code in CATALOGUE if code[0] in "CRS"} - {"C101"}
+    # R208-R212 (names against the catalog and the store) have their own corpus in tests/catalog.
+    wanted = {code for code in CATALOGUE if code[0] in "CRS"} - {"C101", "R208", "R209", "R210", "R211", "R212"}
     assert wanted - seen == set()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from engine.project import Project
 
 from engine.rendering.checks import check_templates
 from tests.rendering.kit import campaign
@@ -11,7 +11,7 @@ HEAD = '{% extends "_layouts/base.html" %}\n{% block subject %}Hi {{ customer | 
 
 
 def _found(config, *campaigns) -> list[tuple[str, str, str]]:
-    project = SimpleNamespace(config=config, campaigns=campaigns)
+    project = Project(config, tuple(campaigns), {})
     return [(d.code, str(d.location), d.message) for d in check_templates(project)]
 
 
@@ -36,19 +36,18 @@ def test_static_reads_in_branches_no_customer_takes(project_dir) -> None:
             "{{ campaign.owner }}\n{{ customer.attributes.plan | default('x') }}\n{% endif %}\n{% endblock %}")
     found = _found(project_dir({"e.html": HEAD + body}))
     assert found == [
-        ("T302", "templates/e.html:5:1", "'promo' is not defined; templates can use campaign, customer, now, "
+        ("T302", "templates/e.html:5:4", "'promo' is not defined; templates can use campaign, customer, now, "
                                           "step, unsubscribe_url, variant, vars"),
-        ("T302", "templates/e.html:6:1", "customer has no field 'nickname'; custom data is under customer.attributes "
-                                          "(fields: id, external_id, email, first_name, last_name, name, locale, "
-                                          "timezone, created_at, subscribed, last_active_at, attributes)"),
-        ("T302", "templates/e.html:7:1", "campaign has no field 'owner' (fields: id, name, vars)"),
+        ("T302", "templates/e.html:6:13", "customer has no field 'nickname' (did you mean \"name\"?); custom data "
+                                           "is under customer.attributes"),
+        ("T302", "templates/e.html:7:13", "campaign has no field 'owner' (fields: id, name, vars, locale, currency)"),
     ]
 
 
 def test_vars_a_step_does_not_set(project_dir) -> None:
     config = project_dir({"e.html": HEAD + "{% block body %}\n{% if false %}{{ vars.discount_usd }}{% endif %}\n{% endblock %}"})
     found = _found(config, campaign({"id": "offer", "template": "e"}))
-    assert found == [("T302", "templates/e.html:4:1", "campaign 'demo' step 'offer' does not set vars.discount_usd")]
+    assert found == [("T302", "templates/e.html:4:23", "campaign 'demo' step 'offer' does not set vars.discount_usd")]
     assert _found(config, campaign({"id": "offer", "template": "e", "vars": {"discount_usd": 20}})) == []
     assert _found(config, campaign({"id": "offer", "template": "e"}, vars={"discount_usd": 20})) == []
 
@@ -59,7 +58,7 @@ def test_attributes_compared_with_the_example_customers(project_dir) -> None:
     data = config.root / "examples" / "data"
     data.mkdir(parents=True)
     data.joinpath("customers.csv").write_text("id,email,first_name,plan\nc1,a@example.com,Ann,pro\n")
-    assert _found(config) == [("T302", "templates/e.html:4:1", "no example customer has the attribute 'tier'; "
+    assert _found(config) == [("T302", "templates/e.html:4:38", "no example customer has the attribute 'tier'; "
                                                               "add `| default(...)` if it is optional")]
 
 

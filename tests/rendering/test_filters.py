@@ -26,23 +26,39 @@ def render(tmp_path):
 @pytest.mark.parametrize(
     ("source", "locale", "expected"),
     [
-        ("{{ 20 | money }}", "en-US", "$20"),
-        ("{{ 19.5 | money }}", "en-US", "$19.50"),
-        ("{{ 20 | money(cents=True) }}", "en-US", "$20.00"),
-        ("{{ 19.99 | money(cents=False) }}", "en-US", "$20"),
-        ("{{ '1234.5' | money('EUR') }}", "de-DE", "1.234,50\xa0€"),
-        ("{{ 20 | money }}", "de-DE", "20\xa0US$"),
-        ("{{ 20 | money('EUR') }}", "fr", "€20"),
-        ("{{ 20 | money }}", "pt-BR", "$20"),
+        ("{{ 20 | money(locale='customer') }}", "en-US", "$20"),
+        ("{{ 19.5 | money(locale='customer') }}", "en-US", "$19.50"),
+        ("{{ 20 | money(cents=True, locale='customer') }}", "en-US", "$20.00"),
+        ("{{ 19.99 | money(cents=False, locale='customer') }}", "en-US", "$20"),
+        ("{{ '1234.5' | money('EUR', locale='customer') }}", "de-DE", "1.234,50\xa0€"),
+        ("{{ 20 | money(locale='customer') }}", "de-DE", "20\xa0US$"),
+        ("{{ 20 | money('EUR', locale='customer') }}", "fr", "€20"),
+        ("{{ 20 | money(locale='customer') }}", "pt-BR", "$20"),
         ("{{ 20 | money('EUR', locale='fr-FR') }}", "en-US", "20\xa0€"),
-        ("{{ 20 | money }}", "en-GB", "US$20"),
-        ("{{ 0.1 | money }}", "en-US", "$0.10"),
-        ("{{ 20 | money }}", "xx-not-a-locale", "$20"),
+        ("{{ 20 | money(locale='customer') }}", "en-GB", "US$20"),
+        ("{{ 0.1 | money(locale='customer') }}", "en-US", "$0.10"),
+        ("{{ 20 | money(locale='customer') }}", "xx-not-a-locale", "$20"),
     ],
 )
-def test_money_in_the_customer_locale_kept_to_the_email_language(render, source: str, locale: str,
-                                                                 expected: str) -> None:
+def test_money_per_customer_when_asked_kept_to_the_email_language(render, source: str, locale: str,
+                                                                  expected: str) -> None:
     assert render(source, locale=locale) == expected
+
+
+@pytest.mark.parametrize("customer_locale", ["en-US", "en-GB", "de-DE", "pt-BR", "fr", None, "xx-not-a-locale"])
+def test_money_reads_the_same_for_every_recipient_by_default(render, customer_locale: str | None) -> None:
+    """The issue's win-back subject: "$25" for everyone, never "US$25" or "25 US$" depending on the reader."""
+    assert render("{{ 25 | money }} off", locale=customer_locale) == "$25 off"
+    assert render("{{ 19.5 | money(cents=True) }}", locale=customer_locale) == "$19.50"
+
+
+def test_money_follows_the_campaign_declared_locale_and_currency(render) -> None:
+    campaign = {"locale": "de-DE", "currency": "EUR"}
+    for customer_locale in ("en-US", "de-DE", None):
+        assert render("{{ 1234.5 | money }}", locale=customer_locale, campaign=campaign) == "1.234,50\xa0€"
+    assert render("{{ 20 | money('USD') }}", campaign=campaign) == "20\xa0$"
+    assert render("{{ 20 | money }}", campaign=campaign, vars={"currency": "GBP"}) == "20\xa0£"
+    assert render("{{ 20 | money(locale='customer') }}", locale="en-GB", campaign=campaign) == "20\xa0€"
 
 
 def test_money_currency_from_vars(render) -> None:

@@ -38,10 +38,10 @@ def test_escape_is_refused_with_the_template_line(project_dir, expression: str) 
 
 
 def test_escape_becomes_a_diagnostic_in_checks(project_dir) -> None:
-    from types import SimpleNamespace
+    from engine.project import Project
 
     config = project_dir({"evil.html": _template("{{ ''.__class__.__mro__ }}")})
-    project = SimpleNamespace(config=config, campaigns=(campaign({"id": "s", "template": "evil"}),))
+    project = Project(config, (campaign({"id": "s", "template": "evil"}),), {})
     [diagnostic] = check_templates(project)
     assert diagnostic.code == "T304"
     assert str(diagnostic.location) == "templates/evil.html:5:1"

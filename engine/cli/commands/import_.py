@@ -22,7 +22,11 @@ import_app = typer.Typer(
 
 FileArgument = typer.Argument(..., help="A .csv, .jsonl or .ndjson file (optionally .gz), or - for stdin.")
 FormatOption = typer.Option(None, "--format", case_sensitive=False, help="By default from the file's extension.")
-StrictOption = typer.Option(False, "--strict", help="Reject the whole file if any row is bad (nothing written).")
+StrictOption = typer.Option(
+    False, "--strict",
+    help="Reject the whole file if any row is bad or names an event, property or attribute the catalog does not "
+         "declare (nothing written).",
+)
 BatchOption = typer.Option(10_000, "--batch-size", min=1, help="Rows written per statement.")
 
 
@@ -49,7 +53,7 @@ def _command(kind: Literal["customers", "events"], help_text: str):
 
 _command(
     "customers",
-    """Upsert customers by `id`. Columns: id, email; optional first_name, last_name, locale, timezone,
+    """Upsert customers by `id`. Columns: id, and email for customers not yet stored; optional first_name, last_name, locale, timezone,
     created_at, subscribed, attributes (JSON); any other column becomes an attribute.""",
 )
 _command(
@@ -78,7 +82,10 @@ def _import(
     chosen = file_format or _detected_format(file)
     if file != STDIN and not Path(file).is_file():
         raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
+    from engine.catalog import require_catalog
+
     config, engine = ready_store(config_path)
+    catalog = require_catalog(config)
     options = ImportOptions(
         kind=kind,
         file_format=chosen,
@@ -87,6 +94,7 @@ def _import(
         batch_size=batch_size,
         activity_events=config.defaults.activity_events,
         progress=sys.stderr.isatty(),
+        catalog=catalog,
     )
     with store_errors(f"importing {kind}"):
         report = import_file(engine, file, options)

@@ -24,19 +24,32 @@ def validate(
     fmt: DiagnosticFormat = typer.Option(
         DiagnosticFormat.text, "--format", "-f", help="text for people, json for tools, github for CI annotations, gitlab for a Code Quality report."
     ),
+    against_store: bool = typer.Option(
+        False, "--against-store",
+        help="Also look up every event, property and attribute the rules use in the project's store (R212).",
+    ),
 ) -> None:
     """Validate rule files, segments and the project config.
 
     Exit code 0 when everything is valid, 1 when there are problems (all of them are listed), 2 for bad usage.
     """
+    from engine.diagnostics import Diagnostic
     from engine.diagnostics.formatters import render
     from engine.project import ProjectInvalid, check_project
 
-    project, diagnostics = check_project(config, paths or None)
+    if against_store:
+        from engine.cli.store import ready_store, store_errors
+
+        _, engine = ready_store(config)
+        with store_errors("looking up names"), engine.connect() as connection:
+            project, diagnostics = check_project(config, paths or None, store=connection)
+        engine.dispose()
+    else:
+        project, diagnostics = check_project(config, paths or None)
     if project is not None:  # templates: compiled, read statically, rendered for every step (T3xx)
         from engine.rendering.checks import check_templates
 
-        diagnostics += check_templates(project)
+        diagnostics = sorted([*diagnostics, *check_templates(project)], key=Diagnostic.sort_key)
     errors = [d for d in diagnostics if d.severity.value == "error"]
     usage = not config.is_file()  # a wrong --config is a usage error (exit 2), reported like any other problem
     summary = {
@@ -51,8 +64,9 @@ def validate(
         if errors:
             typer.echo(f"{_count(len(errors), 'error')} in {_count(files, 'file')}", err=True)
         else:
+            warnings = len(diagnostics) - len(errors)
             typer.echo(f"ok: {_count(summary['campaigns'], 'campaign')} and {_count(summary['segments'], 'segment')}"
-                       " valid", err=True)
+                       " valid" + (f" ({_count(warnings, 'warning')})" if warnings else ""), err=True)
     if usage:
         raise UsageError()  # the diagnostics above say which file is missing
     if errors:

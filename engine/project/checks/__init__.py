@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from engine.diagnostics import Diagnostic
+from engine.project.checks.catalog import catalog_names
 from engine.project.checks.conditions import since_enrolled_placement, value_ranges
 from engine.project.checks.identity import unique_campaign_ids, unique_segment_ids, unique_step_ids
 from engine.project.checks.references import segment_cycles, segments_exist, templates_exist
 from engine.project.checks.settings import schedule_reaches_windows, send_windows, variants
 from engine.project.checks.sources import ProjectSources
+from engine.project.checks.store_names import store_names
 
 Check = Callable[[ProjectSources], Iterable[Diagnostic]]
 
@@ -30,6 +32,8 @@ CHECKS: list[Check] = [
     templates_exist,
     segments_exist,
     segment_cycles,
+    catalog_names,
+    store_names,
 ]
 
 

@@ -23,7 +23,7 @@ def since_enrolled_placement(sources: ProjectSources) -> Iterator[Diagnostic]:
                 continue
             where = "a segment" if root == ("condition",) else format_path(root)
             for kind, body, path in walk_conditions(node, root):
-                if kind == "event" and "since" in body:
+                if kind in ("event", "aggregate") and "since" in body:
                     yield Diagnostic(
                         "R206", f"since: enrolled is not allowed in {where}: nobody is enrolled before entering",
                         document.location((*path, "since")), format_path((*path, "since")),
@@ -43,12 +43,14 @@ def value_ranges(sources: ProjectSources) -> Iterator[Diagnostic]:
                     comparisons.append(((*path, "count"), body["count"]))
                 for where, comparison in comparisons:
                     low_high = comparison.get("between")
+                    if low_high and kind == "last_event":
+                        low_high = [parse_duration(bound) for bound in low_high]
                     if low_high and _reversed(low_high):
-                        yield Diagnostic("R205", f"between {low_high} at {format_path(where)} can never match; "
+                        yield Diagnostic("R205", f"between {comparison['between']} at {format_path(where)} can never match; "
                                          "write the low value first", document.location((*where, "between")),
                                          format_path((*where, "between")))
                 for key in ("within", "for"):
-                    if kind in ("event", "inactive") and key in body and not parse_duration(body[key]):
+                    if kind in ("event", "inactive", "aggregate") and key in body and not parse_duration(body[key]):
                         yield _zero_period(document, (*path, key))
         goal_within = (document.data.get("goal") or {}).get("within")
         if goal_within and not parse_duration(goal_within):

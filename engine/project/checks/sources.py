@@ -6,6 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
+
+from engine.catalog import Catalog
 from engine.config.model import Config
 from engine.diagnostics.docpath import DocPath
 from engine.rules.loader import CampaignSource, SegmentSource
@@ -20,6 +23,10 @@ class ProjectSources:
     config: Config
     campaigns: tuple[CampaignSource, ...]
     segments: tuple[SegmentSource, ...]
+    catalog: Catalog | None = None
+    """The project's data catalog; None when it has none (names are then not checked against data)."""
+    store: Connection | None = None
+    """A connection to the store for `validate --against-store`; None: the store is not consulted."""
 
     def documents(self) -> Iterator[YamlDocument]:
         yield from (source.document for source in self.campaigns)
