@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def open_configured_store(config_path: Path, create: bool = False) -> tuple[Config, Engine]:
     """The project's config and store Engine; StoreError (exit 1 bad config or no store yet, 3 database
     unreachable). `create`: a SQLite file that does not exist yet is created (`rekindle db`)."""
-    from engine.store.connect import load_store_config, open_store
+    from engine.config.store import load_store_config, open_store
 
     config = load_store_config(config_path)
     return config, open_store(config, create)

@@ -35,7 +35,7 @@ def _sqlite_file_missing(url: str) -> bool:
 
 def _from_store(config: Config, external_ids: list[str] | None, limit: int) -> list[Customer] | None:
     """Customers from the store, or None when the store is missing, unreadable or holds no customer at all."""
-    from engine.store.connect import resolve_url
+    from engine.config.store import resolve_url
     from engine.store.database import open_engine
 
     url = resolve_url(config)  # relative SQLite paths count from the config's folder, as for every command
@@ -63,7 +63,7 @@ def audience_samples(project: Any, now: datetime, limit: int) -> dict[str, list[
     campaign), or None when the store is missing, unreadable or holds no customer (then the caller falls back
     to the example customers, which are in no audience)."""
     from engine.audience.members import audience_customers
-    from engine.store.connect import resolve_url
+    from engine.config.store import resolve_url
     from engine.store.database import open_engine
 
     url = resolve_url(project.config)

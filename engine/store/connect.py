@@ -9,7 +9,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from engine.errors import ExitCode, RekindleError
-from engine.config.model import Config
 from engine.diagnostics import Diagnostic
 from engine.store.database import open_engine
 
@@ -31,26 +30,6 @@ def display_url(url: str) -> str:
         return "<invalid store URL>"
 
 
-def load_store_config(config_path: Path) -> Config:
-    from engine.config.loader import load_config
-
-    config, problems = load_config(config_path)
-    if config is None:
-        raise StoreError(f"cannot read the project config {config_path}", diagnostics=problems)
-    return config
-
-
-def resolve_url(config: Config) -> str:
-    """The store URL with a relative SQLite path taken from the config's folder, like every other path in it
-    (`sqlite:///demo/rekindle.db` in /srv/project/rekindle.yaml is /srv/project/demo/rekindle.db)."""
-    url = make_url(config.store_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        database = Path(url.database)
-        if not database.is_absolute():
-            url = url.set(database=str(config.root / database))
-    return url.render_as_string(hide_password=False)
-
-
 def connect(url: str) -> Engine:
     """An Engine on `url` that has answered a trivial query; StoreError otherwise."""
     try:
@@ -65,23 +44,6 @@ def connect(url: str) -> Engine:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise StoreError(f"cannot reach the store at {display_url(url)}: {reason}", unreachable=True) from None
     return engine
-
-
-def open_store(config: Config, create: bool = False) -> Engine:
-    """The store of a project: every command opens it this way so they all agree on where it is.
-
-    A SQLite file that does not exist is created (with its folder) only when `create` (`rekindle db init`
-    and `upgrade`); any other command says exactly what is missing instead of leaving an empty file behind."""
-    url = resolve_url(config)
-    database = sqlite_file(url)
-    if database is not None and not database.exists():
-        if not create:
-            raise StoreError(
-                f"there is no store at {database} yet (the store url in {config.source or 'rekindle.yaml'}): "
-                "create it with `rekindle db init`"
-            )
-        database.parent.mkdir(parents=True, exist_ok=True)
-    return connect(url)
 
 
 def sqlite_file(url: str) -> Path | None:

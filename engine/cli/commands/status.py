@@ -31,7 +31,8 @@ def status(
     from engine.delivery.registry import BackendConfigError, backend_from_config
     from engine.project.load import check_project
     from engine.operations.status import NeedsAttention, Status, Thresholds, check_relay, gather
-    from engine.store.connect import StoreError, load_store_config, open_store
+    from engine.config.store import load_store_config, open_store
+    from engine.store.connect import StoreError
     from engine.store.migrate import store_state
 
     thresholds = Thresholds(_span(window, "--window"), _span(queued_over, "--queued-over"),
