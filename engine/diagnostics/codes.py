@@ -35,6 +35,9 @@ _CODES = [
     Code("R109", "empty or unreadable file"),
     Code("R110", "schema violation"),
     Code("R111", "nested too deeply"),
+    Code("R112", "document too large (YAML aliases expand too far)"),
+    Code("R113", "text that cannot be stored (NUL or unpaired surrogate)"),
+    Code("R114", "file outside its folder (a link leaving the project)"),
     # --- R2xx: rule semantics ---
     Code("R201", "duplicate campaign id"),
     Code("R202", "duplicate step id"),
@@ -54,6 +57,8 @@ _CODES = [
     Code("T304", "template sandbox refused an unsafe operation"),
     Code("T305", "email template has no subject"),
     Code("T306", "template file not found"),
+    Code("T307", "template is a link outside the templates folder"),
+    Code("T308", "template exceeded its render budget"),
     # --- I4xx: data import ---
     Code("I401", "bad row"),
     Code("I402", "import file columns do not match the contract"),

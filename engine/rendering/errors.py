@@ -13,8 +13,10 @@ from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 
 from engine.diagnostics import Diagnostic, Location
+from engine.rendering.environment import OutsideTemplatesFolder, RenderBudgetExceeded
 
 SYNTAX, UNDEFINED, FAILED, UNSAFE, NO_SUBJECT, NOT_FOUND = "T301", "T302", "T303", "T304", "T305", "T306"
+OUTSIDE, BUDGET = "T307", "T308"
 
 
 class RenderError(Exception):
@@ -68,6 +70,10 @@ def from_exception(exc: Exception, template_name: str, templates_dir: Path, proj
     if isinstance(exc, TemplateNotFound):  # the email itself, or a layout/partial it extends or includes
         folder = display_path(None, templates_dir, project_root)
         return RenderError(NOT_FOUND, f"template {exc.name!r} not found in {folder}", where, line)
+    if isinstance(exc, OutsideTemplatesFolder):
+        return RenderError(OUTSIDE, str(exc), where, line)
+    if isinstance(exc, RenderBudgetExceeded):
+        return RenderError(BUDGET, f"the template exceeded its render budget: {exc}", where, line)
     if isinstance(exc, SecurityError):
         return RenderError(UNSAFE, f"the template sandbox refused an unsafe operation: {exc}", where, line)
     if isinstance(exc, UndefinedError):
