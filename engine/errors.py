@@ -16,10 +16,10 @@ The tree (like httpx's exception hierarchy, each leaf says what the user can do 
     │   └── UnreadableFile             an import file cannot be read (engine.importer)
     ├── UsageError                     exit 2: the command line names something that does not exist
     ├── PermanentFailure               exit 1: work failed and retrying will not help
+    │   ├── WorkFailed                 renders, deliveries or rule tests failed; the command's report says which
     │   └── StoreNotReady              the store's schema is not current (run `rekindle db upgrade`)
+    ├── StoreError                     exit 1, or 3 when the database did not answer (engine.store.connect)
     └── Unavailable                    exit 3: a required service is unreachable; the work is kept, retry later
-        ├── StoreUnreachable           the database cannot be reached
-        └── TransportError             the SMTP relay cannot be reached or refused the session (engine.delivery)
 
 Errors that are not meant for a person (programming errors) are not RekindleErrors and keep their traceback.
 """
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import IntEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from engine.diagnostics import Diagnostic
@@ -50,10 +50,12 @@ class RekindleError(Exception):
     """An error meant for the person running Rekindle: a one-line message, optional located diagnostics, and
     the exit code a scheduler or CI acts on."""
 
-    exit_code: ClassVar[ExitCode] = ExitCode.FAILED
+    #: A class default; an instance may narrow it (a store error is 3 when the database did not answer).
+    exit_code: ExitCode = ExitCode.FAILED
 
-    def __init__(self, message: str, diagnostics: Sequence[Diagnostic] = ()) -> None:
+    def __init__(self, message: str = "", diagnostics: Sequence[Diagnostic] = ()) -> None:
         super().__init__(message)
+        #: One line for stderr; empty when the command has already reported the outcome in its own format.
         self.message = message
         self.diagnostics: list[Diagnostic] = list(diagnostics)
 
@@ -70,6 +72,10 @@ class UsageError(RekindleError):
 
 class PermanentFailure(RekindleError):
     """Work failed and retrying will not help until someone acts (exit 1)."""
+
+
+class WorkFailed(PermanentFailure):
+    """Some of the command's work failed (a render, a delivery, a rule test); its report already says which."""
 
 
 class Unavailable(RekindleError):

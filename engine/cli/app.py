@@ -36,7 +36,8 @@ def _report(error: RekindleError) -> None:
 
     if error.diagnostics:
         typer.echo(format_text(error.diagnostics), err=True)
-    typer.echo(f"error: {error.message}", err=True)
+    if str(error):
+        typer.echo(f"error: {error}", err=True)
 
 
 app = typer.Typer(

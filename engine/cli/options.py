@@ -28,6 +28,7 @@ def _parse_now(value: str | None) -> datetime | None:
 ConfigOption = typer.Option(
     Path("rekindle.yaml"), "--config", "-c", help="Project config file.", envvar="REKINDLE_CONFIG"
 )
+CampaignOption = typer.Option(None, "--campaign", help="Only this campaign id (repeatable).")
 NowOption = typer.Option(
     None,
     "--now",

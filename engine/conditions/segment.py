@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.errors import InvalidInput
 from engine.conditions.base import Condition
 from engine.conditions.evaluate import Verdict, outcome
 
@@ -32,7 +33,7 @@ class Segment:
     source: str = ""
 
 
-class SegmentError(ValueError):
+class SegmentError(InvalidInput, ValueError):
     """An unknown segment, or segments that include each other."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from engine.documents.schema_errors import RULE_CODES, schema_diagnostics
 from engine.documents.schemas import validator
 from engine.timezones import unknown_timezone_message
 from engine.documents.yaml_loader import YamlDocument, load_yaml_file
-from engine.config.schedule import parse_cadence
+from engine.config.schedule import SCHEDULE_PATTERN, parse_cadence
 from engine.timeutil import parse_duration
 
 CONFIG_CODES = dict.fromkeys(RULE_CODES, "C102")
@@ -72,6 +73,12 @@ def _value_problems(document: YamlDocument) -> Iterator[Diagnostic]:
         if message:
             yield Diagnostic("C105", f"defaults.timezone: {message}", document.location(("defaults", "timezone")),
                              "defaults.timezone")
+    schedule = data.get("schedule") if isinstance(data, dict) else None
+    if isinstance(schedule, str) and re.match(SCHEDULE_PATTERN, schedule):
+        try:
+            parse_cadence(schedule)
+        except ValueError as exc:
+            yield Diagnostic("C105", f"schedule: {exc}", document.location(("schedule",)), "schedule")
     url = _get(data, ("unsubscribe", "url"))
     if isinstance(url, str) and "{token}" not in url:
         yield Diagnostic("C105", "unsubscribe.url must contain {token}, where the signed token goes",

@@ -14,11 +14,14 @@ redacted URL, so a password never reaches a log or a terminal.
 
 from __future__ import annotations
 
+from engine.errors import Unavailable
 
-class TransportError(Exception):
+
+class TransportError(Unavailable):
+    """The relay could not be reached or refused the session: the emails stay queued (exit 3)."""
+
     def __init__(self, message: str, *, server: str = "", code: int | None = None, reply: str = "") -> None:
         super().__init__(message)
-        self.message = message
         self.server = server
         self.code = code
         self.reply = reply

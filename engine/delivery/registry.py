@@ -16,13 +16,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from engine.errors import InvalidInput
 from engine.config.model import Config
 from engine.delivery.backends.base import Backend
 
 SMTP_URL_ENV = "REKINDLE_SMTP_URL"
 
 
-class BackendConfigError(ValueError):
+class BackendConfigError(InvalidInput, ValueError):
     """The delivery section of the config cannot build a backend."""
 
 

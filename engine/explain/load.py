@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from engine.errors import InvalidInput
 from engine.store.models import Customer, Enrollment, Event
 
 
-class CustomerNotFound(LookupError):
+class CustomerNotFound(InvalidInput, LookupError):
     """No customer has this external id."""
+
+    def __init__(self, external_id: str) -> None:
+        super().__init__(f"no customer with external id {external_id!r} in the store")
+        self.external_id = external_id
 
 
 @dataclass(frozen=True)

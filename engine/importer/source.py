@@ -20,6 +20,7 @@ from enum import Enum
 from pathlib import Path
 from typing import IO, Any
 
+from engine.errors import InvalidInput
 from engine.importer.values import INVALID_ROW, RowError
 
 STDIN = "-"
@@ -33,12 +34,11 @@ class FileFormat(str, Enum):
 _EXTENSIONS = {".csv": FileFormat.csv, ".jsonl": FileFormat.jsonl, ".ndjson": FileFormat.jsonl}
 
 
-class UnreadableFile(Exception):
+class UnreadableFile(InvalidInput):
     """The file as a whole cannot be read (not found, not UTF-8, no CSV header...)."""
 
     def __init__(self, message: str, line: int = 0) -> None:
         super().__init__(message)
-        self.message = message
         self.line = line
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from engine.errors import InvalidInput
 from engine.config.loader import load_config
 from engine.config.model import Config
 from engine.diagnostics import Diagnostic, Location, Severity
@@ -21,15 +22,21 @@ RULE_TESTS_DIR = "rule_tests"
 """Where `rekindle test` looks by default (engine.ruletest.suite.DEFAULT_FOLDER)."""
 
 
-class ProjectInvalid(Exception):
-    """The project has errors; `diagnostics` lists all of them, sorted by file and position."""
+class ProjectInvalid(InvalidInput):
+    """The project has errors; `diagnostics` lists all of them, sorted by file and position. The message says
+    what was not done because of them (the CLI prints the diagnostics, then the message)."""
 
-    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
-        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
-        first = self.diagnostics[0] if self.diagnostics else None
-        summary = f"{first.location}: {first.code} {first.message}" if first else "invalid project"
-        more = len(self.diagnostics) - 1
-        super().__init__(summary + (f" (and {more} more)" if more > 0 else ""))
+    def __init__(self, diagnostics: Sequence[Diagnostic], message: str | None = None) -> None:
+        ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+        super().__init__(_summary(ordered) if message is None else message, ordered)
+
+
+def _summary(diagnostics: Sequence[Diagnostic]) -> str:
+    """The first problem and how many more: what a caller that does not print the diagnostics shows."""
+    if not diagnostics:
+        return "invalid project"
+    first, more = diagnostics[0], len(diagnostics) - 1
+    return f"{first.location}: {first.code} {first.message}" + (f" (and {more} more)" if more > 0 else "")
 
 
 def load_project(config_path: Path) -> Project:

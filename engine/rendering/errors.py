@@ -12,6 +12,7 @@ from types import TracebackType
 from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 
+from engine.errors import InvalidInput
 from engine.diagnostics import Diagnostic, Location
 from engine.rendering.environment import OutsideTemplatesFolder, RenderBudgetExceeded
 
@@ -19,13 +20,16 @@ SYNTAX, UNDEFINED, FAILED, UNSAFE, NO_SUBJECT, NOT_FOUND = "T301", "T302", "T303
 OUTSIDE, BUDGET = "T307", "T308"
 
 
-class RenderError(Exception):
+class RenderError(InvalidInput):
     """A template could not be compiled or rendered. `template` is the path shown to users (relative to the
     project when possible) and `line` is 1-based, 0 when unknown."""
 
     def __init__(self, code: str, message: str, template: str, line: int = 0) -> None:
-        super().__init__(f"{template}:{line}: {message}" if line else f"{template}: {message}")
-        self.code, self.message, self.template, self.line = code, message, template, line
+        super().__init__(message)
+        self.code, self.template, self.line = code, template, line
+
+    def __str__(self) -> str:
+        return f"{self.template}:{self.line}: {self.message}" if self.line else f"{self.template}: {self.message}"
 
     def to_diagnostic(self, path: str = "", hint: str | None = None) -> Diagnostic:
         return Diagnostic(self.code, self.message, Location(self.template, self.line), path=path, hint=hint)

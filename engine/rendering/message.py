@@ -20,13 +20,14 @@ from email.header import Header
 from email.utils import format_datetime, formataddr, getaddresses
 from functools import lru_cache
 
+from engine.errors import InvalidInput
 from engine.rendering.text import clean_line, has_line_break, to_utf8
 
 CRLF = "\r\n"
 MAX_HEADER_LINE = 78
 
 
-class HeaderInjection(ValueError):
+class HeaderInjection(InvalidInput, ValueError):
     """A header value that must be a single token (address, Message-ID, URL) contained a line break."""
 
 

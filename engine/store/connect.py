@@ -8,19 +8,19 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
+from engine.errors import ExitCode, RekindleError
 from engine.config.model import Config
 from engine.diagnostics import Diagnostic
 from engine.store.database import open_engine
 
 
-class StoreError(Exception):
-    """The store cannot be used. `unreachable` means the database did not answer (exit code 3)."""
+class StoreError(RekindleError):
+    """The store cannot be used: exit 1, or 3 (`unreachable`) when the database did not answer."""
 
     def __init__(self, message: str, *, unreachable: bool = False, diagnostics: list[Diagnostic] | None = None):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, diagnostics or ())
         self.unreachable = unreachable
-        self.diagnostics = diagnostics or []
+        self.exit_code = ExitCode.UNAVAILABLE if unreachable else ExitCode.FAILED
 
 
 def display_url(url: str) -> str:

@@ -18,6 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
+from engine.errors import PermanentFailure
 from engine.store.models import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -60,7 +61,7 @@ class StoreState:
         return None
 
 
-class StoreNotReady(Exception):
+class StoreNotReady(PermanentFailure):
     """The store's schema is missing or not at the revision this code expects."""
 
 

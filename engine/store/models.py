@@ -12,7 +12,7 @@ Engine state:  Run (one tick), Enrollment (a customer in a campaign), Delivery (
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -37,6 +38,9 @@ Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only autoincrement
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JsonDocument, datetime: DateTime(timezone=False)}
+    # Every model here is mapped to a plain Table, so `Model.__table__` is one (SQLAlchemy types it as the
+    # wider FromClause because a mapping may target a join or a subquery); see sqlalchemy/sqlalchemy#9130.
+    __table__: ClassVar[Table]
 
 
 class Customer(Base):

@@ -14,12 +14,14 @@ import hmac
 import json
 import os
 
+from engine.errors import InvalidInput
 
-class TokenError(ValueError):
+
+class TokenError(InvalidInput, ValueError):
     """The token is malformed or its signature does not match."""
 
 
-class MissingSecret(RuntimeError):
+class MissingSecret(InvalidInput):
     """The environment variable holding the signing secret is not set."""
 
     def __init__(self, variable: str) -> None:

@@ -40,12 +40,11 @@ def audience(
     import sys
 
     from engine.audience import audience_context, count_query, members_query
-    from engine.cli.commands.explain import campaign_or_exit
-    from engine.cli.commands.run import load_or_exit
+    from engine.cli.project import load_project_or_exit, require_campaign
     from engine.cli.store import ready_store
 
-    project = load_or_exit(config_path)
-    campaign = None if campaign_id is None else campaign_or_exit(project, campaign_id)
+    project = load_project_or_exit(config_path)
+    campaign = None if campaign_id is None else require_campaign(project, campaign_id)
     _, engine = ready_store(config_path)
     at = resolve_now(now)
     defaults = project.config.defaults

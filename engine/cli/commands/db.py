@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption
 from engine.cli.store import open_configured_store, store_errors
 
@@ -34,15 +33,12 @@ def init(config_path: Path = ConfigOption) -> None:
     elif state.status is migrate.StoreStatus.unmanaged:
         differences = migrate.schema_differences(engine)
         if differences:
-            typer.echo(f"error: {state.problem()}, but they differ from revision {state.head}:", err=True)
-            for difference in differences:
-                typer.echo(f"  {difference}", err=True)
-            raise typer.Exit(ExitCode.FAILED)
+            raise migrate.StoreNotReady("\n  ".join([f"{state.problem()}, but they differ from revision {state.head}:",
+                                              *map(str, differences)]))
         migrate.stamp(engine)
         typer.echo(f"The tables at {where} match schema revision {state.head}; recorded it.")
     else:
-        typer.echo(f"error: {state.problem()}", err=True)
-        raise typer.Exit(ExitCode.FAILED)
+        raise migrate.StoreNotReady(str(state.problem()))
 
 
 @db_app.command("upgrade")
@@ -53,8 +49,7 @@ def upgrade(config_path: Path = ConfigOption) -> None:
     _, engine = open_configured_store(config_path)
     state = migrate.store_state(engine)
     if state.status in (migrate.StoreStatus.unknown, migrate.StoreStatus.unmanaged):
-        typer.echo(f"error: {state.problem()}", err=True)
-        raise typer.Exit(ExitCode.FAILED)
+        raise migrate.StoreNotReady(str(state.problem()))
     if state.status is migrate.StoreStatus.current:
         typer.echo(f"The store is already at schema revision {state.head}; nothing to do.")
         return
@@ -74,4 +69,4 @@ def current(config_path: Path = ConfigOption) -> None:
     problem = state.problem()
     if problem:
         typer.echo(problem)
-        raise typer.Exit(ExitCode.FAILED)
+        raise migrate.StoreNotReady()  # printed above, on stdout, as part of the answer

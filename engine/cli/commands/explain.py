@@ -6,22 +6,11 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption, NowOption, OutputFormat, resolve_now
 
 
 def register(app: typer.Typer) -> None:
     app.command("explain")(explain)
-
-
-def campaign_or_exit(project, campaign_id: str):
-    """The project's campaign with this id, or a message listing the known ids and exit 1."""
-    campaign = project.campaign(campaign_id)
-    if campaign is None:
-        known = ", ".join(sorted(c.id for c in project.campaigns)) or "none"
-        typer.echo(f"error: unknown campaign {campaign_id!r}; known: {known}", err=True)
-        raise typer.Exit(ExitCode.FAILED)
-    return campaign
 
 
 def explain(
@@ -38,13 +27,13 @@ def explain(
     customer's enrolment in the campaign. Exit 1 when the campaign or the customer is unknown."""
     from sqlalchemy.orm import Session
 
-    from engine.cli.commands.run import load_or_exit
+    from engine.cli.project import load_project_or_exit, require_campaign
     from engine.cli.store import ready_store
-    from engine.explain import CustomerNotFound, explain_campaign, load_subject
+    from engine.explain import explain_campaign, load_subject
     from engine.explain.render import as_json, print_text
 
-    project = load_or_exit(config_path)
-    campaign = campaign_or_exit(project, campaign_id)
+    project = load_project_or_exit(config_path)
+    campaign = require_campaign(project, campaign_id)
     _, engine = ready_store(config_path)
     defaults = project.config.defaults
     try:
@@ -54,9 +43,6 @@ def explain(
                 campaign, subject, now=resolve_now(now), activity_events=defaults.activity_events,
                 segments=project.segments, default_timezone=defaults.timezone,
             )
-    except CustomerNotFound:
-        typer.echo(f"error: no customer with external id {customer_id!r} in the store", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
     finally:
         engine.dispose()
     if fmt is OutputFormat.json:

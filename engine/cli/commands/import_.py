@@ -7,8 +7,8 @@ from typing import Literal
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption, NowOption
+from engine.errors import InvalidInput
 from engine.importer.source import STDIN, FileFormat, detect_format
 
 import_app = typer.Typer(
@@ -92,7 +92,7 @@ def _import(
     engine.dispose()
     typer.echo(report.format_text(), err=not report.ok)
     if not report.ok:
-        raise typer.Exit(ExitCode.FAILED)
+        raise InvalidInput()  # the report above names every rejected row
 
 
 def _detected_format(file: str) -> FileFormat:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
+from engine.errors import InvalidInput, PermanentFailure
+
 
 
 def register(app: typer.Typer) -> None:
@@ -27,11 +28,9 @@ def init(
     try:
         written = write_project(directory)
     except FileExistsError as exc:
-        typer.echo(f"not writing anything: these files already exist: {exc}", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
+        raise InvalidInput(f"not writing anything: these files already exist: {exc}") from None
     except OSError as exc:
-        typer.echo(f"cannot create the project in {directory}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
+        raise PermanentFailure(f"cannot create the project in {directory}: {exc.strerror or exc}") from None
     for path in written:
         typer.echo(f"created {path}")
     typer.echo(f"\nnext: cd {directory} && rekindle validate")

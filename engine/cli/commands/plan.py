@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.commands.run import CampaignOption, load_or_exit
-from engine.cli.exit_codes import ExitCode
+from engine.cli.options import CampaignOption
 from engine.cli.options import ConfigOption, NowOption, resolve_now
+from engine.errors import WorkFailed
 
 
 class PlanFormat(str, Enum):
@@ -30,6 +30,7 @@ def plan(
 ) -> None:
     """Show what the next `rekindle run` would do per campaign and step, and how campaign edits affect
     customers mid-sequence. Changes nothing. Exit 1 when a campaign would be held by max_audience."""
+    from engine.cli.project import load_project_or_exit
     from engine.cli.store import ready_store
     from engine.plan import report
     from engine.plan.changes import version_changes
@@ -37,7 +38,7 @@ def plan(
     from engine.runner.render import compose_renderer, rehearsal_secret
     from engine.runner.tick import run_tick
 
-    project = load_or_exit(config_path, campaign)
+    project = load_project_or_exit(config_path, campaign)
     _, engine = ready_store(config_path)
     at = resolve_now(now)
     chosen = tuple(c for c in project.campaigns if not campaign or c.id in campaign)
@@ -54,4 +55,4 @@ def plan(
     else:
         report.print_text(summary, changes)
     if summary.failed:
-        raise typer.Exit(ExitCode.FAILED)
+        raise WorkFailed()

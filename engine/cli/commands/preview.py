@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption, NowOption, resolve_now
+from engine.errors import InvalidInput, UsageError, WorkFailed
+
+if TYPE_CHECKING:
+    from engine.project import Project
+    from engine.rules.model import Campaign, Step, Variant
 
 #: Signs unsubscribe links in previews when the real secret is not in the environment; previews are never sent.
 PREVIEW_SECRET = b"rekindle-preview-only"
@@ -21,23 +27,7 @@ def register(app: typer.Typer) -> None:
     app.command("preview")(preview)
 
 
-def _fail(message: str, code: ExitCode) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _load(config_path: Path):
-    from engine.diagnostics.formatters import format_text
-    from engine.project import ProjectInvalid, load_project
-
-    try:
-        return load_project(config_path)
-    except ProjectInvalid as exc:
-        typer.echo(format_text(exc.diagnostics), err=True)
-        raise _fail("the project is invalid; fix the problems above to preview", ExitCode.FAILED) from None
-
-
-def _secret(project) -> bytes | None:
+def _secret(project: Project) -> bytes | None:
     """None (use the real secret) when it is set; otherwise the preview stand-in, said out loud."""
     import os
 
@@ -48,21 +38,21 @@ def _secret(project) -> bytes | None:
     return PREVIEW_SECRET
 
 
-def _pick(project, campaign_id: str, step_id: str | None, variant_id: str | None):
-    campaign = project.campaign(campaign_id)
-    if campaign is None:
-        known = ", ".join(sorted(c.id for c in project.campaigns))
-        raise _fail(f"unknown campaign {campaign_id!r}; known: {known}", ExitCode.USAGE)
+def _pick(project: Project, campaign_id: str, step_id: str | None, variant_id: str | None
+          ) -> tuple[Campaign, Step, Variant | None]:
+    from engine.cli.project import require_campaign
+
+    campaign = require_campaign(project, campaign_id, usage=True)
     step = campaign.step(step_id) if step_id else campaign.steps[0]
     if step is None:
-        raise _fail(f"campaign {campaign.id!r} has no step {step_id!r}; steps: "
-                    f"{', '.join(s.id for s in campaign.steps)}", ExitCode.USAGE)
+        raise UsageError(f"campaign {campaign.id!r} has no step {step_id!r}; steps: "
+                         f"{', '.join(s.id for s in campaign.steps)}")
     variant = None
     if variant_id:
         variant = next((v for v in step.variants if v.id == variant_id), None)
         if variant is None:
             have = ", ".join(v.id for v in step.variants) or "none"
-            raise _fail(f"step {step.id!r} has no variant {variant_id!r}; variants: {have}", ExitCode.USAGE)
+            raise UsageError(f"step {step.id!r} has no variant {variant_id!r}; variants: {have}")
     elif step.variants:
         variant = step.variants[0]
     return campaign, step, variant
@@ -84,8 +74,10 @@ def preview(
 ) -> None:
     """Show an email as a customer would get it: subject, preheader and text here; HTML and .eml to files."""
     if gallery is None and campaign is None:
-        raise _fail("name a CAMPAIGN to preview, or use --gallery DIR", ExitCode.USAGE)
-    project = _load(config_path)
+        raise UsageError("name a CAMPAIGN to preview, or use --gallery DIR")
+    from engine.cli.project import load_project_or_exit
+
+    project = load_project_or_exit(config_path, templates=False, not_done="nothing was previewed")
     at = resolve_now(now)
     if gallery is not None:
         _gallery(project, gallery, campaign, customer, at)
@@ -94,7 +86,6 @@ def preview(
 
 
 def _single(project, campaign_id, step_id, variant_id, customer_id, at, html, eml) -> None:
-    from engine.diagnostics.formatters import format_text
     from engine.preview.customers import find_customers
     from engine.preview.gallery import preview_message_id
     from engine.preview.terminal import PreviewInfo, format_preview
@@ -104,7 +95,7 @@ def _single(project, campaign_id, step_id, variant_id, customer_id, at, html, em
     chosen_campaign, chosen_step, chosen_variant = _pick(project, campaign_id, step_id, variant_id)
     found = find_customers(project.config, [customer_id] if customer_id else None, limit=1)
     if not found.customers:
-        raise _fail(f"customer {customer_id!r} not found in {found.source}", ExitCode.FAILED)
+        raise InvalidInput(f"customer {customer_id!r} not found in {found.source}")
     person = found.customers[0]
     try:
         email = compose_email(project, chosen_campaign, chosen_step, person, variant=chosen_variant, now=at,
@@ -112,10 +103,9 @@ def _single(project, campaign_id, step_id, variant_id, customer_id, at, html, em
                                                             project.config.sender.from_address),
                               unsubscribe_secret=_secret(project))
     except RenderError as exc:
-        typer.echo(format_text([exc.to_diagnostic()]), err=True)
-        raise _fail("the email failed to render", ExitCode.FAILED) from None
+        raise WorkFailed("the email failed to render", [exc.to_diagnostic()]) from None
     except HeaderInjection as exc:
-        raise _fail(f"customer {person.external_id!r} cannot be mailed: {exc}", ExitCode.FAILED) from None
+        raise InvalidInput(f"customer {person.external_id!r} cannot be mailed: {exc}") from None
     info = PreviewInfo(chosen_campaign, chosen_step, chosen_variant.id if chosen_variant else None,
                        f"{person.external_id} <{person.email}> (from {found.source})",
                        format_configured_mailbox(project.config.sender.from_address),
@@ -137,7 +127,7 @@ def _gallery(project, out_dir: Path, campaign_id: str | None, customer_ids: list
     found = find_customers(project.config, customer_ids or None)
     missing = sorted(set(customer_ids or ()) - {c.external_id for c in found.customers})
     if missing:
-        raise _fail(f"customer {', '.join(map(repr, missing))} not found in {found.source}", ExitCode.FAILED)
+        raise InvalidInput(f"customer {', '.join(map(repr, missing))} not found in {found.source}")
     result = build_gallery(project, out_dir, found.customers, found.source, at, secret=_secret(project),
                            campaign_ids=[campaign_id] if campaign_id else None)
     typer.echo(f"wrote {out_dir / 'index.html'}: {result.emails} emails for {len(found.customers)} customers "
@@ -145,4 +135,4 @@ def _gallery(project, out_dir: Path, campaign_id: str | None, customer_ids: list
     for failure in result.failures:
         typer.echo(f"{failure}", err=True)
     if result.failures:
-        raise _fail(f"{len(result.failures)} emails failed to render", ExitCode.FAILED)
+        raise WorkFailed(f"{len(result.failures)} emails failed to render")

@@ -12,45 +12,11 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
-from engine.cli.options import ConfigOption, NowOption, OutputFormat, resolve_now
-
-CampaignOption = typer.Option(None, "--campaign", help="Only this campaign id (repeatable).")
-
+from engine.cli.options import CampaignOption, ConfigOption, NowOption, OutputFormat, resolve_now
+from engine.errors import Unavailable, WorkFailed
 
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
-
-
-def load_or_exit(config_path: Path, campaigns: list[str] | None = None):
-    """The valid project, or its diagnostics on stderr and exit 1: nothing runs when any rule or template is
-    invalid. Unknown `--campaign` ids are a usage error (exit 2). Shared by run, plan and simulate."""
-    from engine.diagnostics import Severity
-    from engine.diagnostics.formatters import format_text
-    from engine.project import ProjectInvalid, load_project
-
-    from engine.rendering.checks import check_templates
-
-    try:
-        project = load_project(config_path)
-    except ProjectInvalid as exc:
-        typer.echo(format_text(exc.diagnostics), err=True)
-        typer.echo("error: the project has invalid rules; nothing was run", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
-    # Templates are part of what a marketer edits: one that no longer compiles or renders stops the run
-    # before anything is queued, exactly like an invalid rule file.
-    template_problems = [d for d in check_templates(project) if d.severity is Severity.error]
-    if template_problems:
-        typer.echo(format_text(template_problems), err=True)
-        typer.echo("error: the project has invalid templates; nothing was run", err=True)
-        raise typer.Exit(ExitCode.FAILED)
-    known = {c.id for c in project.campaigns}
-    unknown = [c for c in campaigns or () if c not in known]
-    if unknown:
-        typer.echo(f"error: unknown campaign {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}",
-                   err=True)
-        raise typer.Exit(ExitCode.USAGE)
-    return project
 
 
 def run(
@@ -64,23 +30,20 @@ def run(
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
 ) -> None:
     """Enrol customers, end sequences, queue the emails that are due and send them."""
+    from engine.cli.project import load_project_or_exit
     from engine.cli.store import ready_store
     from engine.runner.lock import RunLocked, run_lock
     from engine.runner.options import RunOptions
     from engine.runner.render import compose_renderer, rehearsal_secret
     from engine.runner.tick import run_tick
-    from engine.suppression.tokens import MissingSecret, secret_from_env
+    from engine.suppression.tokens import secret_from_env
 
-    project = load_or_exit(config_path, campaign)
+    project = load_project_or_exit(config_path, campaign)
     config, engine = ready_store(config_path)
     at = resolve_now(now)
     secret = rehearsal_secret(project) if dry_run else None
     if secret is None:
-        try:
-            secret_from_env(project.config.unsubscribe.secret_env)
-        except MissingSecret as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(ExitCode.FAILED) from None
+        secret_from_env(project.config.unsubscribe.secret_env)
     options = RunOptions(now=at, campaigns=tuple(campaign or ()), limit=limit, persist=not dry_run)
     render = compose_renderer(project, at, secret)
     with engine.connect() as conn:
@@ -98,9 +61,9 @@ def run(
     engine.dispose()
     _report(summary, delivery, fmt)
     if delivery is not None and delivery.unavailable:
-        raise typer.Exit(ExitCode.UNAVAILABLE)
+        raise Unavailable()  # the report above says why; the emails stay queued
     if summary.failed or (delivery is not None and delivery.failed):
-        raise typer.Exit(ExitCode.FAILED)
+        raise WorkFailed()
 
 
 def _send(config, engine, now):
@@ -110,8 +73,7 @@ def _send(config, engine, now):
     try:
         backend = backend_from_config(config)
     except BackendConfigError as exc:
-        typer.echo(f"error: delivery: {exc}; the emails stay queued", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
+        raise BackendConfigError(f"delivery: {exc}; the emails stay queued") from None
     return dispatch(engine, backend, now=now)
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption, NowOption
+from engine.errors import Unavailable, WorkFailed
 
 
 class LogFormat(str, Enum):
@@ -60,8 +60,7 @@ def send(
     try:
         backend = backend_from_config(config)
     except BackendConfigError as exc:
-        typer.echo(f"error: delivery: {exc}", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
+        raise BackendConfigError(f"delivery: {exc}") from None
 
     options = dict(now=now, worker_id=worker_id, batch_size=batch_size, limit=limit, lease=lease_span)
     if log_format is LogFormat.text and sys.stderr.isatty():
@@ -72,9 +71,9 @@ def send(
     engine.dispose()
     _report(summary, log_format, waiting)
     if summary.unavailable:
-        raise typer.Exit(ExitCode.UNAVAILABLE)
+        raise Unavailable()  # the report above says why; the work stays queued
     if summary.failed:
-        raise typer.Exit(ExitCode.FAILED)
+        raise WorkFailed()
 
 
 def _dispatch_with_progress(engine, backend, options: dict):

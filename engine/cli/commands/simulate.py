@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.commands.run import CampaignOption, load_or_exit
-from engine.cli.exit_codes import ExitCode
+from engine.cli.options import CampaignOption
 from engine.cli.options import ConfigOption, OutputFormat
+from engine.errors import UsageError, WorkFailed
 from engine.timeutil import parse_instant
 
 
@@ -34,6 +34,7 @@ def simulate(
 ) -> None:
     """Rehearse runs from --from to --to on a throwaway copy of the store and print the timeline: who would
     get which email when, who would exit and why. The real store is never changed."""
+    from engine.cli.project import load_project_or_exit
     from engine.cli.store import ready_store
     from engine.simulate.sandbox import sandbox
     from engine.simulate.timeline import simulate as run_simulation
@@ -45,9 +46,8 @@ def simulate(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--every") from None
     if end < start:
-        typer.echo("error: --to is before --from", err=True)
-        raise typer.Exit(ExitCode.USAGE)
-    project = load_or_exit(config_path, campaign)
+        raise UsageError("--to is before --from")
+    project = load_project_or_exit(config_path, campaign)
     _, engine = ready_store(config_path)
     with sandbox(engine) as conn:
         summaries, timeline = run_simulation(conn, project, start, end, interval, tuple(campaign or ()))
@@ -59,7 +59,7 @@ def simulate(
             _print_text(summaries, timeline)
     engine.dispose()
     if any(s.failed for s in summaries):
-        raise typer.Exit(ExitCode.FAILED)
+        raise WorkFailed()
 
 
 def _print_text(summaries, timeline) -> None:

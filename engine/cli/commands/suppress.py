@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption, NowOption
+from engine.errors import InvalidInput
 
 suppress_app = typer.Typer(
     help="Manage the suppression list: addresses never mailed (hard bounces, unsubscribes, manual). "
@@ -41,9 +41,7 @@ def add(
 
     problems = [problem for email in emails if (problem := address_problem(email.strip()))]
     if problems:
-        for problem in problems:
-            typer.echo(f"error: {problem}", err=True)
-        raise typer.Exit(ExitCode.FAILED)
+        raise InvalidInput("\nerror: ".join(problems))
     _add([Entry(email, reason) for email in emails], config_path, now)
 
 
@@ -63,7 +61,7 @@ def import_file(
     if problems:
         for problem in problems:
             typer.echo(f"{file}:{problem.line}: {problem.message}", err=True)
-        raise typer.Exit(ExitCode.FAILED)
+        raise InvalidInput()  # each bad line is named above
     _add(entries, config_path, now)
 
 
@@ -121,6 +119,5 @@ def remove(email: str = typer.Argument(..., help="The address to mail again."), 
         removed = store.remove(conn, email)
     engine.dispose()
     if not removed:
-        typer.echo(f"error: {store.normalise(email)} is not suppressed", err=True)
-        raise typer.Exit(ExitCode.FAILED)
+        raise InvalidInput(f"{store.normalise(email)} is not suppressed")
     typer.echo(f"Removed {store.normalise(email)} from the suppression list.")

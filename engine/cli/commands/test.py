@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption, OutputFormat
+from engine.errors import WorkFailed
 
 
 def register(app: typer.Typer) -> None:
@@ -40,11 +40,11 @@ def test(
     frozen instants and compares the audience, the emails and the decisions with what it expects.
 
     Exit code 0 when every test passed, 1 when a test failed or a test file is invalid, 2 for bad usage."""
-    from engine.cli.commands.run import load_or_exit
+    from engine.cli.project import load_project_or_exit
     from engine.ruletest.report import json_report, summary_line, text_report, write_junit
     from engine.ruletest.suite import run_suite
 
-    project = load_or_exit(config_path)
+    project = load_project_or_exit(config_path)
     result = run_suite(project, paths or [], run)
     if junit is not None:
         write_junit(result, junit)
@@ -56,6 +56,6 @@ def test(
             typer.echo(output)
         typer.echo(summary_line(result), err=True)
     if run is not None and not result.cases and not result.diagnostics:
-        typer.echo(f"error: no test name matches --run {run.pattern!r}", err=True)
-        raise typer.Exit(ExitCode.FAILED)
-    raise typer.Exit(ExitCode.OK if result.passed else ExitCode.FAILED)
+        raise WorkFailed(f"no test name matches --run {run.pattern!r}")
+    if not result.passed:
+        raise WorkFailed()  # the report above names every failing test

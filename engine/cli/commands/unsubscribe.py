@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption, NowOption
 
 
@@ -23,7 +22,7 @@ def unsubscribe(
     Exit 1 if the token is invalid or the signing secret is not set."""
     from engine.cli.store import ready_store
     from engine.cli.options import resolve_now
-    from engine.suppression.tokens import MissingSecret, TokenError, secret_from_env
+    from engine.suppression.tokens import TokenError, secret_from_env
     from engine.suppression.unsubscribe import unsubscribe as apply
 
     config, engine = ready_store(config_path)
@@ -31,12 +30,8 @@ def unsubscribe(
         secret = secret_from_env(config.unsubscribe.secret_env)
         with engine.begin() as conn:
             done = apply(conn, token, secret, resolve_now(now))
-    except MissingSecret as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
     except TokenError as exc:
-        typer.echo(f"error: invalid unsubscribe token: {exc}; nothing was changed", err=True)
-        raise typer.Exit(ExitCode.FAILED) from None
+        raise TokenError(f"invalid unsubscribe token: {exc}; nothing was changed") from None
     finally:
         engine.dispose()
     who = f"customer {done.customer_external_id}" if done.customer_found else "no customer record"

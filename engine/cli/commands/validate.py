@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.exit_codes import ExitCode
 from engine.cli.options import ConfigOption
 from engine.diagnostics.formatters import DiagnosticFormat
+from engine.errors import UsageError
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +30,7 @@ def validate(
     Exit code 0 when everything is valid, 1 when there are problems (all of them are listed), 2 for bad usage.
     """
     from engine.diagnostics.formatters import render
-    from engine.project import check_project
+    from engine.project import ProjectInvalid, check_project
 
     project, diagnostics = check_project(config, paths or None)
     if project is not None:  # templates: compiled, read statically, rendered for every step (T3xx)
@@ -53,7 +53,10 @@ def validate(
         else:
             typer.echo(f"ok: {_count(summary['campaigns'], 'campaign')} and {_count(summary['segments'], 'segment')}"
                        " valid", err=True)
-    raise typer.Exit(ExitCode.USAGE if usage else ExitCode.FAILED if errors else ExitCode.OK)
+    if usage:
+        raise UsageError()  # the diagnostics above say which file is missing
+    if errors:
+        raise ProjectInvalid([], "")  # every problem is listed above, in the chosen format
 
 
 def _count(number: int, noun: str) -> str:

@@ -1,0 +1,59 @@
+"""Loading the project for a command: the one way every command gets a `Project`, or stops with the reason.
+
+Nothing runs while any rule (or, for commands that render, any template) is invalid: the errors travel as
+`ProjectInvalid` to the CLI's one error handler, which prints every diagnostic and exits 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.errors import InvalidInput, UsageError
+from engine.project import Project, ProjectInvalid, load_project
+from engine.rules.model import Campaign
+
+
+class UnknownCampaign(InvalidInput):
+    """A campaign id that the project does not have (exit 1 as an argument; see `unknown_campaigns`)."""
+
+
+class UnknownCampaignOption(UsageError):
+    """`--campaign` names a campaign the project does not have (exit 2: the command line is wrong)."""
+
+
+def load_project_or_exit(
+    config_path: Path, campaigns: Sequence[str] | None = None, *, templates: bool = True,
+    not_done: str = "nothing was run",
+) -> Project:
+    """The valid project of `config_path`. With `templates`, every template must compile and render too (a
+    broken template stops the run before anything is queued, exactly like an invalid rule file). Unknown
+    `campaigns` (from `--campaign`) are a usage error."""
+    try:
+        project = load_project(config_path)
+    except ProjectInvalid as exc:
+        raise ProjectInvalid(exc.diagnostics, f"the project has invalid rules; {not_done}") from None
+    if templates:
+        from engine.diagnostics import Severity
+        from engine.rendering.checks import check_templates
+
+        problems = [d for d in check_templates(project) if d.severity is Severity.error]
+        if problems:
+            raise ProjectInvalid(problems, f"the project has invalid templates; {not_done}")
+    known = {c.id for c in project.campaigns}
+    unknown = [c for c in campaigns or () if c not in known]
+    if unknown:
+        raise UnknownCampaignOption(f"unknown campaign {', '.join(map(repr, unknown))}; known: "
+                                    f"{', '.join(sorted(known))}")
+    return project
+
+
+def require_campaign(project: Project, campaign_id: str, *, usage: bool = False) -> Campaign:
+    """The project's campaign with this id; otherwise an error listing the known ids (a usage error when the
+    command treats the id as part of its command line, as `preview` does)."""
+    campaign = project.campaign(campaign_id)
+    if campaign is None:
+        known = ", ".join(sorted(c.id for c in project.campaigns)) or "none"
+        error = UnknownCampaignOption if usage else UnknownCampaign
+        raise error(f"unknown campaign {campaign_id!r}; known: {known}")
+    return campaign
