@@ -8,10 +8,10 @@ while subjects and plain-text bodies are not (`select_autoescape` by file extens
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import os
 from collections.abc import Callable
+from pathlib import Path
+
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.environment import Environment
 from jinja2.exceptions import SecurityError
@@ -19,6 +19,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from engine.rendering import filters
+from engine.rendering.budget import BudgetedSandbox, RenderBudgetExceeded
 
 #: Names every template can use: the render context built by `engine.rendering.context.build_context`.
 CONTEXT_NAMES = frozenset({"customer", "campaign", "step", "vars", "variant", "unsubscribe_url", "now"})
@@ -50,7 +51,7 @@ def _inside(path: str, folder: str) -> bool:
 def make_environment(templates_dir: Path, *, auto_reload: bool = False) -> ImmutableSandboxedEnvironment:
     """An environment loading from `templates_dir`. `auto_reload` stats files on every lookup (previews want
     edits to show up; a run compiles each template once)."""
-    env = ImmutableSandboxedEnvironment(
+    env = BudgetedSandbox(
         loader=ContainedLoader(str(templates_dir)),
         undefined=StrictUndefined,
         autoescape=select_autoescape(enabled_extensions=("html", "htm"), default_for_string=False, default=False),
@@ -60,4 +61,9 @@ def make_environment(templates_dir: Path, *, auto_reload: bool = False) -> Immut
         lstrip_blocks=True,
     )
     env.filters.update(filters.FILTERS)
+    env.install_budget_filters()
     return env
+
+
+__all__ = ["CONTEXT_NAMES", "ContainedLoader", "OutsideTemplatesFolder", "RenderBudgetExceeded", "make_environment",
+           "ImmutableSandboxedEnvironment"]

@@ -14,7 +14,8 @@ from jinja2.exceptions import SecurityError
 
 from engine.errors import InvalidInput
 from engine.diagnostics import Diagnostic, Location
-from engine.rendering.environment import OutsideTemplatesFolder, RenderBudgetExceeded
+from engine.rendering.budget import RenderBudgetExceeded
+from engine.rendering.environment import OutsideTemplatesFolder
 
 SYNTAX, UNDEFINED, FAILED, UNSAFE, NO_SUBJECT, NOT_FOUND = "T301", "T302", "T303", "T304", "T305", "T306"
 OUTSIDE, BUDGET = "T307", "T308"

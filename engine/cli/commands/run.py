@@ -30,7 +30,7 @@ def run(
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
 ) -> None:
     """Enrol customers, end sequences, queue the emails that are due and send them."""
-    from engine.cli.project import load_project_or_exit
+    from engine.cli.project import load_project_or_exit, require_valid_templates
     from engine.cli.store import ready_store
     from engine.runner.lock import RunLocked, run_lock
     from engine.runner.options import RunOptions
@@ -38,7 +38,7 @@ def run(
     from engine.runner.tick import run_tick
     from engine.suppression.tokens import secret_from_env
 
-    project = load_project_or_exit(config_path, campaign)
+    project = load_project_or_exit(config_path, campaign, templates=False)  # templates: under the lock
     config, engine = ready_store(config_path)
     at = resolve_now(now)
     secret = rehearsal_secret(project) if dry_run else None
@@ -48,11 +48,13 @@ def run(
     render = compose_renderer(project, at, secret)
     with engine.connect() as conn:
         if dry_run:
+            require_valid_templates(project)
             summary = run_tick(conn, project, options, render)
             conn.rollback()
         else:
             try:
                 with run_lock(conn, wait):
+                    require_valid_templates(project)
                     summary = run_tick(conn, project, options, render)
             except RunLocked as exc:
                 _skipped(str(exc), fmt)
