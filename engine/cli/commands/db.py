@@ -20,7 +20,11 @@ def register(app: typer.Typer) -> None:
 def init(config_path: Path = ConfigOption) -> None:
     """Create every table at the latest schema revision in an empty store (safe to re-run)."""
     from engine.store import migrate
+    from engine.store.connect import load_store_config, resolve_url, sqlite_file
 
+    database = sqlite_file(resolve_url(load_store_config(config_path)))
+    if database is not None:  # a fresh clone has no demo/ folder yet: creating the store creates its folder
+        database.parent.mkdir(parents=True, exist_ok=True)
     _, engine = open_configured_store(config_path)
     state = migrate.store_state(engine)
     where = engine.url.render_as_string(hide_password=True)
