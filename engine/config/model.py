@@ -63,6 +63,8 @@ class Config:
     rules_dir: Path = Path("rules")
     segments_dir: Path = Path("segments")
     templates_dir: Path = Path("templates")
+    #: Whether the three folders may lie outside the project folder (otherwise C107 refuses them).
+    allow_folders_outside_project: bool = False
     #: The declared run schedule (`schedule:`), or None when the project does not say how often it runs.
     schedule: Cadence | None = None
     sender: Sender = Sender()

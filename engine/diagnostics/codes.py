@@ -23,6 +23,7 @@ _CODES = [
     Code("C104", "secret written in the config file"),
     Code("C105", "invalid config value"),
     Code("C106", "folder not found"),
+    Code("C107", "folder outside the project"),
     # --- R1xx: rule-file syntax and schema ---
     Code("R101", "YAML syntax error"),
     Code("R102", "unknown key"),
