@@ -159,8 +159,19 @@ class SmtpBackend(Backend):
         if self.bucket is not None:
             await self.bucket.acquire()
         delivery_id = message.delivery_id
+        options: list[str] = []
         try:
-            _, reply = await connection.client.sendmail(message.sender, [message.recipient], message.message)
+            if not (message.sender.isascii() and message.recipient.isascii()):
+                # RFC 6531: a non-ASCII address needs the relay's SMTPUTF8 extension; without it only this one
+                # delivery fails, with the reason, and the session goes on.
+                if connection.client.is_ehlo_or_helo_needed:
+                    await connection.client.ehlo()
+                if not connection.client.supports_extension("smtputf8"):
+                    return SendResult(delivery_id, SendStatus.failed, "the address is not ASCII and the relay does "
+                                      "not offer SMTPUTF8, which such an address needs"), True
+                options.append("SMTPUTF8")
+            _, reply = await connection.client.sendmail(message.sender, [message.recipient], message.message,
+                                                        mail_options=options)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0]
             return _refused(delivery_id, refused.code, refused.message, on_rcpt=True), connection.client.is_connected
