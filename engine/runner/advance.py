@@ -45,7 +45,7 @@ def advance_campaign(ctx: TickContext, campaign: Campaign, render: Renderer) -> 
     ]
     query = (
         select(
-            E.c.id, E.c.customer_id, E.c.holdout, E.c.next_step, E.c.last_step_at,
+            E.c.id, E.c.customer_id, E.c.holdout, E.c.next_step, E.c.last_step_at, E.c.enrolled_at,
             *(C.c[name] for name in CUSTOMER_FIELDS),
             S.c.email.is_not(None).label("suppressed"),
             *when_columns,
@@ -122,7 +122,8 @@ def _render(ctx: TickContext, campaign: Campaign, row: Row, outcome: Outcome, re
             continue
         step = campaign.step(step_id)
         variant = choose_variant(step.variants, campaign.id, step.id, row.external_id)
-        msgid = message_id(row.id, step.id, ctx.project.config.sender.from_address)
+        msgid = message_id(row.id, step.id, ctx.project.config.sender.from_address, campaign_id=campaign.id,
+                           customer=row.external_id, enrolled_at=row.enrolled_at)
         try:
             email = render(campaign, step, customer, variant, msgid)
         except RenderError as exc:  # this email cannot be built: stop here, keep the run going

@@ -54,6 +54,8 @@ def sign(customer_id: str, email: str, secret: bytes) -> str:
 def verify(token: str, secret: bytes) -> tuple[str, str]:
     """The (customer external id, email) a token was signed for; TokenError if it was not signed with `secret`."""
     payload, _, signature = token.strip().partition(".")
+    if not (payload.isascii() and signature.isascii()):  # compare_digest raises TypeError on non-ASCII text
+        raise TokenError("unsubscribe token signature does not match")
     expected = _b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest())
     if not signature or not hmac.compare_digest(signature, expected):
         raise TokenError("unsubscribe token signature does not match")
