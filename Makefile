@@ -1,10 +1,11 @@
 # Two targets a newcomer needs: `make demo` and `make test`. Both create .venv on first use.
+# CI also runs `make typecheck` (mypy over engine/, configured in pyproject.toml).
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,10 @@ demo: $(STAMP)
 ## test: the whole suite (PostgreSQL tests run when REKINDLE_TEST_POSTGRES_URL is set)
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## typecheck: mypy over engine/ (settings in pyproject.toml [tool.mypy]); CI requires zero errors
+typecheck: $(STAMP)
+	$(BIN)/python -m mypy
 
 ## bench: speed and memory benchmarks, by hand (see bench/README.md)
 bench: $(STAMP)

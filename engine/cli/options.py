@@ -16,13 +16,18 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
-def _parse_now(value: str | None) -> datetime | None:
-    if value is None:
-        return None
+def parse_instant_option(value: str) -> datetime:
+    """An ISO 8601 instant from the command line, as an aware UTC datetime (Typer's `parser=` for options
+    annotated `datetime`; an absent option never reaches it)."""
     try:
         return parse_instant(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
+
+
+#: What --help shows for an option typed `datetime` or `re.Pattern` but written as text: Typer would name the
+#: Python type (`<datetime>`), while the value is an ISO 8601 instant or a regular expression typed as text.
+TEXT_METAVAR = "<str>"
 
 
 ConfigOption = typer.Option(
@@ -33,8 +38,10 @@ NowOption = typer.Option(
     None,
     "--now",
     help="Pretend the current time is this ISO 8601 instant (e.g. 2026-11-23T09:00:00Z), for reproducible output.",
-    callback=_parse_now,
+    parser=parse_instant_option,
+    metavar=TEXT_METAVAR,
 )
+"""`--now`: parsed into an aware UTC datetime, so a command takes it as `now: datetime | None = NowOption`."""
 
 
 def resolve_now(now: datetime | None) -> datetime:

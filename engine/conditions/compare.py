@@ -34,7 +34,8 @@ from engine.conditions.base import Comparison
 from engine.conditions.sql import Portable, byte_order, negate
 from engine.timeutil import as_utc, parse_instant, to_naive_utc
 
-ORDERING: dict[str, Callable[[Any, Any], bool]] = {
+#: bool for two Python values, a ColumnElement[bool] for a column and a bound parameter.
+ORDERING: dict[str, Callable[[Any, Any], Any]] = {
     "lt": operator.lt,
     "lte": operator.le,
     "gt": operator.gt,
@@ -213,11 +214,13 @@ def compare_sql(operand: Operand, comparison: Comparison) -> ColumnElement[bool]
     if op in ORDERING:
         kind, value = operand.normalize(raw)
         projected = _orderable(operand, kind)
-        return false() if projected is None else ORDERING[op](projected, operand.param(kind, value))
+        if projected is None or kind is None:  # no orderable kind, no column to order
+            return false()
+        return ORDERING[op](projected, operand.param(kind, value))
     if op == "between":
         (low_kind, low), (high_kind, high) = (operand.normalize(bound) for bound in raw)
         projected = _orderable(operand, low_kind) if low_kind == high_kind else None
-        if projected is None:
+        if projected is None or low_kind is None or high_kind is None:
             return false()
         return and_(projected >= operand.param(low_kind, low), projected <= operand.param(high_kind, high))
     if op == "contains":

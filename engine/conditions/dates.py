@@ -56,7 +56,9 @@ def offset_segments(zone_key: str, first_year: int, last_year: int) -> tuple[tup
     zone = ZoneInfo(zone_key)
 
     def offset(ts: int) -> int:
-        return int(datetime.fromtimestamp(ts, zone).utcoffset().total_seconds())
+        delta = datetime.fromtimestamp(ts, zone).utcoffset()
+        assert delta is not None  # an aware datetime always has a UTC offset
+        return int(delta.total_seconds())
 
     day = 86400
     start = int((datetime(first_year, 1, 1) - EPOCH).total_seconds())
@@ -175,7 +177,9 @@ def local_date_expr(field: str, zone: ZoneInfo, now: datetime) -> ColumnElement[
 
     if field in DATETIME_FIELDS:
         return local_date_sql(customers.c[field], zone, now)
-    return iso_date_prefix(JsonKey(customers.c.attributes, field).project("string"))
+    text = JsonKey(customers.c.attributes, field).project("string")
+    assert text is not None  # a JSON key can always hold a string
+    return iso_date_prefix(text)
 
 
 def local_date_value(customer: Any, field: str, zone: ZoneInfo) -> str | None:

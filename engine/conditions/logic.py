@@ -8,7 +8,7 @@ every child (no short circuit) so `rekindle explain` shows the whole tree.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import and_, false, or_, true
@@ -34,10 +34,23 @@ class _Connective(Condition):
     """`all` and `any`: a list of children combined by one SQL operator and its Python twin."""
 
     items: tuple[Condition, ...]
-    sql_operator: ClassVar[Callable[..., Any]]
-    sql_empty: ClassVar[Callable[[], Any]]
-    decide: ClassVar[Callable[[Iterable[bool]], bool]]
     label: ClassVar[str]
+
+    # Set by each connective to a library function (and_, true, all ...), as static methods.
+    @staticmethod
+    def sql_operator(first: "ColumnElement[bool]", /, *rest: "ColumnElement[bool]") -> "ColumnElement[bool]":
+        """The SQL operator over the children's expressions."""
+        raise NotImplementedError
+
+    @staticmethod
+    def sql_empty() -> "ColumnElement[bool]":
+        """The SQL value of an empty list of children."""
+        raise NotImplementedError
+
+    @staticmethod
+    def decide(passed: Iterable[bool], /) -> bool:
+        """The Python twin of `sql_operator`."""
+        raise NotImplementedError
 
     @classmethod
     def parse(cls, body: Any) -> "_Connective":

@@ -53,5 +53,9 @@ def parse_cadence(text: str) -> Cadence:
     every = parse_duration(parts[1])
     if every <= timedelta(0):
         raise ValueError("a schedule repeats after a positive duration, e.g. every 15m")
-    anchor = time(*map(int, parts[3].split(":"))) if len(parts) == 4 else time(0, 0)
+    if len(parts) == 4:
+        hour, minute = (int(part) for part in parts[3].split(":"))
+        anchor = time(hour, minute)
+    else:
+        anchor = time(0, 0)
     return Cadence(every, anchor)

@@ -191,6 +191,7 @@ class _Run:
                 log.warning("failed", extra={"event": "delivery.failed", "delivery_id": row.id,
                                              "message_id": row.message_id, "reason": problem})
                 continue
+            assert row.message is not None  # _unsendable refuses a row without a message
             outgoing.append(OutgoingMessage(row.id, envelope_from, row.email, row.message, row.message_id))
         with engine.begin() as conn:
             record(conn, decided)  # suppressed and unsendable rows never reach the backend

@@ -169,4 +169,4 @@ def queue_deliveries(
                 "subject": "Test", "message": build_message(sender, email, message_id), "status": "queued",
                 "queued_at": at, "attempts": 0,
             })
-        return conn.execute(insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True), rows).scalars().all()
+        return list(conn.execute(insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True), rows).scalars())

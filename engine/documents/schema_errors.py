@@ -131,9 +131,13 @@ def _union_keys(branches: Any) -> list[str]:
     """For a oneOf whose branches each require one distinct key (condition kinds, operators): those keys."""
     if not isinstance(branches, list):
         return []
-    keys = [b.get("required", [None])[0] if isinstance(b, dict) and len(b.get("required", [])) == 1 else None
-            for b in branches]
-    return keys if all(keys) else []
+    keys: list[str] = []
+    for branch in branches:
+        required = branch.get("required", []) if isinstance(branch, dict) else []
+        if len(required) != 1 or not required[0]:
+            return []
+        keys.append(required[0])
+    return keys
 
 
 def _keyed_union(error: ValidationError, path: DocPath, hidden: frozenset[DocPath]) -> Iterator[_Problem]:

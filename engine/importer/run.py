@@ -81,6 +81,7 @@ def _columns_match(columns: tuple[str, ...], kind: Kind, report: ImportReport) -
 
 
 def _import_rows(connection, source: Source, module, options: ImportOptions, report: ImportReport) -> None:
+    writer: customers.CustomerWriter | events.EventWriter
     if options.kind == "customers":
         writer = customers.CustomerWriter(connection, report, to_naive_utc(options.now))
     else:

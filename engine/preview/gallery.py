@@ -14,7 +14,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from engine.rendering.compose import compose_email, project_config
+from engine.project import Project
+from engine.rendering.compose import compose_email
 from engine.rendering.errors import RenderError
 from engine.rendering.message import HeaderInjection
 from engine.rules.model import Campaign, Step, Variant
@@ -45,14 +46,14 @@ def step_variants(step: Step) -> tuple[Variant | None, ...]:
     return step.variants or (None,)
 
 
-def _card(project: Any, campaign: Campaign, step: Step, variant: Variant | None, customer: Customer,
+def _card(project: Project, campaign: Campaign, step: Step, variant: Variant | None, customer: Customer,
           out_dir: Path, now: datetime, secret: bytes | None, result: GalleryResult) -> dict[str, Any]:
     who = f"{customer.external_id} ({customer.first_name or 'no first name'})"
     card: dict[str, Any] = {"variant": variant.id if variant else None, "customer": who}
     try:
-        email = compose_email(project, campaign, step, customer, variant=variant, now=now,
+        email = compose_email(project.config, campaign, step, customer, variant=variant, now=now,
                               message_id=preview_message_id(campaign, step, customer,
-                                                                 project_config(project).sender.from_address),
+                                                            project.config.sender.from_address),
                               unsubscribe_secret=secret)
     except (RenderError, HeaderInjection) as exc:
         result.failures.append(exc)
@@ -71,7 +72,7 @@ def _card(project: Any, campaign: Campaign, step: Step, variant: Variant | None,
     return card
 
 
-def build_gallery(project: Any, out_dir: Path, customers: list[Customer], customers_source: str, now: datetime,
+def build_gallery(project: Project, out_dir: Path, customers: list[Customer], customers_source: str, now: datetime,
                   *, secret: bytes | None = None, campaign_ids: list[str] | None = None) -> GalleryResult:
     """Write the gallery into `out_dir` (created if needed) and say how many emails rendered and which failed."""
     result = GalleryResult()

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from jinja2 import meta, nodes
 
 from engine.diagnostics import Diagnostic, Location
-from engine.rendering.compose import compose_email, project_config
+from engine.project import Project
+from engine.rendering.compose import compose_email
 from engine.rendering.context import CUSTOMER_FIELDS, merged_vars
 from engine.rendering.environment import CONTEXT_NAMES
 from engine.rendering.errors import NO_SUBJECT, UNDEFINED, RenderError
@@ -124,13 +124,13 @@ def _step_vars(campaign: Campaign, step: Step, email: str, renderer: Renderer,
                                            "add `| default(...)` in the template"))
 
 
-def _render_steps(project: Any, renderer: Renderer, trees: dict[str, nodes.Template], now: datetime,
+def _render_steps(project: Project, renderer: Renderer, trees: dict[str, nodes.Template], now: datetime,
                   report: _Report) -> None:
     # The example customers, plus one with no name and no attributes: attributes are free-form data that any
     # customer may lack, so an email must survive that (with `| default(...)`) before it reaches production.
-    customers = sample_customers(project_config(project).root)
+    customers = sample_customers(project.config.root)
     customers += [c for c in BUILTIN if c.external_id == "sample-bare" and c not in customers]
-    for campaign in getattr(project, "campaigns", ()):
+    for campaign in project.campaigns:
         for step in campaign.steps:
             for variant in (None, *step.variants):
                 email = (variant.template if variant and variant.template else step.template).removesuffix(".html")
@@ -139,7 +139,7 @@ def _render_steps(project: Any, renderer: Renderer, trees: dict[str, nodes.Templ
                 _step_vars(campaign, step, email, renderer, trees, report)
                 for customer in customers:
                     try:
-                        compose_email(project, campaign, step, customer, variant=variant, now=now,
+                        compose_email(project.config, campaign, step, customer, variant=variant, now=now,
                                       message_id=f"check.{campaign.id}.{step.id}@rekindle.invalid",
                                       unsubscribe_secret=CHECK_SECRET)
                     except RenderError as exc:
@@ -149,9 +149,9 @@ def _render_steps(project: Any, renderer: Renderer, trees: dict[str, nodes.Templ
                                               Location(exc.template, exc.line)))
 
 
-def check_templates(project: Any, *, now: datetime | None = None) -> list[Diagnostic]:
-    """All template diagnostics of `project` (an engine.project.Project, or a Config for the first two passes)."""
-    config = project_config(project)
+def check_templates(project: Project, *, now: datetime | None = None) -> list[Diagnostic]:
+    """All template diagnostics of `project`."""
+    config = project.config
     renderer = Renderer(config.path(config.templates_dir), config.root, auto_reload=True)
     report = _Report()
     trees = _compile(renderer, template_files(renderer.templates_dir), report)

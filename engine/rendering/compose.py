@@ -32,11 +32,6 @@ class ComposedEmail:
     """The email template actually used (a variant may name its own)."""
 
 
-def project_config(project: Any) -> Config:
-    """The Config of an `engine.project.Project`, or the Config itself."""
-    return project if isinstance(project, Config) else project.config
-
-
 def resolve_variant(step: Step, variant: str | Variant | None) -> Variant | None:
     """The step's Variant for an id (or the Variant itself); ValueError for an id the step does not define."""
     if variant is None or isinstance(variant, Variant):
@@ -48,7 +43,7 @@ def resolve_variant(step: Step, variant: str | Variant | None) -> Variant | None
 
 
 def compose_email(
-    project: Any,
+    config: Config,
     campaign: Campaign,
     step: Step,
     customer: Any,
@@ -58,10 +53,10 @@ def compose_email(
     message_id: str,
     unsubscribe_secret: bytes | None = None,
 ) -> ComposedEmail:
-    """Render and build one email. `customer` is a store Customer (or any object with its attributes);
-    `message_id` is the delivery's stable Message-ID; `unsubscribe_secret` overrides the secret read from
-    `config.unsubscribe.secret_env` (previews use a stand-in so they work without the real secret)."""
-    config = project_config(project)
+    """Render and build one email with the project's `config` (templates, sender, tracking, unsubscribe links).
+    `customer` is a store Customer (or any object with its attributes); `message_id` is the delivery's stable
+    Message-ID; `unsubscribe_secret` overrides the secret read from `config.unsubscribe.secret_env` (previews
+    use a stand-in so they work without the real secret)."""
     renderer = renderer_for(config)
     chosen = resolve_variant(step, variant)
     variant_id = chosen.id if chosen else None

@@ -57,7 +57,8 @@ class _HrefRewriter(HTMLParser):
 
     def __init__(self, params: Mapping[str, str], skip: Collection[str]) -> None:
         super().__init__(convert_charrefs=True)
-        self.params, self.skip, self.edits = params, skip, []
+        self.params, self.skip = params, skip
+        self.edits: list[tuple[int, int, str]] = []
         self._start = 0
 
     def parse_starttag(self, i: int) -> int:

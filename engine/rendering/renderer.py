@@ -54,7 +54,9 @@ class Renderer:
                 self._templates[name] = self.env.get_template(name)
             except Exception as exc:  # noqa: BLE001 - every compile failure becomes a located diagnostic
                 raise self.error(exc, name) from None
-        return self._templates[name]
+        compiled = self._templates[name]
+        assert compiled is not None, f"{name} does not exist"  # callers ask `has_text` before a .txt body
+        return compiled
 
     def has_text(self, email: str) -> bool:
         """Whether `email` has a hand-written plain-text body (`<email>.txt`)."""
@@ -136,9 +138,13 @@ _RENDERERS: dict[int, tuple[weakref.ref, Renderer]] = {}
 
 def renderer_for(config: Config) -> Renderer:
     """The Renderer of a config object, created on first use and kept while the config lives."""
-    entry = _RENDERERS.get(id(config))
+    key = id(config)
+    entry = _RENDERERS.get(key)
     if entry is None or entry[0]() is not config:
         renderer = Renderer(config.path(config.templates_dir), config.root)
-        ref = weakref.ref(config, lambda _ref, key=id(config): _RENDERERS.pop(key, None))
-        _RENDERERS[id(config)] = entry = (ref, renderer)
+
+        def forget(_ref: weakref.ref[Config]) -> None:
+            _RENDERERS.pop(key, None)
+
+        _RENDERERS[key] = entry = (weakref.ref(config, forget), renderer)
     return entry[1]

@@ -53,7 +53,7 @@ def load_test_file(path: Path, display: str, campaign_ids: Collection[str]) -> t
     cases = [reader.case(index, data) for index, data in enumerate(document.data["tests"])]
     if reader.problems:
         return None, reader.problems
-    return TestFile(display, cases), []
+    return TestFile(display, [case for case in cases if case is not None]), []  # None only with a problem
 
 
 class _CaseReader:
@@ -68,7 +68,9 @@ class _CaseReader:
     def _problem(self, code: str, message: str, path: DocPath, *, key: bool = False) -> None:
         self.problems.append(Diagnostic(code, message, self.document.location(path, key=key), format_path(path)))
 
-    def case(self, index: int, data: dict[str, Any]) -> TestCase:
+    def case(self, index: int, data: dict[str, Any]) -> TestCase | None:
+        """The test case, or None when one of its instants is invalid (a problem is recorded); every part is
+        read either way, so that all problems of the file are reported."""
         here: DocPath = ("tests", index)
         name = data["name"]
         if name in self.names:
@@ -83,6 +85,8 @@ class _CaseReader:
         at = self._instant(data["at"], (*here, "at"))
         every, until = self._schedule(data, here, at)
         expect = self._expect(data["expect"], (*here, "expect"), known)
+        if at is None:
+            return None
         return TestCase(name=name, at=at, expect=expect, customers=customers, events=events,
                         campaigns=tuple(data.get("campaigns", ())), every=every, until=until)
 
@@ -148,15 +152,19 @@ class _CaseReader:
                                       if self._customer(str(m), (*here, "audience", campaign, i), known)]
         emails = None
         if "emails" in data:
-            emails = [self._email(item, (*here, "emails", i), known) for i, item in enumerate(data["emails"])]
+            read = [self._email(item, (*here, "emails", i), known) for i, item in enumerate(data["emails"])]
+            emails = [email for email in read if email is not None]  # None only with a problem
         decisions = [self._decision(item, (*here, "decisions", i), known) for i, item in enumerate(data.get("decisions", ()))]
         return Expectations(audience=audience, emails=emails, decisions=decisions)
 
-    def _email(self, item: dict[str, Any], path: DocPath, known: set[str]) -> ExpectedEmail:
+    def _email(self, item: dict[str, Any], path: DocPath, known: set[str]) -> ExpectedEmail | None:
         self._campaign(item["campaign"], (*path, "campaign"))
         self._customer(str(item["customer"]), (*path, "customer"), known)
-        return ExpectedEmail(at=self._instant(item["at"], (*path, "at")), customer=str(item["customer"]),
-                             campaign=item["campaign"], step=item["step"], subject=item.get("subject"))
+        at = self._instant(item["at"], (*path, "at"))
+        if at is None:
+            return None
+        return ExpectedEmail(at=at, customer=str(item["customer"]), campaign=item["campaign"], step=item["step"],
+                             subject=item.get("subject"))
 
     def _decision(self, item: dict[str, Any], path: DocPath, known: set[str]) -> ExpectedDecision:
         self._campaign(item["campaign"], (*path, "campaign"))

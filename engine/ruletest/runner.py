@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from engine.audience import audience_context, members_query
+from engine.project import Project
 from engine.runner.options import RunOptions
 from engine.runner.render import compose_renderer
 from engine.runner.tick import run_tick
@@ -53,7 +54,7 @@ class Observed:
     decisions: list[Recorded]
 
 
-def run_case(project, case: TestCase) -> Observed:
+def run_case(project: Project, case: TestCase) -> Observed:
     with empty_store() as conn:
         register_sqlite_functions(conn.connection.driver_connection)
         feed = Feed(conn, case, project.config.defaults.activity_events)
@@ -68,8 +69,9 @@ def run_case(project, case: TestCase) -> Observed:
         return Observed(audience, _emails(conn), _decisions(conn))
 
 
-def _audience(conn: Connection, project, campaign_id: str, at: datetime) -> list[str]:
+def _audience(conn: Connection, project: Project, campaign_id: str, at: datetime) -> list[str]:
     campaign = project.campaign(campaign_id)
+    assert campaign is not None  # the loader refused a test naming an unknown campaign (U104)
     defaults = project.config.defaults
     ctx = audience_context(conn, campaign, now=at, activity_events=defaults.activity_events,
                            segments=project.segments, default_timezone=defaults.timezone)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from engine.diagnostics import Diagnostic, Location
 from engine.documents.paths import contained, display_path
+from engine.project import Project
 from engine.project.load import RULE_TESTS_DIR
 from engine.ruletest.compare import Failure, compare
 from engine.ruletest.loader import load_test_file
@@ -63,7 +64,7 @@ def find_test_files(paths: Sequence[Path], default_folder: Path) -> tuple[list[P
                            hint="rule tests are files named *.test.yaml; see docs/rule-tests.md")]
 
 
-def run_suite(project, paths: Sequence[Path], only: re.Pattern[str] | None = None) -> SuiteResult:
+def run_suite(project: Project, paths: Sequence[Path], only: re.Pattern[str] | None = None) -> SuiteResult:
     """Load every file first (all problems reported at once), then run the valid files' selected cases."""
     result = SuiteResult()
     files, result.diagnostics = find_test_files(paths, project.config.root / DEFAULT_FOLDER)

@@ -10,6 +10,7 @@ executemany for the enrolments and one for the decisions, and a commit. Memory i
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -73,7 +74,7 @@ def advance_campaign(ctx: TickContext, campaign: Campaign, render: Renderer) -> 
         ctx.checkpoint()
 
 
-def _advance_batch(ctx: TickContext, campaign: Campaign, rows: list[Row], render: Renderer) -> None:
+def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row], render: Renderer) -> None:
     caps = ctx.project.config.defaults.frequency_caps
     recent = _recent_emails(ctx, [row.customer_id for row in rows]) if caps else defaultdict(list)
     default_zone = ctx.project.config.defaults.timezone
@@ -120,7 +121,8 @@ def _render(ctx: TickContext, campaign: Campaign, row: Row, outcome: Outcome, re
     for position, (step_id, decision, _reason, details) in enumerate(outcome.decisions):
         if decision != "queued":
             continue
-        step = campaign.step(step_id)
+        step = campaign.step(step_id) if step_id is not None else None
+        assert step is not None  # a queued decision names one of the campaign's steps
         variant = choose_variant(step.variants, campaign.id, step.id, row.external_id)
         msgid = message_id(row.id, step.id, ctx.project.config.sender.from_address, campaign_id=campaign.id,
                            customer=row.external_id, enrolled_at=row.enrolled_at)
@@ -149,7 +151,7 @@ def _stop_at(outcome: Outcome, position: int, step_index: int, now: datetime, er
     outcome.step_index, outcome.status, outcome.end_reason, outcome.due_at = step_index, "active", None, now
 
 
-def _queue(ctx: TickContext, rows: list[Row], deliveries: list[dict[str, Any]]) -> set[tuple[int, str]]:
+def _queue(ctx: TickContext, rows: Sequence[Row], deliveries: list[dict[str, Any]]) -> set[tuple[int, str]]:
     """Insert the batch's deliveries; returns the (enrollment, step) pairs this run actually wrote.
 
     A plain executemany (one prepared statement, reused for every batch) rather than a multi-row INSERT ...

@@ -68,7 +68,7 @@ class DecisionLog:
         details: dict[str, Any] | None = None,
     ) -> int:
         """One decision per row of `source` matching `where`, written by the database; returns how many."""
-        columns = {
+        columns: dict[str, ColumnElement[Any]] = {
             "run_id": literal(self.run_id, Integer()),
             "decided_at": literal(self.now_db, DateTime()),
             "campaign_id": literal(campaign.id, String()),

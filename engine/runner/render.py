@@ -15,6 +15,7 @@ from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
+from engine.project import Project
 from engine.rules.model import Campaign, Step, Variant
 
 
@@ -41,20 +42,20 @@ def message_id(enrollment_id: int, step_id: str, from_address: str, *, campaign_
     return f"<rekindle.{enrollment_id}.{step_id}.{digest}@{domain}>"
 
 
-def compose_renderer(project, now: datetime, unsubscribe_secret: bytes | None = None) -> Renderer:
+def compose_renderer(project: Project, now: datetime, unsubscribe_secret: bytes | None = None) -> Renderer:
     """The production renderer: `compose_email` with the project's templates and settings. The unsubscribe
     secret comes from the environment unless given (see `rehearsal_secret`)."""
     from engine.rendering.compose import compose_email
 
     def render(campaign: Campaign, step: Step, customer: Any, variant: Variant | None, msgid: str) -> Rendered:
-        email = compose_email(project, campaign, step, customer, variant=variant, now=now, message_id=msgid,
+        email = compose_email(project.config, campaign, step, customer, variant=variant, now=now, message_id=msgid,
                               unsubscribe_secret=unsubscribe_secret)
         return Rendered(subject=email.subject, message=email.message)
 
     return render
 
 
-def rehearsal_secret(project) -> bytes | None:
+def rehearsal_secret(project: Project) -> bytes | None:
     """For work that is thrown away (dry run, plan, simulate): the real secret when it is set, else a
     stand-in, so a CI job can plan without holding the production secret. Nothing signed with it is kept."""
     return None if os.environ.get(project.config.unsubscribe.secret_env) else b"rehearsal-only, never sent"

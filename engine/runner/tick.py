@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, insert, update
 
+from engine.project import Project
 from engine.rules.model import Campaign
 from engine.runner.advance import advance_campaign
 from engine.runner.conditions import base_sql_context
@@ -41,7 +42,7 @@ def group_peers(campaign: Campaign, campaigns: tuple[Campaign, ...]) -> tuple[st
 
 
 def run_tick(
-    conn: Connection, project, options: RunOptions, render: Renderer | None = None, commit: str | None = "auto"
+    conn: Connection, project: Project, options: RunOptions, render: Renderer | None = None, commit: str | None = "auto"
 ) -> RunSummary:
     """Run one tick on `conn`. With `options.persist` every batch is committed; otherwise nothing is, and the
     caller decides (a dry run rolls back). `commit` "auto" reads the rules folder's git commit."""
@@ -50,12 +51,14 @@ def run_tick(
     if commit == "auto":
         commit = rules_commit(project.config.path(project.config.rules_dir))
     limit = options.limit if options.limit is not None else project.config.defaults.per_run_limit
-    run_id = conn.execute(
+    inserted = conn.execute(
         insert(RUNS).values(
             started_at=_wall_clock(), now=options.now.replace(tzinfo=None), status="running",
             rules_commit=commit, summary={},
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    assert inserted is not None  # a single-row INSERT of a table with a primary key
+    run_id = inserted[0]
     summary = RunSummary(now=options.now, rules_commit=commit, run_id=run_id, dry_run=not options.persist,
                          limit=limit)
     ctx = TickContext(

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, case
 
 def continue_position(step_ids: Sequence[str], pending_step_id: str | None, pending_index: int) -> int:
     """Index into the new steps where a `continue` customer resumes; == len(step_ids) means completed."""
-    if pending_step_id in step_ids:
+    if pending_step_id is not None and pending_step_id in step_ids:
         return list(step_ids).index(pending_step_id)
     return min(pending_index, len(step_ids))
 

@@ -28,7 +28,9 @@ def sandbox(engine: Engine) -> Iterator[Connection]:
     memory = sqlite3.connect(":memory:", check_same_thread=False)
     source = engine.raw_connection()
     try:
-        source.driver_connection.backup(memory)
+        driver = source.driver_connection
+        assert driver is not None  # a pool connection that is checked out always holds its DBAPI connection
+        driver.backup(memory)
     finally:
         source.close()
     copy = create_engine("sqlite://", creator=lambda: memory, poolclass=StaticPool)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
+from engine.project import Project
 from engine.runner.options import RunOptions
 from engine.runner.render import compose_renderer, rehearsal_secret
 from engine.runner.summary import RunSummary
@@ -50,7 +51,7 @@ def tick_times(start: datetime, end: datetime, every: timedelta) -> Iterator[dat
 
 
 def simulate(
-    conn: Connection, project, start: datetime, end: datetime, every: timedelta, campaigns: tuple[str, ...] = ()
+    conn: Connection, project: Project, start: datetime, end: datetime, every: timedelta, campaigns: tuple[str, ...] = ()
 ) -> tuple[list[RunSummary], Iterator[Moment]]:
     """Run the ticks on `conn` (a sandbox connection) and return their summaries and the timeline."""
     first_decision = conn.execute(select(func.coalesce(func.max(DEC.c.id), 0))).scalar_one()

@@ -24,7 +24,8 @@ def read_addresses(path: Path, default_reason: str) -> tuple[list[Entry], list[P
     first = text.lstrip().splitlines()[0] if text.strip() else ""
     if "email" in [cell.strip().lower() for cell in next(csv.reader([first]), [])]:
         return _from_csv(text, default_reason)
-    entries, problems = [], []
+    entries: list[Entry] = []
+    problems: list[Problem] = []
     for number, line in enumerate(text.splitlines(), start=1):
         address = line.split("#", 1)[0].strip()
         if address:

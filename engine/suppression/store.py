@@ -27,7 +27,7 @@ def normalise(email: str) -> str:
 
 def add(conn: Connection, entries: Iterable[Entry], now: datetime) -> int:
     """Insert the entries not already suppressed; returns how many were new."""
-    rows = {}
+    rows: dict[str, Entry] = {}
     for entry in entries:
         rows.setdefault(normalise(entry.email), entry)
     if not rows:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, insert
 from typer.testing import CliRunner
 
-from conditions.kit import load_store
+from tests.conditions.kit import load_store
 from engine.cli.app import app
 from engine.store.models import Enrollment
 

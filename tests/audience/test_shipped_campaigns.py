@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from conditions.kit import Situation, python_verdicts
+from tests.conditions.kit import Situation, python_verdicts
 from engine.audience import audience_context, audience_query, count_query, iter_audience
 from engine.cli.app import app
 from engine.project import load_project

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from conditions.kit import ACTIVITY, Situation, load_store, python_verdicts, segments_from, sql_selection
+from tests.conditions.kit import ACTIVITY, Situation, load_store, python_verdicts, segments_from, sql_selection
 from engine.conditions import KINDS, parse_condition
 
 ZONES = [None, "UTC", "Europe/London", "America/New_York", "Asia/Kolkata", "Pacific/Chatham",

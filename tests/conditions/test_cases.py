@@ -15,7 +15,7 @@ import pytest
 import yaml
 from sqlalchemy import Engine
 
-from conditions.kit import Situation, load_store, segments_from, sql_selection, python_verdicts, stored_time
+from tests.conditions.kit import Situation, load_store, segments_from, sql_selection, python_verdicts, stored_time
 from engine.conditions import KINDS, parse_condition
 from engine.timeutil import as_utc
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from conditions.kit import load_store
+from tests.conditions.kit import load_store
 from engine.conditions import parse_condition
 from engine.conditions.dates import local_date, local_date_sql, local_today, offset_segments, resolve_zone
 from engine.conditions.sql import SqlContext, TimezonesNotLoaded, customers
@@ -83,7 +83,7 @@ def near_midnight_changes(draw: st.DrawFn) -> datetime:
 def test_days_since_at_day_boundaries_matches_python(store_engine: Engine, stamps: list[datetime],
                                                      now: datetime) -> None:
     """Every customer is tested at exactly its own day count and its neighbours, in every zone."""
-    from conditions.kit import Situation, python_verdicts, sql_selection
+    from tests.conditions.kit import Situation, python_verdicts, sql_selection
 
     people = [{"created_at": stamp, "timezone": zone} for stamp in stamps for zone in MIDNIGHT_ZONES]
     with store_engine.begin() as connection:

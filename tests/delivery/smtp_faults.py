@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 from collections import Counter
 from pathlib import Path
@@ -12,7 +11,7 @@ from sqlalchemy import Engine
 
 from engine.delivery.testing import Received, RecordingHandler
 from engine.store.database import open_engine
-from engine.store.migrate import upgrade
+from tests.projects import write_project as write_project_files
 
 
 class Flaky(RecordingHandler):
@@ -48,8 +47,6 @@ def closed_port() -> int:
 
 def write_project(folder: Path, store_url: str, delivery: dict) -> tuple[Path, Engine]:
     """Write rekindle.yaml (JSON is YAML) naming `store_url` and `delivery`, migrate the store, return both."""
-    config = folder / "rekindle.yaml"
-    config.write_text(json.dumps({"version": 1, "store": {"url": store_url}, "delivery": delivery}))
-    engine = open_engine(store_url)
-    upgrade(engine)
-    return config, engine
+    config = write_project_files(folder, {"version": 1, "store": {"url": store_url}, "delivery": delivery},
+                           migrate_store=store_url)
+    return config, open_engine(store_url)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from engine.delivery.testing import RecordingHandler, SmtpSink, queue_deliveries
 from engine.store.models import Delivery
-from smtp_faults import write_project
+from tests.delivery.smtp_faults import write_project
 
 pytestmark = pytest.mark.slow
 

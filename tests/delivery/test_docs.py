@@ -1,5 +1,5 @@
 """The delivery guide is complete: every delivery.smtp option the registry accepts and every backend appear in
-docs/delivery.md. (Command options are checked for every command in tests/test_cli_reference.py.)"""
+docs/delivery.md. (Command options are checked for every command in tests/cli/test_reference.py.)"""
 
 from __future__ import annotations
 

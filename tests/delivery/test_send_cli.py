@@ -16,7 +16,7 @@ from engine.cli.app import app
 from engine.delivery.backends import memory
 from engine.delivery.testing import RecordingHandler, SmtpSink, queue_deliveries
 from engine.store.models import Delivery
-from smtp_faults import RejectOne, closed_port, write_project
+from tests.delivery.smtp_faults import RejectOne, closed_port, write_project
 
 NOW = "2026-11-23T09:00:00Z"
 

@@ -18,7 +18,7 @@ from engine.delivery.backoff import Backoff
 from engine.delivery.dispatch import dispatch
 from engine.delivery.smtp_url import parse_smtp_url
 from engine.delivery.testing import RecordingHandler, SmtpSink, queue_deliveries
-from smtp_faults import Flaky, RejectOne, closed_port
+from tests.delivery.smtp_faults import Flaky, RejectOne, closed_port
 from engine.store.models import Delivery, Suppression
 
 QUICK = Backoff(base=0.01, cap=0.05)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, Select, select
 from engine.cli.app import app
 from engine.store.database import open_engine
 from engine.store.models import Customer, Event
+from tests.projects import write_project
 
 
 class Project:
@@ -46,9 +47,7 @@ class Project:
 
 
 def write_config(root: Path, store_url: str, extra: str = "") -> Path:
-    config = root / "rekindle.yaml"
-    config.write_text(f"version: 1\nstore:\n  url: '{store_url}'\n{extra}", encoding="utf-8")
-    return config
+    return write_project(root, f"version: 1\nstore:\n  url: '{store_url}'\n{extra}")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from engine.cli.app import app
+from tests.projects import write_project
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-23T09:00:00Z"
@@ -20,11 +21,8 @@ csv_2,linus@example.com,,Torvalds,fi-FI,Europe/Helsinki,2025-06-01T10:00:00Z,tru
 def make_project(root: Path, store_url: str, *, csv: bool = True) -> Path:
     """rekindle.yaml under `root` using the shipped rules and a copy of the shipped templates."""
     shutil.copytree(ROOT / "templates", root / "templates")
-    if csv:
-        (root / "examples" / "data").mkdir(parents=True)
-        (root / "examples" / "data" / "customers.csv").write_text(CUSTOMERS_CSV, encoding="utf-8")
-    config = root / "rekindle.yaml"
-    config.write_text(
+    return write_project(
+        root,
         "version: 1\n"
         f"store:\n  url: \"{store_url}\"\n"
         "allow_folders_outside_project: true\n"  # the shipped rules and segments, read in place
@@ -32,9 +30,8 @@ def make_project(root: Path, store_url: str, *, csv: bool = True) -> Path:
         "sender:\n  from: \"Ana at Acme <ana@acme.example>\"\n"
         "unsubscribe:\n  url: \"https://acme.example/u?token={token}\"\n  mailto: unsub@acme.example\n"
         "tracking:\n  utm: {source: rekindle, medium: email}\n",
-        encoding="utf-8",
+        {"examples/data/customers.csv": CUSTOMERS_CSV} if csv else {},
     )
-    return config
 
 
 def invoke(*args: str):

@@ -7,7 +7,7 @@ import re
 from email import policy
 from pathlib import Path
 
-from preview.kit import NOW, invoke, make_project
+from tests.preview.kit import NOW, invoke, make_project
 
 # 11 steps; upsell's single step has two variants, so 12 emails per customer.
 EMAILS_PER_CUSTOMER = 12

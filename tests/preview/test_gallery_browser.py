@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from preview.kit import NOW, invoke, make_project
+from tests.preview.kit import NOW, invoke, make_project
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.store.models import Customer
 from engine.suppression.tokens import verify
-from preview.kit import NOW, invoke, make_project
+from tests.preview.kit import NOW, invoke, make_project
 
 
 def _add_customer(engine, **fields) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.config.model import Config
-from rendering.kit import SECRET, write_project
+from tests.rendering.kit import SECRET, write_project
 
 
 @pytest.fixture(autouse=True)

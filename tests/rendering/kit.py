@@ -12,6 +12,7 @@ from typing import Any
 from engine.config.model import Config, Tracking, Unsubscribe
 from engine.rules.model import Campaign, build_campaign
 from engine.store.models import Customer
+from tests.projects import write_files
 
 SECRET = "test-unsubscribe-secret"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -39,10 +40,7 @@ def campaign(*steps: dict[str, Any], vars: dict[str, Any] | None = None, id: str
 def write_project(root: Path, templates: dict[str, str], utm: dict[str, str] | None = None,
                   mailto: str | None = "unsubscribe@example.com") -> Config:
     """Templates under root/templates (plus a minimal layout) and a Config for them."""
-    for name, source in {"_layouts/base.html": LAYOUT, **templates}.items():
-        path = root / "templates" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(source, encoding="utf-8")
+    write_files(root / "templates", {"_layouts/base.html": LAYOUT, **templates})
     return Config(root=root, tracking=Tracking(utm=utm or {}),
                   unsubscribe=Unsubscribe(url="https://example.com/u?token={token}", mailto=mailto))
 

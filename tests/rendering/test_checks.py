@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from engine.rendering.checks import check_templates
-from rendering.kit import campaign
+from tests.rendering.kit import campaign
 
 HEAD = '{% extends "_layouts/base.html" %}\n{% block subject %}Hi {{ customer | first_name }}{% endblock %}\n'
 

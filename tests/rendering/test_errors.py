@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.rendering import RenderError, compose_email
-from rendering.kit import NOW, campaign, make_customer
+from tests.rendering.kit import NOW, campaign, make_customer
 
 
 def _compose(config, template: str, **step):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.rendering import compose_email
-from rendering.kit import NOW, body, campaign, make_customer, parse
+from tests.rendering.kit import NOW, body, campaign, make_customer, parse
 
 HTML = ('{% extends "_layouts/base.html" %}{% block subject %}Hi {{ customer | first_name }} & co{% endblock %}'
         '{% block body %}<p id="greeting">Hi {{ customer | first_name }} from {{ customer.attributes.company }}</p>'

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from engine.rendering.message import Envelope, build_message
 from engine.rendering.text import clean_line
-from rendering.kit import NOW, body, parse
+from tests.rendering.kit import NOW, body, parse
 
 EXPECTED = ["From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post",
             "X-Rekindle-Campaign", "MIME-Version", "Content-Type"]

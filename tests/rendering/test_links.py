@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from engine.rendering import compose_email
 from engine.rendering.links import tag_html_links, tag_text_links, tag_url, utm_parameters
-from rendering.kit import NOW, campaign, make_customer
+from tests.rendering.kit import NOW, campaign, make_customer
 
 PARAMS = {"utm_source": "rekindle", "utm_medium": "email", "utm_campaign": "winback-90", "utm_content": "offer"}
 

@@ -7,7 +7,7 @@ import pytest
 from engine.rendering import compose_email
 from engine.rendering.message import Envelope, HeaderInjection, build_message
 from engine.suppression.tokens import verify
-from rendering.kit import NOW, SECRET, body, campaign, make_customer, parse
+from tests.rendering.kit import NOW, SECRET, body, campaign, make_customer, parse
 
 OFFER = """{% extends "_layouts/base.html" %}
 {% block subject %}{{ vars.discount_usd | money }} off your next month, {{ customer | first_name }}{% endblock %}

@@ -6,7 +6,7 @@ import pytest
 
 from engine.rendering import RenderError, compose_email
 from engine.rendering.checks import check_templates
-from rendering.kit import NOW, campaign, make_customer
+from tests.rendering.kit import NOW, campaign, make_customer
 
 ESCAPES = [
     "{{ ''.__class__.__mro__ }}",

@@ -10,7 +10,7 @@ from engine.project import load_project
 from engine.rendering import compose_email
 from engine.rendering.checks import check_templates
 from engine.rendering.samples import BUILTIN
-from rendering.kit import NOW, body, make_customer, parse
+from tests.rendering.kit import NOW, body, make_customer, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = {

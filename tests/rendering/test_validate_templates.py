@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from engine.cli.app import app
-from preview.kit import make_project
+from tests.preview.kit import make_project
 
 
 def test_validate_reports_a_broken_template_with_its_line(tmp_path: Path) -> None:

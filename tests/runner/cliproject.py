@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from engine.store.database import open_engine
-from engine.store.migrate import upgrade
 from engine.store.models import Customer
+from tests.projects import write_project as write_project_files
 
 CONFIG = """\
 version: 1
@@ -52,18 +52,10 @@ TEMPLATE = "{% block subject %}Hello {{ customer.first_name }}{% endblock %}<p>H
 def write_project(root: Path, url: str, rules: dict[str, str] | None = None, customers: int = 5) -> Path:
     """Write the project under `root`; returns the config path."""
     (root / "segments").mkdir(parents=True, exist_ok=True)
-    for name, text in (rules or {"nudge.yaml": TWO_STEPS}).items():
-        path = root / "rules" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    for name in ("nudge/first", "nudge/second"):
-        path = root / "templates" / f"{name}.html"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(TEMPLATE)
-    config = root / "rekindle.yaml"
-    config.write_text(CONFIG.format(url=url))
+    files = {f"rules/{name}": text for name, text in (rules or {"nudge.yaml": TWO_STEPS}).items()}
+    files |= {f"templates/{name}.html": TEMPLATE for name in ("nudge/first", "nudge/second")}
+    config = write_project_files(root, CONFIG.format(url=url), files, migrate_store=url)
     engine = open_engine(url)
-    upgrade(engine)
     rows = [
         {"external_id": f"c{i:04d}", "email": f"c{i}@test.example", "first_name": f"Name{i}", "timezone": "UTC",
          "created_at": datetime(2026, 1, 1) + timedelta(days=i % 30), "subscribed": True, "attributes": {}}

@@ -17,9 +17,9 @@ from engine.runner.options import RunOptions
 from engine.runner.tick import run_tick
 from engine.store.database import open_engine
 from engine.store.models import Decision, Delivery, Enrollment
-from runner.cliproject import write_project
+from tests.runner.cliproject import write_project
 from engine.store.migrate import upgrade
-from runner.kit import at, campaign_doc, make_kit
+from tests.runner.kit import at, campaign_doc, make_kit
 
 CUSTOMERS = 400
 

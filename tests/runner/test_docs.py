@@ -1,5 +1,5 @@
 """docs/campaigns.md explains every decision a run records. (Command options are checked for every command in
-tests/test_cli_reference.py.)"""
+tests/cli/test_reference.py.)"""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from engine.cli.app import app
 from engine.store.database import open_engine
 from engine.store.models import Decision, Delivery, Run
-from runner.cliproject import TWO_STEPS, write_project
+from tests.runner.cliproject import TWO_STEPS, write_project
 
 NOW = "2026-11-23T10:00:00Z"
 

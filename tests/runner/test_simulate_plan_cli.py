@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from engine.cli.app import app
 from engine.store.database import open_engine
 from engine.store.models import Decision, Delivery, Enrollment, Run
-from runner.cliproject import TWO_STEPS, write_project
+from tests.runner.cliproject import TWO_STEPS, write_project
 
 EXIT_ON_LOGIN = TWO_STEPS.replace(
     "audience:", "exit:\n  event: {name: login, since: enrolled}\naudience:"

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from engine.cli.app import app
 from engine.store.database import open_engine
-from engine.store.migrate import upgrade
 from engine.store.models import Customer, Suppression
 from engine.suppression.tokens import sign
+from tests.projects import write_project
 
 NOW = "2026-11-23T09:00:00Z"
 SECRET = "test-unsubscribe-secret"
@@ -22,11 +22,9 @@ SECRET = "test-unsubscribe-secret"
 
 @pytest.fixture
 def project(tmp_path: Path, store_url: str) -> tuple[Path, Engine]:
-    config = tmp_path / "rekindle.yaml"
-    config.write_text(json.dumps({"version": 1, "store": {"url": store_url}, "delivery": {"backend": "memory"},
-                                  "unsubscribe": {"secret_env": "TEST_UNSUB_SECRET"}}))
+    config = write_project(tmp_path, {"version": 1, "store": {"url": store_url}, "delivery": {"backend": "memory"},
+                                      "unsubscribe": {"secret_env": "TEST_UNSUB_SECRET"}}, migrate_store=store_url)
     engine = open_engine(store_url)
-    upgrade(engine)
     yield config, engine
     engine.dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def audience(
         None, metavar="[CAMPAIGN]", help="Campaign id; without it, the audience size of every campaign."
     ),
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # the callback hands over an aware datetime
+    now: datetime | None = NowOption,
     limit: int = typer.Option(10, "--limit", "-n", min=0, help="Members to list; 0 lists all (streamed)."),
     fmt: AudienceFormat = typer.Option(AudienceFormat.text, "--format", "-f", help="text, json or csv."),
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -17,7 +18,7 @@ def explain(
     campaign_id: str = typer.Argument(..., metavar="CAMPAIGN", help="Campaign id."),
     customer_id: str = typer.Argument(..., metavar="CUSTOMER_ID", help="The customer's external id."),
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # the callback hands over an aware datetime
+    now: datetime | None = NowOption,
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
 ) -> None:
     """Show why a customer is or is not in a campaign, condition by condition.

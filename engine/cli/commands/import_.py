@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -38,7 +39,7 @@ def _command(kind: Literal["customers", "events"], help_text: str):
         strict: bool = StrictOption,
         batch_size: int = BatchOption,
         config_path: Path = ConfigOption,
-        now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
+        now: datetime | None = NowOption,
     ) -> None:
         _import(kind, file, file_format, strict, batch_size, config_path, now)
 

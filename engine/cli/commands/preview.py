@@ -6,6 +6,7 @@ Exit codes: 0 rendered, 1 invalid project, unknown customer or a template that f
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -63,7 +64,7 @@ def preview(
     step: str | None = typer.Argument(None, help="Step id (default: the first step)."),
     customer: list[str] = typer.Option(None, "--customer", help="Customer external id; repeat for the gallery. "
                                        "Read from the store, or examples/data/customers.csv when the store is empty."),
-    now: str | None = NowOption,  # the callback hands over an aware datetime
+    now: datetime | None = NowOption,
     variant: str | None = typer.Option(None, "--variant", help="Variant id (default: the step's first variant)."),
     html: Path | None = typer.Option(None, "--html", help="Write the HTML body to this file.", dir_okay=False),
     eml: Path | None = typer.Option(None, "--eml", help="Write the complete message (.eml) to this file.",
@@ -82,10 +83,12 @@ def preview(
     if gallery is not None:
         _gallery(project, gallery, campaign, customer, at)
         return
+    assert campaign is not None  # without --gallery a CAMPAIGN is required (checked above)
     _single(project, campaign, step, variant, customer[0] if customer else None, at, html, eml)
 
 
-def _single(project, campaign_id, step_id, variant_id, customer_id, at, html, eml) -> None:
+def _single(project: Project, campaign_id: str, step_id: str | None, variant_id: str | None,
+            customer_id: str | None, at: datetime, html: Path | None, eml: Path | None) -> None:
     from engine.preview.customers import find_customers
     from engine.preview.gallery import preview_message_id
     from engine.preview.terminal import PreviewInfo, format_preview
@@ -98,7 +101,7 @@ def _single(project, campaign_id, step_id, variant_id, customer_id, at, html, em
         raise InvalidInput(f"customer {customer_id!r} not found in {found.source}")
     person = found.customers[0]
     try:
-        email = compose_email(project, chosen_campaign, chosen_step, person, variant=chosen_variant, now=at,
+        email = compose_email(project.config, chosen_campaign, chosen_step, person, variant=chosen_variant, now=at,
                               message_id=preview_message_id(chosen_campaign, chosen_step, person,
                                                             project.config.sender.from_address),
                               unsubscribe_secret=_secret(project))
@@ -118,7 +121,8 @@ def _single(project, campaign_id, step_id, variant_id, customer_id, at, html, em
             typer.echo(f"wrote {path}", err=True)
 
 
-def _gallery(project, out_dir: Path, campaign_id: str | None, customer_ids: list[str] | None, at) -> None:
+def _gallery(project: Project, out_dir: Path, campaign_id: str | None, customer_ids: list[str] | None,
+             at: datetime) -> None:
     from engine.preview.customers import find_customers
     from engine.preview.gallery import build_gallery
 

@@ -8,6 +8,7 @@ max_audience guard, an email that failed to render or a delivery that failed per
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -21,7 +22,7 @@ def register(app: typer.Typer) -> None:
 
 def run(
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # the callback hands over an aware datetime
+    now: datetime | None = NowOption,
     dry_run: bool = typer.Option(False, "--dry-run", help="Decide and render everything, write nothing."),
     campaign: list[str] = CampaignOption,
     limit: int | None = typer.Option(None, "--limit", min=0, help="Queue at most this many emails this run."),

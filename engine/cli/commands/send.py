@@ -6,8 +6,10 @@ unreachable, in which case the unsent work stays queued for the next run.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
+from typing import TypedDict
 
 import typer
 
@@ -20,13 +22,23 @@ class LogFormat(str, Enum):
     json = "json"
 
 
+class _DispatchOptions(TypedDict):
+    """The command line's share of `engine.delivery.dispatch.dispatch`'s keyword arguments."""
+
+    now: datetime | None
+    worker_id: str | None
+    batch_size: int
+    limit: int | None
+    lease: timedelta
+
+
 def register(app: typer.Typer) -> None:
     app.command("send")(send)
 
 
 def send(
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
+    now: datetime | None = NowOption,
     limit: int | None = typer.Option(None, "--limit", min=1, help="Send at most this many deliveries."),
     worker_id: str | None = typer.Option(
         None, "--worker-id", help="Name of this sender in claimed_by (default host:pid); for several senders."
@@ -62,7 +74,7 @@ def send(
     except BackendConfigError as exc:
         raise BackendConfigError(f"delivery: {exc}") from None
 
-    options = dict(now=now, worker_id=worker_id, batch_size=batch_size, limit=limit, lease=lease_span)
+    options = _DispatchOptions(now=now, worker_id=worker_id, batch_size=batch_size, limit=limit, lease=lease_span)
     if log_format is LogFormat.text and sys.stderr.isatty():
         summary = _dispatch_with_progress(engine, backend, options)
     else:
@@ -76,9 +88,9 @@ def send(
         raise WorkFailed()
 
 
-def _dispatch_with_progress(engine, backend, options: dict):
+def _dispatch_with_progress(engine, backend, options: _DispatchOptions):
     """A rich progress bar on stderr, advanced after each batch (only when stderr is a terminal)."""
-    from datetime import datetime, timezone
+    from datetime import timezone
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import typer
 
-from engine.cli.options import CampaignOption
-from engine.cli.options import ConfigOption, OutputFormat
+from engine.cli.options import TEXT_METAVAR, CampaignOption, ConfigOption, OutputFormat, parse_instant_option
 from engine.errors import UsageError, WorkFailed
-from engine.timeutil import parse_instant
 
 
 def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate)
 
 
-def _instant(value: str) -> object:
-    try:
-        return parse_instant(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-
 def simulate(
-    start: str = typer.Option(..., "--from", help="First tick (ISO 8601).", callback=_instant),
-    end: str = typer.Option(..., "--to", help="Last tick at or before this instant.", callback=_instant),
+    start: datetime = typer.Option(..., "--from", help="First tick (ISO 8601).", parser=parse_instant_option,
+                                   metavar=TEXT_METAVAR),
+    end: datetime = typer.Option(..., "--to", help="Last tick at or before this instant.",
+                                 parser=parse_instant_option, metavar=TEXT_METAVAR),
     every: str = typer.Option("1d", "--every", help="Time between ticks: 1h, 1d, 1w ..."),
     campaign: list[str] = CampaignOption,
     config_path: Path = ConfigOption,

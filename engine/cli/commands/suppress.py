@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def add(
     emails: list[str] = typer.Argument(..., help="One or more addresses."),
     reason: str = ReasonOption,
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
+    now: datetime | None = NowOption,
 ) -> None:
     """Suppress addresses. Nothing is added if any of them is not an address (exit 1)."""
     from engine.addresses import address_problem
@@ -50,7 +51,7 @@ def import_file(
     file: Path = typer.Argument(..., help="CSV with an `email` column (optional reason, detail) or one per line."),
     reason: str = ReasonOption,
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,
+    now: datetime | None = NowOption,
 ) -> None:
     """Suppress every address in a file. Nothing is added if any line is bad (exit 1, each bad line named)."""
     from engine.suppression.addresses import read_addresses

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from engine.cli.options import ConfigOption, OutputFormat
+from engine.cli.options import TEXT_METAVAR, ConfigOption, OutputFormat
 from engine.errors import WorkFailed
 
 
@@ -15,9 +15,7 @@ def register(app: typer.Typer) -> None:
     app.command("test")(test)
 
 
-def _pattern(value: str | None) -> re.Pattern[str] | None:
-    if value is None:
-        return None
+def _pattern(value: str) -> re.Pattern[str]:
     try:
         return re.compile(value)
     except re.error as exc:
@@ -30,8 +28,10 @@ def test(
         exists=True,
     ),
     config_path: Path = ConfigOption,
-    run: str | None = typer.Option(None, "--run", help="Only tests whose name matches this regular expression.",
-                                   callback=_pattern),
+    run: re.Pattern[str] | None = typer.Option(
+        None, "--run", help="Only tests whose name matches this regular expression.", parser=_pattern,
+        metavar=TEXT_METAVAR,
+    ),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
     junit: Path | None = typer.Option(None, "--junit", help="Also write the results as JUnit XML to this file.",
                                       dir_okay=False),

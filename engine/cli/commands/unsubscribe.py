@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -16,7 +17,7 @@ def register(app: typer.Typer) -> None:
 def unsubscribe(
     token: str = typer.Argument(..., help="The token from the unsubscribe link."),
     config_path: Path = ConfigOption,
-    now: str | None = NowOption,  # NowOption's callback hands over an aware datetime
+    now: datetime | None = NowOption,
 ) -> None:
     """Verify TOKEN, mark the customer unsubscribed and suppress the address (safe to repeat).
     Exit 1 if the token is invalid or the signing secret is not set."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from engine.diagnostics import Diagnostic
-from engine.diagnostics.docpath import format_path
+from engine.diagnostics.docpath import DocPath, format_path
 from engine.diagnostics.suggest import did_you_mean
 from engine.project.checks.sources import ProjectSources, condition_roots, walk_conditions
 
@@ -29,7 +30,7 @@ def templates_exist(sources: ProjectSources) -> Iterator[Diagnostic]:
     shown_dir = sources.config.templates_dir.as_posix()
     for source in sources.campaigns:
         for index, step in enumerate(source.document.data["steps"]):
-            references = [(("steps", index, "template"), step["template"])]
+            references: list[tuple[DocPath, Any]] = [(("steps", index, "template"), step["template"])]
             references += [(("steps", index, "variants", number, "template"), variant["template"])
                            for number, variant in enumerate(step.get("variants", ())) if "template" in variant]
             for path, name in references:

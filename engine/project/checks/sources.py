@@ -22,8 +22,8 @@ class ProjectSources:
     segments: tuple[SegmentSource, ...]
 
     def documents(self) -> Iterator[YamlDocument]:
-        for source in (*self.campaigns, *self.segments):
-            yield source.document
+        yield from (source.document for source in self.campaigns)
+        yield from (source.document for source in self.segments)
 
 
 def condition_roots(document: YamlDocument) -> Iterator[tuple[DocPath, Any]]:

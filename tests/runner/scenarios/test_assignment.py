@@ -1,7 +1,7 @@
 """Holdout groups and variants: deterministic per customer, the configured share, never mailed if held out."""
 
 from engine.scheduling.hashing import choose_variant, in_holdout
-from runner.kit import campaign_doc
+from tests.runner.kit import campaign_doc
 
 MONDAY = "2026-11-23T10:00:00Z"
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import insert
 
 from engine.store.models import Suppression
-from runner.kit import at, campaign_doc
+from tests.runner.kit import at, campaign_doc
 
 MONDAY = "2026-11-23T10:00:00Z"
 OFFICE_HOURS = {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "18:00"}

@@ -1,6 +1,6 @@
 """Editing live campaigns (on_change), the blast-radius guard and mutually exclusive groups."""
 
-from runner.kit import campaign_doc
+from tests.runner.kit import campaign_doc
 
 A = {"id": "a", "template": "t/a"}
 B = {"id": "b", "template": "t/b", "wait": "2d"}

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from engine.project import load_project
 from engine.scheduling.hashing import in_holdout
-from runner.kit import at
+from tests.runner.kit import at
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 START = at("2026-11-23T00:00:00Z")  # a Monday
 
 

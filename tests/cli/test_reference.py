@@ -11,7 +11,7 @@ import typer.main
 
 from engine.cli.app import app
 
-REFERENCE = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+REFERENCE = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
 INTRODUCTION = REFERENCE[: REFERENCE.index("\n## ")]
 DOCUMENTED_ONCE = {"--config"}
 """Options the introduction documents for every command, so sections need not repeat them."""

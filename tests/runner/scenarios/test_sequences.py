@@ -1,6 +1,6 @@
 """Sequences over simulated days: enrol, wait, skip, complete, exit on return, convert, re-enter."""
 
-from runner.kit import at, campaign_doc
+from tests.runner.kit import at, campaign_doc
 
 MONDAY = "2026-11-23T10:00:00Z"
 THREE_STEPS = [

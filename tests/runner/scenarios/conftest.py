@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.kit import Kit, make_kit
+from tests.runner.kit import Kit, make_kit
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """An email that cannot be rendered for one customer: recorded, retried next run, the others still go out."""
 
-from runner.kit import campaign_doc
+from tests.runner.kit import campaign_doc
 
 MONDAY = "2026-11-23T10:00:00Z"
 
