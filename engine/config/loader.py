@@ -46,7 +46,7 @@ def load_config(
     problems += [d for d in schema_diagnostics(document, validator("config"), CONFIG_CODES, hidden)
                  if d.path not in unset_paths]
     problems += _value_problems(document)
-    problems += _secret_safe_values(document, hidden, path.absolute().parent)
+    problems += [d for d in _secret_safe_values(document, hidden, path.absolute().parent) if d.path not in unset_paths]
     if problems:
         return None, problems
     return build_config(document.data, path.absolute().parent, display), []

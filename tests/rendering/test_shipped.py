@@ -52,7 +52,7 @@ def _emails(project):
 def test_every_shipped_email_parses_back_correctly(project) -> None:
     count = 0
     for campaign, step, variant, customer in _emails(project):
-        composed = compose_email(project, campaign, step, customer, variant=variant, now=NOW,
+        composed = compose_email(project.config, campaign, step, customer, variant=variant, now=NOW,
                                  message_id=f"<t.{campaign.id}.{step.id}@rekindle.example>")
         message = parse(composed.message)
         where = f"{campaign.id}/{step.id}/{variant and variant.id}/{customer.external_id}"
@@ -78,9 +78,9 @@ def test_every_shipped_email_parses_back_correctly(project) -> None:
 def test_offer_subject_states_the_exact_amount(project) -> None:
     winback = project.campaign("winback-90")
     offer = winback.step("offer")
-    composed = compose_email(project, winback, offer, make_customer(first_name="Grace"), variant=None, now=NOW,
+    composed = compose_email(project.config, winback, offer, make_customer(first_name="Grace"), variant=None, now=NOW,
                              message_id="<t@x>")
     assert composed.subject == "$20 off your next month, Grace"
-    bare = compose_email(project, winback, offer, BUILTIN[1], variant=None, now=NOW, message_id="<t@x>")
+    bare = compose_email(project.config, winback, offer, BUILTIN[1], variant=None, now=NOW, message_id="<t@x>")
     assert bare.subject == "$20 off your next month, friend"
     assert "Hi there," in bare.text
