@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 _DURATION = re.compile(r"^(?P<amount>\d+)(?P<unit>[mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 DURATION_PATTERN = r"^[0-9]+[mhdw]$"
 """The same grammar as a JSON Schema pattern, used by schemas/rule.v1.json."""
 MAX_DURATION = timedelta(days=36500)
@@ -21,7 +22,8 @@ def duration_in_range(text: str) -> bool:
     if match is None:
         return True
     amount = match["amount"].lstrip("0") or "0"
-    return len(amount) <= 12 and timedelta(**{_UNITS[match["unit"]]: int(amount)}) <= MAX_DURATION
+    # whole seconds, never a timedelta: 200000000w is past timedelta's own limit (OverflowError)
+    return len(amount) <= 12 and int(amount) * _UNIT_SECONDS[match["unit"]] <= MAX_DURATION.total_seconds()
 
 
 def parse_duration(text: str) -> timedelta:
