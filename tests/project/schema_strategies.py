@@ -74,6 +74,8 @@ class SchemaStrategies:
         return node
 
     def _string(self, node: dict[str, Any]) -> st.SearchStrategy[str]:
+        if node.get("format") == "rekindle-duration" and not self.hostile:
+            return st.builds(lambda amount, unit: f"{amount}{unit}", st.integers(0, 400), st.sampled_from("mhdw"))
         if "pattern" in node:
             valid = st.from_regex(node["pattern"], fullmatch=True).filter(lambda s: len(s) <= node.get("maxLength", 80))
         else:
