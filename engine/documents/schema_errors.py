@@ -196,7 +196,10 @@ def _describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return f'"{value}"' if len(value) <= 60 else f'"{value[:57]}..."'
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        if not shown.isprintable():  # an escape sequence or line break must not reach a terminal or CI log raw
+            shown = shown.encode("unicode_escape").decode("ascii")
+        return f'"{shown}"'
     return "a mapping" if isinstance(value, dict) else "a list"
 
 
