@@ -31,7 +31,8 @@ from functools import update_wrapper
 from string import Formatter
 from typing import Any
 
-from jinja2 import nodes
+from jinja2 import nodes, pass_environment, pass_eval_context
+from jinja2.nodes import EvalContext
 from jinja2.exceptions import SecurityError
 from jinja2.filters import do_center, do_format, do_indent, do_join, do_replace, do_wordwrap
 from jinja2.runtime import Context
@@ -218,20 +219,23 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
             check_width(width if isinstance(width, int) else len(width), "indent width")
             return do_indent(value, width, first, blank)
 
-        def checked_join(value: Any, d: str = "", attribute: Any = None) -> str:
+        @pass_eval_context
+        def checked_join(eval_ctx: EvalContext, value: Any, d: str = "", attribute: Any = None) -> str:
             items = list(value)
-            check_text_size(len(d) * len(items), "join")
-            return do_join(self.default_eval_context(), items, d, attribute)
+            check_text_size(len(str(d)) * len(items), "join")
+            return do_join(eval_ctx, items, d, attribute)
 
-        def checked_replace(value: str, old: str, new: str, count: int | None = None) -> str:
+        @pass_eval_context
+        def checked_replace(eval_ctx: EvalContext, value: str, old: str, new: str, count: int | None = None) -> str:
             text = str(value)
-            check_text_size(len(text) + text.count(old) * max(len(new) - len(old), 0), "replace")
-            return do_replace(self.default_eval_context(), value, old, new, count)
+            check_text_size(len(text) + text.count(str(old)) * max(len(str(new)) - len(str(old)), 0), "replace")
+            return do_replace(eval_ctx, value, old, new, count)
 
-        def checked_wordwrap(value: str, width: int = 79, break_long_words: bool = True,
+        @pass_environment
+        def checked_wordwrap(environment: Any, value: str, width: int = 79, break_long_words: bool = True,
                              wrapstring: str | None = None, break_on_hyphens: bool = True) -> str:
             check_width(len(wrapstring or ""), "wordwrap wrapstring")
-            return do_wordwrap(self, value, width, break_long_words, wrapstring, break_on_hyphens)
+            return do_wordwrap(environment, value, width, break_long_words, wrapstring, break_on_hyphens)
 
         self.filters.update(format=checked_format, center=checked_center, indent=checked_indent, join=checked_join,
                             replace=checked_replace, wordwrap=checked_wordwrap)
