@@ -148,14 +148,14 @@ def main() -> None:
     jinja, compose = interleaved(args.count, {
         "jinja (offer .html + .txt)": lambda i: (html_t.render(contexts[i % n]), text_t.render(contexts[i % n])),
         "compose_email (offer, hand-written .txt)": lambda i: compose_email(
-            project, winback, offer, people[i % n], variant=None, now=NOW, message_id=f"<r.{i}.offer@x.example>"),
+            project.config, winback, offer, people[i % n], variant=None, now=NOW, message_id=f"<r.{i}.offer@x.example>"),
     }).values()
     [generated] = interleaved(max(args.count // 10, 1), {
         "compose_email (text generated from HTML)": lambda i: compose_email(
-            project, welcome, getting_started, people[i % n], variant=None, now=NOW, message_id=f"<r.{i}@x.example>"),
+            project.config, welcome, getting_started, people[i % n], variant=None, now=NOW, message_id=f"<r.{i}@x.example>"),
     }).values()
 
-    sample = compose_email(project, winback, offer, people[2], variant=None, now=NOW, message_id="<s@x>")
+    sample = compose_email(project.config, winback, offer, people[2], variant=None, now=NOW, message_id="<s@x>")
     parts = {"from": "Rekindle Demo <hello@rekindle.example>", "to": formataddr(("Zoë Ørsted", "zoe@example.com"), "utf-8"),
              "to_name": "Zoë Ørsted", "to_addr": "zoe@example.com", "subject": sample.subject,
              "message_id": "<s@rekindle.example>", "list_unsubscribe": "<https://rekindle.example/u?token=x>",

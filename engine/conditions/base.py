@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # the compile/evaluate contexts live with the SQL and Python evaluators
-    from engine.conditions.segment import Segment
     from sqlalchemy import ColumnElement
 
     from engine.conditions.evaluate import EvalContext, Verdict
@@ -76,7 +75,7 @@ class Condition(ABC):
         for child in self.children():
             yield from child.walk()
 
-    def needs_timezones(self, segments: Mapping[str, "Segment"], seen: frozenset[str] = frozenset()) -> bool:
+    def needs_timezones(self, segments: Mapping[str, object], seen: frozenset[str] = frozenset()) -> bool:
         """Whether compiling this tree (through the segments it names) needs the customers' time zones.
         A kind declares it with `zoned = True`; a kind that refers to other trees overrides this."""
         return self.zoned or any(child.needs_timezones(segments, seen) for child in self.children())

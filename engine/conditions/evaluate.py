@@ -6,10 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from engine.conditions.segment import Segment
+from typing import Any, Protocol
 
 
 class CustomerRecord(Protocol):
@@ -43,7 +40,8 @@ class EvalContext:
     customer: CustomerRecord
     events: Sequence[EventRecord]
     activity_events: tuple[str, ...]
-    segments: Mapping[str, "Segment"]
+    #: The project's segments by id, carried for the `segment` kind, which alone reads them.
+    segments: Mapping[str, object]
     default_timezone: str = "UTC"
     enrolled_at: datetime | None = None
     segment_path: tuple[str, ...] = field(default=())

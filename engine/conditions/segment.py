@@ -46,17 +46,19 @@ class SegmentCondition(Condition):
     def parse(cls, body: Any) -> "SegmentCondition":
         return cls(str(body))
 
-    def resolve(self, segments: Mapping[str, Segment], path: tuple[str, ...]) -> Condition:
+    def resolve(self, segments: Mapping[str, object], path: tuple[str, ...]) -> Condition:
         if self.name in path:
             raise SegmentError(f"segments include each other: {' -> '.join((*path, self.name))}")
-        if self.name not in segments:
+        segment = segments.get(self.name)
+        if not isinstance(segment, Segment):
             raise SegmentError(f"unknown segment {self.name!r}; known: {', '.join(sorted(segments)) or 'none'}")
-        return segments[self.name].condition
+        return segment.condition
 
-    def needs_timezones(self, segments: Mapping[str, Segment], seen: frozenset[str] = frozenset()) -> bool:
-        if self.name in seen or self.name not in segments:
+    def needs_timezones(self, segments: Mapping[str, object], seen: frozenset[str] = frozenset()) -> bool:
+        segment = segments.get(self.name)
+        if self.name in seen or not isinstance(segment, Segment):
             return False  # a cycle or an unknown name is reported by the checks, not here
-        return segments[self.name].condition.needs_timezones(segments, seen | {self.name})
+        return segment.condition.needs_timezones(segments, seen | {self.name})
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
         return self.resolve(ctx.segments, ctx.segment_path).to_sql(ctx.inside_segment(self.name))

@@ -16,16 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, String, case, false, not_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeEngine
 
 from engine.store.models import Customer, Event
-
-if TYPE_CHECKING:
-    from engine.conditions.segment import Segment
 
 customers = Customer.__table__
 events = Event.__table__
@@ -50,7 +47,9 @@ class SqlContext:
 
     now: datetime
     activity_events: tuple[str, ...]
-    segments: Mapping[str, "Segment"]
+    #: The project's segments by id, carried for the `segment` kind, which alone reads them (kept opaque here so
+    #: the contexts, which every kind depends on, depend on no kind).
+    segments: Mapping[str, object]
     default_timezone: str = "UTC"
     enrolled_at: ColumnElement[Any] | None = None
     timezones: tuple[str, ...] | None = None
