@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench audience                          # 1M customers / 10M events (cached store)
     .venv/bin/python -m bench audience --customers 20000 --events 200000
-    .venv/bin/python -m bench audience --postgres URL           # a database bench.generate --postgres filled
+    .venv/bin/python -m bench audience --postgres URL           # also PostgreSQL (bench generate --postgres),
+                                                                # each audience beside its SQLite figure
 
 Audiences: the target "inactive 90 days and plan in [pro, team]" (goal: under 1 s on SQLite, memory
 independent of the audience size), then every shipped campaign's audience at the generator's NOW.
@@ -15,6 +16,7 @@ a separate pass), which stays flat whether the audience has a thousand members o
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -25,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._report import Figure  # noqa: E402
 from bench.generate import NOW, ensure_store  # noqa: E402
 from engine.audience import audience_context, audience_query, count_query, iter_audience  # noqa: E402
 from engine.conditions import Condition, parse_condition  # noqa: E402
@@ -58,26 +61,44 @@ def measure(connection, name: str, condition: Condition, project, now) -> tuple[
     return name, min(counts), min(cpu), stream, total, peak
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--events", type=int, default=10_000_000)
-    parser.add_argument("--postgres", metavar="URL", help="measure this PostgreSQL database instead")
-    args = parser.parse_args(argv)
-    url = args.postgres or f"sqlite:///{ensure_store(args.customers, args.events)}"
-    project = load_project(ROOT / "rekindle.yaml")
-    now = NOW.replace(tzinfo=timezone.utc)
+def measure_store(url: str, project, now) -> dict[str, tuple]:
     engine = open_engine(url)
     audiences = [("inactive 90d and plan in [pro, team]", TARGET)]
     audiences += [(f"campaign {c.id}", c.audience) for c in project.campaigns]
     print(f"store: {url.split('@')[-1]}  now: {now:%Y-%m-%dT%H:%M:%SZ}")
     print(f"{'audience':<40} {'count s':>8} {'cpu s':>6} {'stream s':>9} {'members':>9} {'peak KiB':>9}")
+    results = {}
     with engine.connect() as connection:
         for label, condition in audiences:
             name, count_s, cpu_s, stream_s, total, peak = measure(connection, label, condition, project, now)
+            results[name] = (count_s, total)
             print(f"{name:<40} {count_s:>8.3f} {cpu_s:>6.3f} {stream_s:>9.3f} {total:>9,} {peak:>9.0f}", flush=True)
     engine.dispose()
+    return results
+
+
+def main(argv: list[str] | None = None) -> list[Figure]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--postgres", metavar="URL", default=os.environ.get("REKINDLE_BENCH_POSTGRES_URL"),
+                        help="also measure this PostgreSQL database (filled by `bench generate --postgres` with "
+                             "the same sizes), each audience beside its SQLite figure")
+    args = parser.parse_args(argv)
+    project = load_project(ROOT / "rekindle.yaml")
+    now = NOW.replace(tzinfo=timezone.utc)
+    sqlite = measure_store(f"sqlite:///{ensure_store(args.customers, args.events)}", project, now)
+    figures = []
+    if args.postgres:
+        print()
+        postgres = measure_store(args.postgres, project, now)
+        for name, (seconds, total) in postgres.items():
+            base, base_total = sqlite[name]
+            same = "" if total == base_total else f" (members differ: {total} vs {base_total})"
+            figures.append(Figure(f"{name}, {args.customers:,} customers (PostgreSQL)", f"{seconds:.3f} s",
+                                  f"SQLite: {base:.3f} s", f"{seconds / base:.2f}x the SQLite time{same}"))
     print(f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    return figures
 
 
 if __name__ == "__main__":

@@ -5,13 +5,16 @@ are due at once (the `team` plan, 10% of the generated customers).
     .venv/bin/python -m bench run_tick --customers 100000 --events 1000000
 
 Works on a copy of the cached store (bench/generate.py), so it can be repeated. Reports the time of the tick
-(set-based enrolment, then batched rendering and queueing of every due email) and the process's resident
-memory sampled during the tick: it must stay flat while 100,000 emails are rendered and queued.
+(set-based enrolment, then batched rendering and queueing of every due email) with 1, 2 and 4 rendering
+worker processes (`rekindle run --workers`), the deciding process's CPU time, and its resident memory
+sampled during the tick: it must stay flat while 100,000 emails are rendered and queued. With --postgres
+(or REKINDLE_BENCH_POSTGRES_URL) the same ticks run on PostgreSQL, each rolled back.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import sys
@@ -27,12 +30,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
+from bench._report import Figure  # noqa: E402
 from bench.generate import NOW, ensure_store  # noqa: E402
 from engine.config.model import FrequencyCap  # noqa: E402
 from engine.project import load_project  # noqa: E402
 from engine.rules.model import build_campaign  # noqa: E402
 from engine.runner.options import RunOptions  # noqa: E402
-from engine.runner.render import compose_renderer  # noqa: E402
+from engine.runner.parallel import RenderPool  # noqa: E402
 from engine.runner.tick import run_tick  # noqa: E402
 from engine.store.database import open_engine  # noqa: E402
 from engine.store.models import Delivery  # noqa: E402
@@ -69,50 +73,85 @@ class Sampler(threading.Thread):
             time.sleep(self.every)
 
 
-def main(argv: list[str] | None = None) -> None:
+def one_tick(url: str, project, workers: int, batch: int, persist: bool) -> dict:
+    """Run one tick with `workers` rendering processes; its wall and CPU time, what it queued, RSS samples."""
+    now = NOW.replace(tzinfo=timezone.utc)
+    engine = open_engine(url)
+    baseline = rss_mb()
+    sampler = Sampler()
+    sampler.start()
+    started, cpu = time.perf_counter(), time.process_time()
+    with RenderPool(project, now, b"bench-secret", workers, min_jobs=1) as pool, engine.connect() as conn:
+        summary = run_tick(conn, project, RunOptions(now=now, batch_size=batch, persist=persist), pool, commit=None)
+        queued = conn.execute(select(func.count()).select_from(Delivery)).scalar_one()
+        if not persist:
+            conn.rollback()
+        started_workers = pool._pool is not None
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    sampler.stop.set()
+    sampler.join()
+    engine.dispose()
+    return {"workers": workers, "seconds": elapsed, "cpu": cpu, "queued": queued, "pool": started_workers,
+            "totals": summary.to_dict()["totals"], "rss_before": baseline, "samples": sampler.samples}
+
+
+def _project(url: str):
+    project = load_project(ROOT / "rekindle.yaml")
+    defaults = replace(project.config.defaults, per_run_limit=None,
+                       frequency_caps=(FrequencyCap(3, parse_duration("7d")),))
+    return replace(project, config=replace(project.config, store_url=url, defaults=defaults),
+                   campaigns=(build_campaign(CAMPAIGN),))
+
+
+def _report(label: str, result: dict) -> None:
+    samples = result["samples"]
+    marks = [samples[min(len(samples) - 1, int(len(samples) * f))] for f in (0.1, 0.25, 0.5, 0.75, 1.0)] \
+        if samples else []
+    print(f"{label}: {result['workers']} worker(s): {result['queued']:,} deliveries queued in "
+          f"{result['seconds']:.1f} s ({result['queued'] / result['seconds']:,.0f} emails/s incl. enrolment), "
+          f"CPU of the deciding process {result['cpu']:.1f} s; {result['totals']}")
+    print(f"  RSS of the deciding process before: {result['rss_before']:.0f} MB; during: "
+          + ", ".join(f"{t:.0f}s {mb:.0f} MB" for t, mb in marks), flush=True)
+
+
+def main(argv: list[str] | None = None) -> list[Figure]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--batch", type=int, default=1000, help="due enrolments per batch")
+    parser.add_argument("--workers", default="1,2,4", help="rendering processes to compare")
+    parser.add_argument("--postgres", metavar="URL", default=os.environ.get("REKINDLE_BENCH_POSTGRES_URL"),
+                        help="also measure this PostgreSQL database, filled by `bench generate --postgres` with "
+                             "the same sizes (each tick is rolled back, so every run starts alike)")
     args = parser.parse_args(argv)
-
+    counts = [int(w) for w in args.workers.split(",")]
     source = ensure_store(args.customers, args.events)
-    with tempfile.TemporaryDirectory(dir=source.parent) as folder:
-        store = Path(folder) / "tick.db"
-        shutil.copyfile(source, store)
-        url = f"sqlite:///{store}"
-        project = load_project(ROOT / "rekindle.yaml")
-        defaults = replace(project.config.defaults, per_run_limit=None,
-                           frequency_caps=(FrequencyCap(3, parse_duration("7d")),))
-        project = replace(project, config=replace(project.config, store_url=url, defaults=defaults),
-                          campaigns=(build_campaign(CAMPAIGN),))
-        now = NOW.replace(tzinfo=timezone.utc)
-        engine = open_engine(url)
-        render = compose_renderer(project, now, b"bench-secret")
-        baseline = rss_mb()
-        sampler = Sampler()
-        sampler.start()
-        started = time.perf_counter()
-        with engine.connect() as conn:
-            summary = run_tick(conn, project, RunOptions(now=now, batch_size=args.batch), render, commit=None)
-        elapsed = time.perf_counter() - started
-        sampler.stop.set()
-        sampler.join()
-        with engine.connect() as conn:
-            queued = conn.execute(select(func.count()).select_from(Delivery)).scalar_one()
-        engine.dispose()
-
-    totals = summary.to_dict()["totals"]
-    print(f"store: {args.customers:,} customers, {args.events:,} events ({source.name})")
-    print(f"tick: {totals}")
-    print(f"deliveries queued: {queued:,} in {elapsed:.1f} s ({queued / elapsed:,.0f} emails/s incl. enrolment)")
-    samples = sampler.samples
-    marks = [samples[min(len(samples) - 1, int(len(samples) * f))] for f in (0.1, 0.25, 0.5, 0.75, 1.0)]
-    print(f"RSS before the tick: {baseline:.0f} MB; during it: "
-          + ", ".join(f"{t:.0f}s {mb:.0f} MB" for t, mb in marks))
+    print(f"store: {args.customers:,} customers, {args.events:,} events ({source.name}); cores: {os.cpu_count()}")
+    figures: list[Figure] = []
+    results: dict[tuple[str, int], dict] = {}
+    for workers in counts:
+        with tempfile.TemporaryDirectory(dir=source.parent) as folder:
+            store = Path(folder) / "tick.db"
+            shutil.copyfile(source, store)
+            url = f"sqlite:///{store}"
+            results["SQLite", workers] = one_tick(url, _project(url), workers, args.batch, persist=True)
+        _report("SQLite", results["SQLite", workers])
+    if args.postgres:
+        for workers in counts:
+            results["PostgreSQL", workers] = one_tick(args.postgres, _project(args.postgres), workers, args.batch,
+                                                      persist=False)
+            _report("PostgreSQL", results["PostgreSQL", workers])
+    for (store, workers), result in results.items():
+        one = results[store, counts[0]]
+        rate = result["queued"] / result["seconds"]
+        figures.append(Figure(f"one tick, {args.customers:,} customers, {result['queued']:,} queued ({store})",
+                              f"{workers} worker(s): {result['seconds']:.1f} s ({rate:,.0f} emails/s)",
+                              f"{counts[0]} worker(s): {one['seconds']:.1f} s",
+                              f"{one['seconds'] / result['seconds']:.2f}x on {os.cpu_count()} cores"))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of the process: {peak:.0f} MB")
+    print(f"peak RSS of the deciding process: {peak:.0f} MB")
+    return figures
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

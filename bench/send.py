@@ -18,7 +18,9 @@ import argparse
 import json
 import multiprocessing
 import os
+import shutil
 import smtplib
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench._report import Figure
 from engine.delivery.backends.smtp import SmtpBackend
 from engine.delivery.dispatch import dispatch
 from engine.delivery.smtp_url import parse_smtp_url
@@ -136,7 +139,88 @@ def scale_out(url: str, sink: SinkProcess, count: int, processes: int, folder: P
     return count / elapsed
 
 
-def main(argv: list[str] | None = None) -> None:
+class PostfixSink:
+    """Postfix's `smtp-sink` (Debian package `postfix`; no MTA configuration needed), a C SMTP server that
+    accepts and discards mail as fast as the kernel lets it: the raw ceiling of the sending side."""
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("smtp-sink") or next(
+            (path for path in ("/usr/sbin/smtp-sink", "/usr/lib/postfix/sbin/smtp-sink") if os.path.exists(path)),
+            None)
+
+    def __enter__(self) -> PostfixSink:
+        if self.binary is None:
+            raise FileNotFoundError("smtp-sink")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        command = [self.binary, *(["-u", "nobody"] if os.geteuid() == 0 else []), f"127.0.0.1:{self.port}", "512"]
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", self.port)) == 0:
+                    break
+            time.sleep(0.05)
+        self.url = f"smtp://127.0.0.1:{self.port}?tls=none"
+        return self
+
+    def received(self) -> tuple[int, int]:
+        return (0, 0)  # smtp-sink keeps no count; the outbox's own records are checked instead
+
+    def __exit__(self, *exc: object) -> None:
+        self._process.terminate()
+        self._process.wait(10)
+
+
+def _sent_rows(url: str) -> tuple[int, int]:
+    """(deliveries recorded as sent, distinct Message-IDs among them) in a store."""
+    from sqlalchemy import func, select
+
+    from engine.store.models import Delivery
+
+    engine = open_engine(url)
+    with engine.connect() as connection:
+        sent, distinct = connection.execute(
+            select(func.count(), func.count(Delivery.message_id.distinct())).where(Delivery.status == "sent")).one()
+    engine.dispose()
+    return sent, distinct
+
+
+def postfix_run(url: str, sink: PostfixSink, count: int, concurrency: int) -> float:
+    """Messages per second through the whole outbox path (claim, send, record) from one process."""
+    engine = _queued_store(url, count)
+    backend = SmtpBackend(parse_smtp_url(sink.url), concurrency=concurrency, helo="bench.local")
+    started = time.perf_counter()
+    summary = dispatch(engine, backend, now=NOW, batch_size=max(500, concurrency * 20))
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    assert summary.sent == count == _sent_rows(url)[0], (summary, count)
+    return count / elapsed
+
+
+def postfix_scale_out(url: str, sink: PostfixSink, count: int, processes: int, concurrency: int,
+                      folder: Path) -> float:
+    """Messages per second with `processes` `rekindle send` processes on one store, to smtp-sink."""
+    engine = _queued_store(url, count)
+    engine.dispose()
+    config = folder / f"postfix-{processes}.yaml"
+    config.write_text(json.dumps({"version": 1, "store": {"url": url},
+                                  "delivery": {"backend": "smtp", "smtp": {"url": sink.url,
+                                                                           "concurrency": concurrency}}}))
+    command = [sys.executable, "-m", "engine", "send", "--config", str(config), "--now", NOW.isoformat()]
+    started = time.perf_counter()
+    children = [subprocess.Popen([*command, "--worker-id", f"p{i}"], stdout=subprocess.DEVNULL)
+                for i in range(processes)]
+    codes = [child.wait() for child in children]
+    elapsed = time.perf_counter() - started
+    assert codes == [0] * processes, codes
+    sent, distinct = _sent_rows(url)
+    assert sent == distinct == count, "a message was sent twice or not at all"
+    return count / elapsed
+
+
+def main(argv: list[str] | None = None) -> list[Figure]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds the slow sink takes per message")
@@ -145,14 +229,43 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale-messages", type=int, default=3000)
     parser.add_argument("--processes", default="1,2,4")
     parser.add_argument("--raw-concurrency", default="4,16,50", help="connection counts tried on the fast sink")
+    parser.add_argument("--postfix-messages", type=int, default=20_000,
+                        help="messages per run to Postfix's smtp-sink (skipped when it is not installed)")
+    parser.add_argument("--postfix-concurrency", default="8,32", help="connections tried on smtp-sink")
     parser.add_argument("--postgres", default=os.environ.get("REKINDLE_BENCH_POSTGRES_URL"),
                         help="run on PostgreSQL (a bench_* schema per run) instead of SQLite")
     args = parser.parse_args(argv)
     store = "PostgreSQL" if args.postgres else "SQLite"
     print(f"store: {store}; cpus: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}", flush=True)
 
+    figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if PostfixSink().binary is None:
+            print("Postfix smtp-sink not installed (apt-get install postfix): raw throughput to it skipped")
+        else:
+            with PostfixSink() as postfix:
+                best = (0.0, 0)
+                for connections in [int(c) for c in args.postfix_concurrency.split(",")]:
+                    rate = postfix_run(_store(folder, args.postgres, f"postfix{connections}"), postfix,
+                                       args.postfix_messages, connections)
+                    print(f"Postfix smtp-sink: {args.postfix_messages} messages, one process, {connections} "
+                          f"connections, whole outbox path: {rate:,.0f} msg/s", flush=True)
+                    best = max(best, (rate, connections))
+                figures.append(Figure(f"outbox to Postfix smtp-sink, one process ({store})",
+                                      f"{best[0]:,.0f} msg/s ({best[1]} connections)", "", "target 3,000 msg/s"))
+                rates = {}
+                for processes in [int(p) for p in args.processes.split(",")]:
+                    url = _store(folder, args.postgres, f"pscale{processes}")
+                    rates[processes] = postfix_scale_out(url, postfix, args.postfix_messages, processes,
+                                                         best[1], folder)
+                    print(f"Postfix smtp-sink: {processes} x `rekindle send` ({best[1]} connections each), "
+                          f"{args.postfix_messages} messages: {rates[processes]:,.0f} msg/s", flush=True)
+                for processes, rate in rates.items():
+                    if processes != 1 and 1 in rates:
+                        figures.append(Figure(f"outbox to smtp-sink, {processes} processes ({store})",
+                                              f"{rate:,.0f} msg/s", f"1 process: {rates[1]:,.0f} msg/s",
+                                              f"{rate / rates[1]:.2f}x on {os.cpu_count()} cores"))
         with SinkProcess(args.latency) as slow:
             rate = concurrent_run(_store(folder, args.postgres, "slow"), slow, args.messages, args.concurrency)
             print(f"{args.messages} messages, {args.latency * 1000:.0f} ms per message at the sink, "
@@ -160,6 +273,9 @@ def main(argv: list[str] | None = None) -> None:
             base = baseline_run(slow, args.baseline)
             print(f"sequential smtplib baseline ({args.baseline} messages): {base:,.1f} msg/s; "
                   f"speed-up {rate / base:.1f}x", flush=True)
+            figures.append(Figure(f"outbox, {args.latency * 1000:.0f} ms per message at the sink, "
+                                  f"{args.concurrency} connections ({store})", f"{rate:,.0f} msg/s",
+                                  f"sequential smtplib: {base:,.1f} msg/s", f"{rate / base:.1f}x"))
             for processes in [int(p) for p in args.processes.split(",")]:
                 url = _store(folder, args.postgres, f"scale{processes}")
                 scaled = scale_out(url, slow, args.scale_messages, processes, folder)
@@ -171,3 +287,8 @@ def main(argv: list[str] | None = None) -> None:
                                      connections)
                 print(f"raw: {args.messages} messages to a fast local sink, {connections} connections: "
                       f"{raw:,.0f} msg/s", flush=True)
+    return figures
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -13,7 +13,7 @@ from engine.addresses import mailbox_problem
 from engine.config.interpolation import interpolate
 from engine.diagnostics.docpath import DocPath
 from engine.documents.paths import leaves
-from engine.config.model import Config, Defaults, Delivery, FrequencyCap, Sender, Tracking, Unsubscribe
+from engine.config.model import Config, Defaults, Delivery, FrequencyCap, Sender, Tracking, Unsubscribe, Web
 from engine.diagnostics import Diagnostic, Location
 from engine.documents.schema_errors import RULE_CODES, schema_diagnostics
 from engine.documents.schemas import validator
@@ -83,10 +83,12 @@ def _value_problems(document: YamlDocument) -> Iterator[Diagnostic]:
             parse_cadence(schedule)
         except ValueError as exc:
             yield Diagnostic("C105", f"schedule: {exc}", document.location(("schedule",)), "schedule")
-    url = _get(data, ("unsubscribe", "url"))
-    if isinstance(url, str) and "{token}" not in url:
-        yield Diagnostic("C105", "unsubscribe.url must contain {token}, where the signed token goes",
-                         document.location(("unsubscribe", "url")), "unsubscribe.url")
+    for path in (("unsubscribe", "url"), ("tracking", "click_url")):
+        url = _get(data, path)
+        if isinstance(url, str) and "{token}" not in url:
+            name = ".".join(path)
+            yield Diagnostic("C105", f"{name} must contain {{token}}, where the signed token goes",
+                             document.location(path), name)
 
 
 def _secret_safe_values(document: YamlDocument, hidden: frozenset[DocPath], root: Path) -> Iterator[Diagnostic]:
@@ -142,7 +144,9 @@ def build_config(data: dict[str, Any], root: Path, source: str = "") -> Config:
             per_run_limit=defaults.get("per_run_limit"),
         ),
         unsubscribe=Unsubscribe(**data.get("unsubscribe", {})),
-        tracking=Tracking(utm=dict(data.get("tracking", {}).get("utm", {}))),
+        tracking=Tracking(utm=dict(data.get("tracking", {}).get("utm", {})),
+                          click_url=data.get("tracking", {}).get("click_url")),
+        web=Web(**data.get("web", {})),
         source=source,
     )
 

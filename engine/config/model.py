@@ -51,9 +51,21 @@ class Unsubscribe:
 
 @dataclass(frozen=True)
 class Tracking:
-    """UTM parameters added to links; empty means links are left untouched."""
+    """UTM parameters added to links (empty: no tagging) and, when `click_url` is set, click tracking: links
+    are rewritten to `click_url` with `{token}` naming the delivery and the link (docs/web.md)."""
 
     utm: dict[str, str] = field(default_factory=dict)
+    click_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Web:
+    """The web endpoint (`rekindle serve`, docs/web.md). The /v1 bearer token is read from `api_token_env`."""
+
+    api_token_env: str = "REKINDLE_API_TOKEN"
+    max_body_bytes: int = 1_048_576
+    rate_limit: str = "60/minute"
+    forwarded_allow_ips: str = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,7 @@ class Config:
     defaults: Defaults = Defaults()
     unsubscribe: Unsubscribe = Unsubscribe()
     tracking: Tracking = Tracking()
+    web: Web = Web()
     source: str = ""
 
     def path(self, relative: Path) -> Path:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import email.parser
+import functools
+import re
 import email.utils
 import logging
 import os
@@ -305,6 +307,26 @@ def _unsendable(row: Claimed, envelope_from: str) -> str | None:
 
 
 def _from_address(message: bytes | None) -> str:
-    """The address in the message's Sender or From header: the envelope sender when none is configured."""
-    headers = email.parser.BytesHeaderParser().parsebytes(message or b"")
+    """The address in the message's Sender or From header: the envelope sender when none is configured.
+
+    The header block is only searched for those two fields (with their folded lines); each distinct field is
+    parsed once, by the standard library's parser, and cached: a run's messages share one sender, and
+    parsing every message's headers was a fifth of the dispatcher's time."""
+    message = message or b""
+    end = _HEADER_END.search(message)
+    block = message[:end.start()] if end else message
+    fields: dict[bytes, bytes] = {}
+    for match in _SENDER_FIELDS.finditer(block):
+        fields.setdefault(match[1].lower(), match[0])
+    return _address_of(fields.get(b"sender") or fields.get(b"from") or b"")
+
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+# A Sender or From field at the start of a line, with its continuation lines; the first of each wins below.
+_SENDER_FIELDS = re.compile(rb"^(sender|from):[^\n]*(?:\n[ \t][^\n]*)*", re.IGNORECASE | re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=256)
+def _address_of(field: bytes) -> str:
+    headers = email.parser.BytesHeaderParser().parsebytes(field + b"\r\n\r\n")
     return email.utils.parseaddr(str(headers.get("Sender") or headers.get("From") or ""))[1]

@@ -1,8 +1,11 @@
 """Events files: the column contract, one row to an `events` record, and the batch insert.
 
 Rows name their customer by external id; each batch resolves its ids with one query. Events of unknown
-customers are counted and reported, never silently dropped. After inserting a batch, one UPDATE recomputes
-`customers.last_active_at` (latest configured activity event) for the customers that batch touched.
+customers are counted and reported, never silently dropped. Events are idempotent: each has a key unique per
+customer (its `event_id`, or its content key when the row gives none, engine/store/event_keys.py), and an event
+whose key is already stored is skipped and counted as a duplicate, so importing a file twice changes nothing.
+After inserting a batch, one UPDATE recomputes `customers.last_active_at` (latest configured activity event)
+for the customers that batch touched.
 """
 
 from __future__ import annotations
@@ -10,18 +13,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select, update
 
 from engine.importer import values as v
-from engine.importer.columns import Contract
+from engine.importer.columns import Contract, given
 from engine.importer.report import ImportReport
 from engine.store.members import member_of
+from engine.store.event_keys import content_key
 from engine.store.models import Customer, Event
+from engine.store.upsert import upsert
 
 CONTRACT = Contract(
     kind="events",
     required=("customer_id", "name", "occurred_at"),
-    optional=("properties",),
+    optional=("event_id", "properties"),
     extra_into="properties",
 )
 
@@ -33,6 +38,11 @@ def parse(values: dict[str, Any], *, typed_strings: bool) -> dict[str, Any]:
         "occurred_at": v.instant("occurred_at", values.get("occurred_at")),
     }
     record["properties"] = CONTRACT.document(values, typed_strings=typed_strings)
+    given_id = values.get("event_id")
+    record["event_id"] = (
+        v.text("event_id", given_id, max_length=255) if given(given_id)
+        else content_key(record["name"], record["occurred_at"], record["properties"])
+    )
     return record
 
 
@@ -50,6 +60,8 @@ class EventWriter:
             .scalar_subquery()
         )
         dialect = connection.dialect.name
+        # RETURNING says which rows were new: an executemany's rowcount is -1 on psycopg.
+        self._insert_new = upsert(dialect, Event.__table__, key=("customer_id", "event_id")).returning(events.id)
         self._touch_activity = (
             update(Customer.__table__)
             .where(member_of(customers.id, "ids", dialect))
@@ -76,12 +88,15 @@ class EventWriter:
                     "name": record["name"],
                     "occurred_at": record["occurred_at"],
                     "properties": record["properties"],
+                    "event_id": record["event_id"],
                 }
             )
-        self.report.imported += len(rows)
         if not store or not rows:
+            self.report.imported += len(rows)
             return
-        self.connection.execute(insert(Event.__table__), rows)
+        inserted = len(self.connection.execute(self._insert_new, rows).all())
+        self.report.imported += inserted
+        self.report.duplicates += len(rows) - inserted
         active = {row["customer_id"] for row in rows if row["name"] in self.activity_events}
         if active:
             self.connection.execute(self._touch_activity, {"ids": sorted(active)})

@@ -29,6 +29,8 @@ class ImportReport:
     imported: int = 0
     rejected: int = 0
     warned: int = 0
+    #: Events whose key (event_id or content key) was already stored, or repeated in the file: skipped.
+    duplicates: int = 0
     #: True once the transaction committed: the imported rows are in the store.
     committed: bool = False
     #: A problem with the file as a whole (unreadable, wrong columns): nothing was imported.
@@ -103,6 +105,9 @@ class ImportReport:
             f" ({self.unknown_rows:,} for unknown customers)" if self.unknown_rows else ""
         )
         warned = f"{self.warned:,} warning{'s' if self.warned != 1 else ''}" if self.warned else ""
+        if self.duplicates:
+            already = f"{self.duplicates:,} already in the store, skipped"
+            warned = f"{warned}, {already}" if warned else already
         if not self.committed:
             unknown = f" ({self.unknown_rows:,} for unknown customers)" if self.unknown_rows else ""
             return (

@@ -7,6 +7,7 @@ bad row rolls everything back. Memory is bounded by the batch size, whatever the
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -16,7 +17,7 @@ from sqlalchemy import Engine
 from engine.importer import customers, events
 from engine.importer.progress import progress_bar
 from engine.importer.report import COLUMNS, UNREADABLE, ImportReport
-from engine.importer.source import FileFormat, Source, UnreadableFile
+from engine.importer.source import FileFormat, Row, Source, UnreadableFile
 from engine.importer.values import RowError
 from engine.store.statistics import refresh_after_load
 from engine.timeutil import to_naive_utc
@@ -40,7 +41,6 @@ class ImportOptions:
 
 def import_file(engine: Engine, path: str, options: ImportOptions) -> ImportReport:
     """Import one file into the store and say what happened; never raises for bad input."""
-    module = _MODULES[options.kind]
     report = ImportReport(options.kind, "<stdin>" if path == "-" else path)
     try:
         source = Source(path, options.file_format)
@@ -50,21 +50,35 @@ def import_file(engine: Engine, path: str, options: ImportOptions) -> ImportRepo
     try:
         if source.columns is not None and not _columns_match(source.columns, options.kind, report):
             return report
-        with engine.connect() as connection:
-            transaction = connection.begin()
-            try:
-                _import_rows(connection, source, module, options, report)
-            except UnreadableFile as exc:
-                report.fail(UNREADABLE, exc.message, exc.line)
-            if report.fatal is None and (report.ok or not options.strict):
-                transaction.commit()
-                report.committed = True
-                refresh_after_load(connection, _TABLES[options.kind], report.imported)
-            else:
-                transaction.rollback()
+        with progress_bar(f"{options.kind} {report.file}", source.total_bytes, enabled=options.progress) as bar:
+            _in_one_transaction(engine, source.rows(), options, report, source.format is FileFormat.csv,
+                                lambda: bar.advance_to(source.bytes_read))
     finally:
         source.close()
     return report
+
+
+def import_rows(engine: Engine, rows: Iterable[Row], options: ImportOptions, report: ImportReport) -> ImportReport:
+    """Import rows that did not come from a file (the web API's JSON objects, numbered by their position) with
+    exactly the checks, per-row errors and transaction of `import_file`."""
+    _in_one_transaction(engine, rows, options, report, typed_strings=False, advanced=lambda: None)
+    return report
+
+
+def _in_one_transaction(engine: Engine, rows: Iterable[Row], options: ImportOptions, report: ImportReport,
+                        typed_strings: bool, advanced: Callable[[], None]) -> None:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            _import_rows(connection, rows, options, report, typed_strings, advanced)
+        except UnreadableFile as exc:
+            report.fail(UNREADABLE, exc.message, exc.line)
+        if report.fatal is None and (report.ok or not options.strict):
+            transaction.commit()
+            report.committed = True
+            refresh_after_load(connection, _TABLES[options.kind], report.imported)
+        else:
+            transaction.rollback()
 
 
 def _columns_match(columns: tuple[str, ...], kind: Kind, report: ImportReport) -> bool:
@@ -80,32 +94,32 @@ def _columns_match(columns: tuple[str, ...], kind: Kind, report: ImportReport) -
     return False
 
 
-def _import_rows(connection, source: Source, module, options: ImportOptions, report: ImportReport) -> None:
+def _import_rows(connection, rows: Iterable[Row], options: ImportOptions, report: ImportReport,
+                 typed_strings: bool, advanced: Callable[[], None]) -> None:
+    module = _MODULES[options.kind]
     writer: customers.CustomerWriter | events.EventWriter
     if options.kind == "customers":
         writer = customers.CustomerWriter(connection, report, to_naive_utc(options.now))
     else:
         writer = events.EventWriter(connection, report, options.activity_events)
-    typed_strings = source.format is FileFormat.csv
     batch: list[tuple[int, dict]] = []
-    with progress_bar(f"{options.kind} {report.file}", source.total_bytes, enabled=options.progress) as bar:
 
-        def flush() -> None:
-            # Under --strict, stop writing at the first bad row (it will all be rolled back) but keep checking.
-            writer.write(batch, store=report.ok or not options.strict)
-            batch.clear()
-            bar.advance_to(source.bytes_read)
+    def flush() -> None:
+        # Under --strict, stop writing at the first bad row (it will all be rolled back) but keep checking.
+        writer.write(batch, store=report.ok or not options.strict)
+        batch.clear()
+        advanced()
 
-        for row in source.rows():
-            report.rows_read += 1
-            try:
-                if row.error is not None:
-                    raise row.error
-                batch.append((row.line, module.parse(row.values, typed_strings=typed_strings)))
-            except RowError as error:
-                report.reject(row.line, error)
-            if len(batch) >= options.batch_size:
-                flush()
-        if batch:
+    for row in rows:
+        report.rows_read += 1
+        try:
+            if row.error is not None:
+                raise row.error
+            batch.append((row.line, module.parse(row.values, typed_strings=typed_strings)))
+        except RowError as error:
+            report.reject(row.line, error)
+        if len(batch) >= options.batch_size:
             flush()
+    if batch:
+        flush()
     writer.close()

@@ -165,28 +165,27 @@ class Source:
                     text = self._text.readline(MAX_ROW_CHARS)
                 yield Row(line, {}, RowError(INVALID_ROW, f"the row is longer than {MAX_ROW_CHARS:,} characters"))
                 continue
-            if not text.strip():
-                continue
-            problem = _unstorable(text) or (_NUL if "\\u0000" in text else None)  # JSON's spelling of NUL
-            if problem:
-                yield Row(line, {}, RowError(INVALID_ROW, problem))
-                continue
-            try:
-                value = json.loads(text, parse_constant=_reject_constant)
-            except (json.JSONDecodeError, ValueError) as exc:
-                yield Row(line, {}, RowError(INVALID_ROW, f"not valid JSON: {exc}"))
-                continue
-            except RecursionError:
-                yield Row(line, {}, RowError(INVALID_ROW, f"the row nests more than {MAX_NESTING} levels deep"))
-                continue
-            if not isinstance(value, dict):
-                yield Row(line, {}, RowError(INVALID_ROW, "a JSON Lines row must be a JSON object"))
-                continue
-            problem = _shape_problem(value)
-            if problem:
-                yield Row(line, {}, RowError(INVALID_ROW, problem))
-                continue
-            yield Row(line, value)
+            if text.strip():
+                yield jsonl_row(line, text)
+
+
+def jsonl_row(line: int, text: str) -> Row:
+    """One JSON Lines record (also each object the web API receives, engine/web/events_api.py), checked."""
+    problem = _unstorable(text) or (_NUL if "\\u0000" in text else None)  # JSON's spelling of NUL
+    if problem:
+        return Row(line, {}, RowError(INVALID_ROW, problem))
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError) as exc:
+        return Row(line, {}, RowError(INVALID_ROW, f"not valid JSON: {exc}"))
+    except RecursionError:
+        return Row(line, {}, RowError(INVALID_ROW, f"the row nests more than {MAX_NESTING} levels deep"))
+    if not isinstance(value, dict):
+        return Row(line, {}, RowError(INVALID_ROW, "a JSON Lines row must be a JSON object"))
+    problem = _shape_problem(value)
+    if problem:
+        return Row(line, {}, RowError(INVALID_ROW, problem))
+    return Row(line, value)
 
 
 MAX_ROW_CHARS = 1_000_000

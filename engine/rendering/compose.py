@@ -1,7 +1,7 @@
 """`compose_email`: the one call the run engine makes to turn (campaign, step, customer) into message bytes.
 
 It builds the context, renders the template (or the chosen variant's template/subject), tags links with UTM
-parameters, derives the plain-text body when there is no .txt, and builds the MIME message with the
+parameters, points them at the click-tracking endpoint when `tracking.click_url` is set, derives the plain-text body when there is no .txt, and builds the MIME message with the
 List-Unsubscribe headers. Any template problem raises `RenderError` (a located T3xx diagnostic).
 """
 
@@ -12,13 +12,16 @@ from datetime import datetime
 from typing import Any
 
 from engine.config.model import Config
+from engine.rendering.clicks import ClickTracker
 from engine.rendering.context import build_context, customer_view
 from engine.rendering.links import tag_html_links, tag_text_links, utm_parameters
 from engine.rendering.message import Envelope, build_message
 from engine.rendering.plaintext import html_to_text
-from engine.rendering.renderer import renderer_for
+from engine.rendering.renderer import Rendered, renderer_for
+from engine.rendering.skeleton import build_html, build_text, escape_values, text_plan
 from engine.rendering.unsubscribe import unsubscribe_links
 from engine.rules.model import Campaign, Step, Variant
+from engine.suppression.tokens import secret_from_env
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class ComposedEmail:
     message: bytes
     template: str = ""
     """The email template actually used (a variant may name its own)."""
+    links: tuple[str, ...] = ()
+    """With click tracking: the original URL of each tracked link, in the order their tokens number them."""
 
 
 def resolve_variant(step: Step, variant: str | Variant | None) -> Variant | None:
@@ -60,7 +65,8 @@ def compose_email(
     renderer = renderer_for(config)
     chosen = resolve_variant(step, variant)
     variant_id = chosen.id if chosen else None
-    links = unsubscribe_links(config.unsubscribe, customer.external_id, customer.email, unsubscribe_secret)
+    secret = unsubscribe_secret if unsubscribe_secret is not None else secret_from_env(config.unsubscribe.secret_env)
+    links = unsubscribe_links(config.unsubscribe, customer.external_id, customer.email, secret)
     view = customer_view(customer, config.defaults.timezone)
     context = build_context(campaign, step, view, variant=variant_id, now=now, unsubscribe_url=links.url)
 
@@ -69,12 +75,19 @@ def compose_email(
     if chosen and chosen.subject:
         subject = renderer.render_string(chosen.subject, context, campaign.source or campaign.id,
                                          step.location.line if step.location else 0)
-    rendered = renderer.render(email_name, context, subject)
+    rendered = renderer.render(email_name, context, subject, plan=not config.tracking.click_url)
 
     params = utm_parameters(config.tracking.utm, campaign.id, step.id, variant_id)
     skip = (links.url,)
-    html = tag_html_links(rendered.html, params, skip)
-    text = tag_text_links(rendered.text, params, skip) if rendered.text is not None else html_to_text(html)
+    tracker = None
+    if config.tracking.click_url:
+        # Click tracking rewrites each link per message, so the skeleton's precomputed links do not apply.
+        tracker = ClickTracker(config.tracking.click_url, message_id, secret, skip)
+        html = tracker.html(tag_html_links(rendered.html, params, skip))
+        text = tracker.text(tag_text_links(rendered.text, params, skip)) if rendered.text is not None else None
+        text = text if text is not None else html_to_text(html)
+    else:
+        html, text = email_bodies(rendered, params, skip)
 
     envelope = Envelope(
         subject=rendered.subject,
@@ -89,4 +102,21 @@ def compose_email(
         + ((("X-Rekindle-Variant", variant_id),) if variant_id else ()),
     )
     return ComposedEmail(rendered.subject, rendered.preheader, html, text, build_message(envelope, text, html),
-                         template=email_name)
+                         template=email_name, links=tuple(tracker.links) if tracker else ())
+
+
+def email_bodies(rendered: Rendered, params: dict[str, str], skip: tuple[str, ...]) -> tuple[str, str]:
+    """The HTML with tagged links and the plain text (tagged, or generated from the HTML). With a skeleton
+    plan (engine/rendering/skeleton.py) the link positions and the text layout are known already; without,
+    the rendered document is scanned and converted as it is. Both give the same bytes."""
+    if rendered.plan is None:
+        html = tag_html_links(rendered.html, params, skip)
+        if rendered.text is not None:
+            return html, tag_text_links(rendered.text, params, skip)
+        return html, html_to_text(html)
+    escaped = escape_values(rendered.values)
+    html, hrefs = build_html(rendered.plan, escaped, params, skip)
+    if rendered.text is not None:
+        return html, tag_text_links(rendered.text, params, skip)
+    pieces = text_plan(rendered.plan, escaped, hrefs)
+    return html, build_text(pieces, list(rendered.values), hrefs) if pieces is not None else html_to_text(html)

@@ -18,7 +18,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from engine.rendering import filters
+from engine.rendering import filters, slots
 from engine.rendering.budget import BudgetedSandbox, RenderBudgetExceeded
 
 #: Names every template can use: the render context built by `engine.rendering.context.build_context`.
@@ -59,6 +59,7 @@ def make_environment(templates_dir: Path, *, auto_reload: bool = False) -> Immut
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=slots.finalize,  # the identity, except while a skeleton is captured (engine/rendering/slots.py)
     )
     env.filters.update(filters.FILTERS)
     env.install_budget_filters()

@@ -91,6 +91,12 @@ def format_configured_mailbox(value: str) -> str:
     return format_mailbox(name, address)
 
 
+@lru_cache(maxsize=64)
+def _date_header(date: datetime) -> str:
+    """A run stamps all its messages with the same time: format it once."""
+    return format_datetime(date)
+
+
 def encode_unstructured(name: str, value: str) -> str:
     """A folded, RFC 2047-encoded (when not ASCII) header line such as a subject, without the final CRLF."""
     value = clean_line(value)
@@ -140,7 +146,7 @@ def build_message(envelope: Envelope, text: str, html: str) -> bytes:
         headers.append(f"Reply-To: {format_configured_mailbox(envelope.reply_to)}")
     headers += [
         encode_unstructured("Subject", envelope.subject),
-        f"Date: {format_datetime(envelope.date)}",
+        f"Date: {_date_header(envelope.date)}",
         f"Message-ID: {message_id}",
     ]
     if envelope.list_unsubscribe:

@@ -43,6 +43,22 @@ def html_to_text(document: str) -> str:
         return ""
     tree = lxml_html.document_fromstring(document)
     _unwrap_layout_tables(tree)
+    return _text_of(tree)
+
+
+def html_to_text_or_none(document: str) -> str | None:
+    """`html_to_text`, or None for a document whose layout depends on the width of its words (a data table
+    pads its columns to the longest cell): its text cannot be laid out once for values of any length."""
+    if not document.strip():
+        return ""
+    tree = lxml_html.document_fromstring(document)
+    _unwrap_layout_tables(tree)
+    if any(True for _ in tree.iter("table")):
+        return None
+    return _text_of(tree)
+
+
+def _text_of(tree) -> str:
     text = Inscriptis(tree, _CONFIG).get_text()
     # Nested blocks make inscriptis indent everything by the same amount: remove what all lines share.
     lines = textwrap.dedent("\n".join(line.rstrip() for line in text.splitlines()))

@@ -20,6 +20,8 @@ from engine.config.model import Config
 from engine.rendering.budget import MAX_OUTPUT, RenderBudgetExceeded, budget
 from engine.rendering.environment import make_environment
 from engine.rendering.errors import NO_SUBJECT, RenderError, display_path, from_exception
+from engine.rendering.skeleton import MAX_PLANS, HtmlPlan, compile_plan
+from engine.rendering.slots import capture, template_is_slot_safe
 from engine.rendering.text import clean_line
 
 
@@ -30,6 +32,10 @@ class Rendered:
     html: str
     text: str | None
     """The hand-written plain-text body, or None when the template has no .txt (the caller generates it)."""
+    plan: HtmlPlan | None = None
+    """With `render(..., plan=True)`: the plan of the HTML's skeleton, when it has one."""
+    values: tuple[str, ...] = ()
+    """The slot values of `plan` (the HTML is the plan filled with them)."""
 
 
 class Renderer:
@@ -39,6 +45,8 @@ class Renderer:
         self.env = make_environment(self.templates_dir, auto_reload=auto_reload)
         self._templates: dict[str, Template | None] = {}
         self._strings: dict[str, Template] = {}
+        self._slot_safe: dict[str, bool] = {}
+        self._plans: dict[str, HtmlPlan | None] = {}
 
     def error(self, exc: Exception, template_name: str) -> RenderError:
         return from_exception(exc, template_name, self.templates_dir, self.project_root)
@@ -99,17 +107,47 @@ class Renderer:
             error = self.error(exc, where)
             raise RenderError(error.code, f"in the variant subject {source!r}: {error.message}", where, line) from None
 
-    def render(self, email: str, context: dict[str, Any], subject: str | None = None) -> Rendered:
-        """Render the email named `email` (`winback/offer`). `subject` overrides the subject block (variants)."""
+    def slot_safe(self, html_name: str) -> bool:
+        """Whether `html_name` can be rendered with slots (engine/rendering/slots.py), decided once."""
+        if html_name not in self._slot_safe:
+            try:
+                self._slot_safe[html_name] = template_is_slot_safe(self.env, html_name)
+            except Exception:  # noqa: BLE001 - a template that cannot be read or parsed fails in render()
+                self._slot_safe[html_name] = False
+        return self._slot_safe[html_name]
+
+    def _plan(self, skeleton: str, slot_count: int) -> HtmlPlan | None:
+        if skeleton not in self._plans:
+            if len(self._plans) >= MAX_PLANS:
+                return None
+            self._plans[skeleton] = compile_plan(skeleton, slot_count)
+        return self._plans[skeleton]
+
+    def render(self, email: str, context: dict[str, Any], subject: str | None = None, *,
+               plan: bool = False) -> Rendered:
+        """Render the email named `email` (`winback/offer`). `subject` overrides the subject block (variants).
+        `plan` asks for the HTML's skeleton plan as well (compose_email's fast path): the `html` returned is
+        then the skeleton when a plan was found, to be filled in by the caller."""
         html_name = f"{email}.html"
         template = self.template(html_name)
         if "subject" not in template.blocks and subject is None:
             raise RenderError(NO_SUBJECT, "an email template must define {% block subject %}",
                               self.display(html_name), 1)
+        skeleton_plan: HtmlPlan | None = None
+        values: tuple[str, ...] = ()
         try:
             with budget():
-                state = template.new_context(context)
-                html = self.env.concat(_capped(template.root_render_func(state)))
+                if plan and self.slot_safe(html_name):
+                    state = template.new_context(context)
+                    with capture() as captured:
+                        skeleton = self.env.concat(_capped(template.root_render_func(state)))
+                    skeleton_plan = None if captured.tainted else self._plan(skeleton, len(captured.values))
+                    values = tuple(captured.values)
+                if skeleton_plan is not None:
+                    html = skeleton
+                else:  # no plan (rare: see slots.py): the plain render
+                    state = template.new_context(context)
+                    html = self.env.concat(_capped(template.root_render_func(state)))
                 rendered_subject = subject if subject is not None else self._block(template, "subject", state)
                 preheader = self._block(template, "preheader", state)
         except Exception:  # noqa: BLE001 - Jinja rewrites the traceback to template lines, then we locate it
@@ -120,7 +158,7 @@ class Renderer:
         text = self._text(email, context) if self.has_text(email) else None
         if not rendered_subject:
             raise RenderError(NO_SUBJECT, "the subject rendered empty", self.display(html_name), 1)
-        return Rendered(rendered_subject, preheader, html, text)
+        return Rendered(rendered_subject, preheader, html, text, skeleton_plan, values)
 
 
 def _capped(parts: Iterator[str]) -> Iterator[str]:

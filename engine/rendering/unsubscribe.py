@@ -9,6 +9,10 @@ from engine.config.model import Unsubscribe
 from engine.suppression.tokens import secret_from_env, sign
 
 
+#: The mailto subject before the token; the token itself (base64url and ".") needs no percent-encoding.
+_SUBJECT_PREFIX = quote("unsubscribe ")
+
+
 @dataclass(frozen=True)
 class UnsubscribeLinks:
     url: str
@@ -32,5 +36,5 @@ def unsubscribe_links(settings: Unsubscribe, customer_id: str, email: str,
     mailto = None
     if settings.mailto:
         address = settings.mailto.removeprefix("mailto:")
-        mailto = f"mailto:{address}?subject={quote('unsubscribe ' + token)}"
+        mailto = f"mailto:{address}?subject={_SUBJECT_PREFIX}{token}"
     return UnsubscribeLinks(url=_with_token(settings.url, token), mailto=mailto)

@@ -80,6 +80,8 @@ class Campaign:
     reentry: Reentry = Reentry()
     priority: int = 0
     group: str | None = None
+    #: What kind of email this is (newsletter, offers...): customers can opt out of a category (docs/web.md).
+    category: str | None = None
     send_window: SendWindow | None = None
     holdout: float = 0.0
     max_audience: int | None = None
@@ -137,6 +139,7 @@ def build_campaign(doc: dict[str, Any], source: str = "", step_locations: list[L
         ),
         priority=doc.get("priority", 0),
         group=doc.get("group"),
+        category=doc.get("category"),
         send_window=SendWindow(
             days=tuple(window.get("days", WEEKDAYS)),
             start=_time(window.get("start", "00:00")),

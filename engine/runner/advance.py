@@ -12,26 +12,27 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, select, update
+from sqlalchemy import Row, and_, bindparam, exists, false, func, select, update
 
 from engine.rendering.errors import RenderError
-from engine.rules.model import Campaign
+from engine.rules.model import Campaign, Variant
 from engine.runner.conditions import condition_sql
 from engine.runner.context import TickContext, insert_ignoring_conflicts
+from engine.runner.parallel import RenderJob, render_many
 from engine.runner.render import Renderer, message_id
 from engine.runner.sequence import Outcome, Pending, advance
 from engine.scheduling.hashing import choose_variant
 from engine.scheduling.windows import zone_for
-from engine.store.models import Customer, Delivery, Enrollment, Suppression
+from engine.store.models import CategoryOptOut, Customer, Delivery, Enrollment, Suppression
 from engine.timeutil import as_utc
 
 E = Enrollment.__table__
 C = Customer.__table__
 D = Delivery.__table__
 S = Suppression.__table__
+O = CategoryOptOut.__table__
 COUNTED = ("queued", "sending", "sent")
 """Delivery statuses that count toward frequency caps (failed and suppressed emails never reached anyone)."""
 CUSTOMER_FIELDS = ("external_id", "email", "first_name", "last_name", "locale", "timezone", "created_at",
@@ -44,11 +45,18 @@ def advance_campaign(ctx: TickContext, campaign: Campaign, render: Renderer) -> 
         for index, step in enumerate(campaign.steps)
         if step.when is not None
     ]
+    # A customer who opted out of the campaign's category on the preference page is treated like an
+    # unsubscribed one for this campaign only.
+    opted_out = (
+        exists().where(O.c.customer_id == C.c.id, O.c.category == campaign.category)
+        if campaign.category else false()
+    )
     query = (
         select(
             E.c.id, E.c.customer_id, E.c.holdout, E.c.next_step, E.c.last_step_at, E.c.enrolled_at,
             *(C.c[name] for name in CUSTOMER_FIELDS),
             S.c.email.is_not(None).label("suppressed"),
+            opted_out.label("opted_out"),
             *when_columns,
         )
         .select_from(E.join(C, C.c.id == E.c.customer_id).outerjoin(S, S.c.email == func.lower(C.c.email)))
@@ -78,14 +86,13 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row], re
     caps = ctx.project.config.defaults.frequency_caps
     recent = _recent_emails(ctx, [row.customer_id for row in rows]) if caps else defaultdict(list)
     default_zone = ctx.project.config.defaults.timezone
-    deliveries: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
     outcomes: list[tuple[Row, Outcome]] = []
     for row in rows:
         pending = Pending(
             step_index=row.next_step,
             holdout=bool(row.holdout),
             suppressed=bool(row.suppressed) or not row.subscribed,
+            opted_out=bool(row.opted_out),
             when={i: bool(row._mapping[f"when_{i}"]) for i, s in enumerate(campaign.steps) if s.when is not None},
             zone=zone_for(campaign.send_window, row.timezone, default_zone),
             recent=recent[row.customer_id],
@@ -93,9 +100,9 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row], re
         outcome = advance(campaign, pending, ctx.now, caps, ctx.budget)
         if outcome.stalled:
             ctx.summary.limit_reached = True
-        deliveries.extend(_render(ctx, campaign, row, outcome, render))
         outcomes.append((row, outcome))
-        updates.append(_enrollment_update(ctx, campaign, row, outcome))
+    deliveries = _render_batch(ctx, campaign, outcomes, render)
+    updates = [_enrollment_update(ctx, campaign, row, outcome) for row, outcome in outcomes]
     queued = _queue(ctx, rows, deliveries)
     for row, outcome in outcomes:
         for step_id, decision, reason, details in outcome.decisions:
@@ -112,33 +119,46 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row], re
     ctx.log.flush()
 
 
-def _render(ctx: TickContext, campaign: Campaign, row: Row, outcome: Outcome, render: Renderer) -> list[dict]:
-    """Render the outcome's sends; a send that fails to render stops the enrolment there (it stays due, the
-    failure is recorded as `render_failed`, and the run exits 1)."""
-    rows = []
-    # A plain record, not an ORM instance: instrumented __init__ costs more than the SQL per customer.
-    customer = SimpleNamespace(id=row.customer_id, **{name: row._mapping[name] for name in CUSTOMER_FIELDS})
-    for position, (step_id, decision, _reason, details) in enumerate(outcome.decisions):
-        if decision != "queued":
+def _render_batch(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[Row, Outcome]],
+                  render: Renderer) -> list[dict[str, Any]]:
+    """Render every send the batch decided, all at once (so a pool of workers can share them: see
+    engine/runner/parallel.py), and the delivery rows to queue. A send that fails to render stops its
+    enrolment there (it stays due, the failure is recorded as `render_failed`, and the run exits 1)."""
+    jobs: list[tuple[int, int, RenderJob, Variant | None]] = []
+    for number, (row, outcome) in enumerate(outcomes):
+        # Plain data, not an ORM instance: instrumented __init__ costs more than the SQL per customer.
+        customer = {"id": row.customer_id, **{name: row._mapping[name] for name in CUSTOMER_FIELDS}}
+        for position, (step_id, decision, _reason, _details) in enumerate(outcome.decisions):
+            if decision != "queued":
+                continue
+            step = campaign.step(step_id) if step_id is not None else None
+            assert step is not None  # a queued decision names one of the campaign's steps
+            variant = choose_variant(step.variants, campaign.id, step.id, row.external_id)
+            msgid = message_id(row.id, step.id, ctx.project.config.sender.from_address, campaign_id=campaign.id,
+                               customer=row.external_id, enrolled_at=row.enrolled_at)
+            jobs.append((number, position, RenderJob(campaign.id, step.id, customer,
+                                                     variant.id if variant else None, msgid), variant))
+    results = render_many(render, campaign, [job for _, _, job, _ in jobs])
+    rows: list[dict[str, Any]] = []
+    stopped: set[int] = set()
+    for (number, position, job, variant), email in zip(jobs, results):
+        if number in stopped:
+            continue  # an earlier email of this enrolment failed: the sequence stops there
+        row, outcome = outcomes[number]
+        if isinstance(email, RenderError):  # this email cannot be built: stop here, keep the run going
+            step = campaign.step(job.step_id)
+            _stop_at(outcome, position, campaign.steps.index(step), ctx.now, str(email))
+            stopped.add(number)
             continue
-        step = campaign.step(step_id) if step_id is not None else None
-        assert step is not None  # a queued decision names one of the campaign's steps
-        variant = choose_variant(step.variants, campaign.id, step.id, row.external_id)
-        msgid = message_id(row.id, step.id, ctx.project.config.sender.from_address, campaign_id=campaign.id,
-                           customer=row.external_id, enrolled_at=row.enrolled_at)
-        try:
-            email = render(campaign, step, customer, variant, msgid)
-        except RenderError as exc:  # this email cannot be built: stop here, keep the run going
-            _stop_at(outcome, position, campaign.steps.index(step), ctx.now, str(exc))
-            break
         if variant is not None:
-            details["variant"] = variant.id
+            outcome.decisions[position][3]["variant"] = variant.id
         rows.append(
             {
-                "enrollment_id": row.id, "step_id": step.id, "campaign_id": campaign.id,
+                "enrollment_id": row.id, "step_id": job.step_id, "campaign_id": campaign.id,
                 "campaign_version": campaign.version, "customer_id": row.customer_id, "email": row.email,
-                "variant": variant.id if variant else None, "message_id": msgid, "subject": email.subject,
-                "message": email.message, "status": "queued", "queued_at": ctx.now_db, "attempts": 0,
+                "variant": variant.id if variant else None, "message_id": job.message_id, "subject": email.subject,
+                "message": email.message, "links": list(email.links) or None, "status": "queued",
+                "queued_at": ctx.now_db, "attempts": 0,
                 "next_attempt_at": ctx.now_db, "run_id": ctx.run_id,
             }
         )

@@ -23,6 +23,8 @@ from engine.rules.model import Campaign, Step, Variant
 class Rendered:
     subject: str
     message: bytes
+    #: The original URLs behind the message's tracked links (click tracking), kept with the delivery.
+    links: tuple[str, ...] = ()
 
 
 Renderer = Callable[[Campaign, Step, Any, "Variant | None", str], Rendered]
@@ -50,7 +52,7 @@ def compose_renderer(project: Project, now: datetime, unsubscribe_secret: bytes 
     def render(campaign: Campaign, step: Step, customer: Any, variant: Variant | None, msgid: str) -> Rendered:
         email = compose_email(project.config, campaign, step, customer, variant=variant, now=now, message_id=msgid,
                               unsubscribe_secret=unsubscribe_secret)
-        return Rendered(subject=email.subject, message=email.message)
+        return Rendered(subject=email.subject, message=email.message, links=email.links)
 
     return render
 

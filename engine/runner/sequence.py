@@ -37,6 +37,8 @@ class Pending:
     step_index: int
     holdout: bool = False
     suppressed: bool = False
+    #: The customer opted out of the campaign's category on the preference page (docs/web.md).
+    opted_out: bool = False
     when: Mapping[int, bool] = field(default_factory=dict)
     """Value of each step's `when` condition (by step index) at `now`; steps without one are absent."""
     zone: ZoneInfo = ZoneInfo("UTC")
@@ -76,9 +78,11 @@ def advance(
             out.decisions.append((step.id, "skipped_condition", "the step's `when` condition is false", {}))
         elif pending.holdout:
             pass  # control group: the sequence runs its course without mail, so goals stay comparable
-        elif pending.suppressed:
+        elif pending.suppressed or pending.opted_out:
+            reason = ("unsubscribed or on the suppression list" if pending.suppressed
+                      else f"opted out of the category {campaign.category!r}")
             out.status, out.end_reason, out.due_at = "exited", "suppressed", None
-            out.decisions.append((step.id, "suppressed", "unsubscribed or on the suppression list", {}))
+            out.decisions.append((step.id, "suppressed", reason, {}))
             return out
         else:
             opening = next_opening(campaign.send_window, pending.zone, now)

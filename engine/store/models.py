@@ -4,7 +4,7 @@ Times are stored as naive UTC (`engine.timeutil.to_naive_utc`) so SQLite and Pos
 way. Schema changes ship as Alembic migrations in `engine/store/migrations/`; a test fails when these models
 and the migrations disagree.
 
-Customer data: Customer, Event, Suppression.
+Customer data: Customer, Event, Suppression, CategoryOptOut.
 Engine state:  Run (one tick), Enrollment (a customer in a campaign), Delivery (the outbox, one row per
                email, unique per enrolment and step), Decision (every choice a run made, with its reason).
 """
@@ -73,8 +73,13 @@ class Event(Base):
     name: Mapped[str] = mapped_column(String(128))
     occurred_at: Mapped[datetime]
     properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The idempotency key, unique per customer: the source's own `event_id`, or when it gives none the
+    #: content key of name, time and properties (engine/store/event_keys.py, docs/import.md). The importer and
+    #: the web API always set it; NULL (never deduplicated) only for rows written by other means.
+    event_id: Mapped[str | None] = mapped_column(String(255))
 
     __table_args__ = (
+        UniqueConstraint("customer_id", "event_id", name="uq_events_customer_event_id"),
         # Covers "did customer X do event N after T" (correlated subqueries) and "who did N after T".
         Index("ix_events_customer_name_time", "customer_id", "name", "occurred_at"),
         Index("ix_events_name_time_customer", "name", "occurred_at", "customer_id"),
@@ -89,6 +94,17 @@ class Suppression(Base):
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
     reason: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class CategoryOptOut(Base):
+    """A customer who chose, on the preference page, not to receive one category of campaigns (a campaign's
+    `category`). Unsubscribing from everything is `customers.subscribed` and the suppression list instead."""
+
+    __tablename__ = "category_optouts"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime]
 
 
@@ -159,6 +175,9 @@ class Delivery(Base):
     subject: Mapped[str | None] = mapped_column(Text)
     #: The complete RFC 5322 message as rendered at queue time, so sending never re-renders.
     message: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: With click tracking on: the original URLs of the message's links, in order. A `/c/<signed>` link names
+    #: this delivery and an index into this list, so a click can only ever redirect to one of these.
+    links: Mapped[list[str] | None] = mapped_column(JsonDocument)
     status: Mapped[str] = mapped_column(String(16))  # queued, sending, sent, failed, suppressed
     queued_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,7 +6,7 @@ Both spell the statement the same way in SQLAlchemy, but merging two JSON docume
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from sqlalchemy import ColumnElement, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,22 +22,24 @@ def upsert(
     dialect: str,
     table: Table,
     *,
-    key: str,
+    key: str | Sequence[str],
     replace: Iterable[str] = (),
     merge: Iterable[str] = (),
 ) -> Insert:
     """Insert rows of `table`; when `key` already exists, overwrite the `replace` columns and merge the JSON
-    `merge` columns key by key, leaving every other stored column as it was."""
+    `merge` columns key by key, leaving every other stored column as it was. With neither, a row whose key
+    exists is skipped (ON CONFLICT DO NOTHING). `key` names a unique column or the columns of a unique index."""
     if dialect not in _INSERTS:
         raise NotImplementedError(f"Rekindle supports SQLite and PostgreSQL stores, not {dialect}")
     statement = _INSERTS[dialect](table)
+    keys = [key] if isinstance(key, str) else list(key)
     excluded = statement.excluded
     updates: dict[str, ColumnElement] = {name: excluded[name] for name in replace}
     for name in merge:
         updates[name] = _merge_json(dialect, table.c[name], excluded[name])
     if not updates:
-        return statement.on_conflict_do_nothing(index_elements=[key])
-    return statement.on_conflict_do_update(index_elements=[key], set_=updates)
+        return statement.on_conflict_do_nothing(index_elements=keys)
+    return statement.on_conflict_do_update(index_elements=keys, set_=updates)
 
 
 def _merge_json(dialect: str, stored: ColumnElement, incoming: ColumnElement) -> ColumnElement:

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Mapping
 
 from engine.errors import InvalidInput
 
@@ -29,8 +30,8 @@ class MissingSecret(InvalidInput):
         self.variable = variable
 
 
-def secret_from_env(variable: str) -> bytes:
-    value = os.environ.get(variable)
+def secret_from_env(variable: str, environ: Mapping[str, str] | None = None) -> bytes:
+    value = (os.environ if environ is None else environ).get(variable)
     if not value:
         raise MissingSecret(variable)
     return value.encode()
@@ -46,21 +47,43 @@ def _unb64(text: str) -> bytes:
 
 def sign(customer_id: str, email: str, secret: bytes) -> str:
     """A URL-safe token for (customer external id, email)."""
-    payload = _b64(json.dumps([customer_id, email.lower()], separators=(",", ":")).encode())
-    signature = _b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest())
-    return f"{payload}.{signature}"
+    return sign_values([customer_id, email.lower()], secret)
 
 
 def verify(token: str, secret: bytes) -> tuple[str, str]:
     """The (customer external id, email) a token was signed for; TokenError if it was not signed with `secret`."""
+    values = verify_values(token, secret, "unsubscribe")
+    if len(values) != 2:
+        raise TokenError("unsubscribe token is malformed")
+    customer_id, email = values
+    return str(customer_id), str(email)
+
+
+def sign_values(values: list, secret: bytes) -> str:
+    """`payload.signature`: the JSON list, base64url, and its HMAC-SHA256. Other kinds of token (click links)
+    use this with a secret of their own (`purpose_key`), so one kind can never pass for another."""
+    payload = _b64(json.dumps(values, separators=(",", ":")).encode())
+    return f"{payload}.{_b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest())}"
+
+
+def verify_values(token: str, secret: bytes, kind: str) -> list:
+    """The list a token was signed for; TokenError (naming the `kind` of token) if it was not signed with
+    `secret`, was altered, or is not a token at all."""
     payload, _, signature = token.strip().partition(".")
-    if not (payload.isascii() and signature.isascii()):  # compare_digest raises TypeError on non-ASCII text
-        raise TokenError("unsubscribe token signature does not match")
+    if not payload.isascii() or not signature.isascii():
+        raise TokenError(f"{kind} token is malformed")
     expected = _b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest())
     if not signature or not hmac.compare_digest(signature, expected):
-        raise TokenError("unsubscribe token signature does not match")
+        raise TokenError(f"{kind} token signature does not match")
     try:
-        customer_id, email = json.loads(_unb64(payload))
+        values = json.loads(_unb64(payload))
     except (ValueError, TypeError):
-        raise TokenError("unsubscribe token is malformed") from None
-    return str(customer_id), str(email)
+        raise TokenError(f"{kind} token is malformed") from None
+    if not isinstance(values, list):
+        raise TokenError(f"{kind} token is malformed")
+    return values
+
+
+def purpose_key(secret: bytes, purpose: str) -> bytes:
+    """A key derived from the project secret for one purpose (HMAC of the purpose's name)."""
+    return hmac.new(secret, f"rekindle/{purpose}".encode(), hashlib.sha256).digest()

@@ -29,13 +29,17 @@ def run(
     no_send: bool = typer.Option(False, "--no-send", help="Queue emails but leave sending to `rekindle send`."),
     wait: float = typer.Option(0.0, "--wait", min=0, help="Seconds to wait for another run to finish."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, show_default="the number of cores",
+        help="Processes rendering the due emails (a batch of fewer than 64 renders in process)."),
 ) -> None:
     """Enrol customers, end sequences, queue the emails that are due and send them."""
     from engine.cli.project import load_project_or_exit, require_valid_templates
     from engine.cli.store import ready_store
     from engine.runner.lock import RunLocked, run_lock
     from engine.runner.options import RunOptions
-    from engine.runner.render import compose_renderer, rehearsal_secret
+    from engine.runner.parallel import RenderPool, default_workers
+    from engine.runner.render import rehearsal_secret
     from engine.runner.tick import run_tick
     from engine.suppression.tokens import secret_from_env
 
@@ -46,8 +50,8 @@ def run(
     if secret is None:
         secret_from_env(project.config.unsubscribe.secret_env)
     options = RunOptions(now=at, campaigns=tuple(campaign or ()), limit=limit, persist=not dry_run)
-    render = compose_renderer(project, at, secret)
-    with engine.connect() as conn:
+    render = RenderPool(project, at, secret, workers or default_workers())
+    with render, engine.connect() as conn:
         if dry_run:
             require_valid_templates(project)
             summary = run_tick(conn, project, options, render)

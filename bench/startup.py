@@ -1,0 +1,78 @@
+"""Start-up: the whole `rekindle` process, from exec to exit, for commands whose work is small.
+
+    python -m bench startup [--runs 5]
+
+Each command runs `--runs` times in a child process (after one warm-up); the report gives the median wall
+time, the median CPU time (user + system of the child, the fairer figure on a shared machine) and the peak
+RSS. `python -c pass` is the yardstick measured in the same run: the interpreter's own start-up.
+`rekindle validate` is the shipped project; `rekindle audience` on an empty store is the fixed cost every
+audience query pays on top of the query itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from statistics import median
+
+from bench._report import Figure
+
+ROOT = Path(__file__).resolve().parents[1]
+REKINDLE = [sys.executable, "-m", "engine"]
+
+
+def measure(command: list[str], runs: int, cwd: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """(median wall s, median CPU s, max peak RSS MiB) over `runs` runs after one warm-up."""
+    walls, cpus, peaks = [], [], []
+    for run in range(runs + 1):
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            error = child.stderr.read().decode() if child.stderr else ""
+            raise SystemExit(f"{' '.join(command)} failed:\n{error}")
+        if run:
+            walls.append(wall)
+            cpus.append(usage.ru_utime + usage.ru_stime)
+            peaks.append(usage.ru_maxrss // 1024)
+    return median(walls), median(cpus), max(peaks)
+
+
+def main(argv: list[str] | None = None) -> list[Figure]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "REKINDLE_STORE_URL": f"sqlite:///{Path(folder) / 'empty.db'}"}
+        subprocess.run([*REKINDLE, "db", "init"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "rekindle --help": [*REKINDLE, "--help"],
+            "rekindle validate (shipped project)": [*REKINDLE, "validate"],
+            "rekindle audience winback-90, empty store": [*REKINDLE, "audience", "winback-90",
+                                                          "--now", "2026-11-23T09:00:00Z"],
+        }
+        print(f"{'command':<52} {'wall s':>7} {'CPU s':>6} {'peak RSS':>9}   (median of {args.runs})")
+        results = {}
+        for label, command in commands.items():
+            results[label] = measure(command, args.runs, ROOT, env)
+            wall, cpu, peak = results[label]
+            print(f"{label:<52} {wall:>7.2f} {cpu:>6.2f} {peak:>6} MiB", flush=True)
+    floor_wall, floor_cpu, _ = results["python -c pass"]
+    figures = []
+    for label in list(commands)[2:]:
+        wall, cpu, peak = results[label]
+        figures.append(Figure(label, f"{wall:.2f} s wall, {cpu:.2f} s CPU, {peak} MiB",
+                              f"python -c pass: {floor_wall:.2f} s wall, {floor_cpu:.2f} s CPU",
+                              f"target 0.5 s: {'met' if wall < 0.5 else 'missed'}"))
+    return figures
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

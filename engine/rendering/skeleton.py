@@ -1,0 +1,222 @@
+"""Per-skeleton plans: the link positions and the plain-text layout of an HTML email, worked out once per
+skeleton (`engine.rendering.slots`) and replayed for every message that shares it.
+
+A plan splits the skeleton into static text, value slots and link start tags. Building a message is then a
+join: each slot gets its escaped value, each link tag (a handful per email) is re-tagged with UTM parameters
+by the same code as `tag_html_links`, applied to that one tag. The generated plain text (for emails without a
+hand-written .txt) is `html_to_text` of the skeleton with each link's href replaced by a link slot, split the
+same way; a message's text is the join of its values (as text) and its links' final targets.
+
+Values inside a start tag other than a link's href (a `style`, an `align`) can change the text layout, so
+they are "structural": the text layout is kept per distinct tuple of them. A skeleton the text conversion
+would lay out by content width (a real data table) gets no text plan: those messages take the direct path.
+Every plan is checked to reproduce its skeleton's placeholders exactly; anything unexpected means no plan,
+never a wrong message. tests/rendering/test_skeleton.py compares both paths on every shipped template.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from markupsafe import escape
+
+from engine.rendering.links import LINK_TAGS, TAG_NAME, rewrite_link_tag
+from engine.rendering.plaintext import html_to_text_or_none
+from engine.rendering.slots import CLOSE, OPEN, RESERVED, is_simple
+
+_SLOT = re.compile(f"{OPEN}(\\d+){CLOSE}")
+LINK_OPEN, LINK_CLOSE = "\ue002", "\ue003"
+_TEXT_SLOT = re.compile(f"{OPEN}(\\d+){CLOSE}|{LINK_OPEN}(\\d+){LINK_CLOSE}")
+#: Distinct skeletons (and structural variants) kept per renderer; beyond that messages take the direct path.
+MAX_PLANS = 256
+
+
+@dataclass(frozen=True)
+class LinkTag:
+    """A link start tag of the skeleton: its pieces (static text and slot numbers)."""
+
+    pieces: tuple[str | int, ...]
+
+
+@dataclass
+class HtmlPlan:
+    pieces: tuple[str | int | LinkTag, ...]
+    structural: tuple[int, ...]
+    """Slots inside start tags other than link hrefs: the text layout may depend on their values."""
+    texts: dict[tuple[str | bool, ...], tuple[str | tuple[str, int], ...] | None] = field(default_factory=dict)
+
+
+class _Scanner(HTMLParser):
+    """Start-tag spans of the skeleton: every link tag, and the slots that sit inside any other tag text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[int, int]] = []
+        self.structural: set[int] = set()
+        self._href: str | None = None
+
+    def parse_starttag(self, i: int) -> int:
+        name = TAG_NAME.match(self.rawdata, i + 1)
+        tag = name.group(1).lower() if name else ""
+        if tag not in LINK_TAGS:
+            end = super().parse_starttag(i)
+            if end > i:
+                self.structural.update(int(n) for n in _SLOT.findall(self.rawdata, i, end))
+            return end
+        self._href = None
+        end = super().parse_starttag(i)
+        if end > i:
+            in_href = set(_SLOT.findall(self._href or ""))
+            self.structural.update(int(n) for n in _SLOT.findall(self.rawdata, i, end) if n not in in_href)
+            self.links.append((i, end))
+        return end
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in LINK_TAGS:
+            self._href = next((value for name, value in attrs if name == "href" and value is not None), None)
+
+    def updatepos(self, i: int, j: int) -> int:
+        return j
+
+
+def _split(text: str) -> list[str | int]:
+    pieces: list[str | int] = []
+    cursor = 0
+    for match in _SLOT.finditer(text):
+        if match.start() > cursor:
+            pieces.append(text[cursor:match.start()])
+        pieces.append(int(match[1]))
+        cursor = match.end()
+    if cursor < len(text):
+        pieces.append(text[cursor:])
+    return pieces
+
+
+def compile_plan(skeleton: str, slot_count: int) -> HtmlPlan | None:
+    """The plan of one skeleton, or None when the skeleton is not exactly `slot_count` well-formed slots."""
+    numbers = [int(n) for n in _SLOT.findall(skeleton)]
+    if numbers != list(range(slot_count)) or RESERVED.search(_SLOT.sub("", skeleton)):
+        return None
+    scanner = _Scanner()
+    scanner.feed(skeleton)
+    scanner.close()
+    pieces: list[str | int | LinkTag] = []
+    cursor = 0
+    for start, end in scanner.links:
+        pieces += _split(skeleton[cursor:start])
+        pieces.append(LinkTag(tuple(_split(skeleton[start:end]))))
+        cursor = end
+    pieces += _split(skeleton[cursor:])
+    return HtmlPlan(tuple(pieces), tuple(sorted(scanner.structural)))
+
+
+def _join(pieces: tuple[str | int, ...], escaped: list[str]) -> str:
+    return "".join(piece if isinstance(piece, str) else escaped[piece] for piece in pieces)
+
+
+def build_html(plan: HtmlPlan, escaped: list[str], params: Mapping[str, str],
+               skip: Collection[str]) -> tuple[str, list[str | None]]:
+    """The message's HTML (links tagged) and, per link tag, its new href (None when tagging left it as is)."""
+    out: list[str] = []
+    hrefs: list[str | None] = []
+    for piece in plan.pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+        elif isinstance(piece, int):
+            out.append(escaped[piece])
+        else:
+            tag, href = rewrite_link_tag(_join(piece.pieces, escaped), params, skip)
+            out.append(tag)
+            hrefs.append(href)
+    return "".join(out), hrefs
+
+
+def _text_skeleton(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) -> str:
+    """The skeleton for the text conversion: structural slots filled in, each re-tagged link's href a link
+    slot (a link tagging left alone keeps its slots, which the text then shows as values)."""
+    structural = set(plan.structural)
+    filled = [escaped[i] if i in structural else f"{OPEN}{i}{CLOSE}" for i in range(len(escaped))]
+    out: list[str] = []
+    link = 0
+    for piece in plan.pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+        elif isinstance(piece, int):
+            out.append(filled[piece])
+        else:
+            tag = _join(piece.pieces, filled)
+            out.append(tag if hrefs[link] is None else _with_link_slot(tag, link))
+            link += 1
+    return "".join(out)
+
+
+class _OneTag(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tag: tuple[str, list[tuple[str, str | None]]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tag = (tag, attrs)
+
+
+def _with_link_slot(tag_text: str, number: int) -> str:
+    parser = _OneTag()
+    parser.feed(tag_text)
+    parser.close()
+    if parser.tag is None:
+        return tag_text
+    tag, attrs = parser.tag
+    rendered = "".join(
+        f" {name}" if value is None else
+        f' {name}="{LINK_OPEN}{number}{LINK_CLOSE}"' if name == "href" and value else
+        f' {name}="{html_lib.escape(value, quote=True)}"' for name, value in attrs)
+    return f"<{tag}{rendered}>"
+
+
+def text_plan(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) -> tuple[str | tuple[str, int], ...] | None:
+    """The generated text's pieces for this message's structural values and re-tagged links (built on first
+    use), or None when this layout has no plan."""
+    if any(href is not None and not is_simple(href) for href in hrefs):
+        return None  # the conversion would collapse its spaces: no slot can stand for it
+    key: tuple[str | bool, ...] = (*(escaped[i] for i in plan.structural), *(href is None for href in hrefs))
+    if key in plan.texts:
+        return plan.texts[key]
+    text = html_to_text_or_none(_text_skeleton(plan, escaped, hrefs))
+    pieces: list[str | tuple[str, int]] | None = None
+    if text is not None:
+        pieces = []
+        cursor = 0
+        for match in _TEXT_SLOT.finditer(text):
+            if match.start() > cursor:
+                pieces.append(text[cursor:match.start()])
+            pieces.append(("v", int(match[1])) if match[1] is not None else ("l", int(match[2])))
+            cursor = match.end()
+        pieces.append(text[cursor:])
+        if RESERVED.search(_TEXT_SLOT.sub("", text)):
+            pieces = None
+    if len(plan.texts) < MAX_PLANS:
+        plan.texts[key] = tuple(pieces) if pieces is not None else None
+    return tuple(pieces) if pieces is not None else None
+
+
+def build_text(pieces: tuple[str | tuple[str, int], ...], values: list[str], hrefs: list[str | None]) -> str:
+    out = []
+    for piece in pieces:
+        if isinstance(piece, str):
+            out.append(piece)
+        else:
+            kind, number = piece
+            out.append(values[number] if kind == "v" else hrefs[number] or "")
+    return "".join(out)
+
+
+_NEEDS_ESCAPE = re.compile(r"[&<>\"']")
+
+
+def escape_values(values: tuple[str, ...]) -> list[str]:
+    """Each slot value as the template wrote it (autoescaped by markupsafe; most values need nothing)."""
+    return [str(escape(value)) if _NEEDS_ESCAPE.search(value) else value for value in values]

@@ -1,0 +1,74 @@
+"""Rendering a tick's emails in worker processes (engine/runner/parallel.py) writes what rendering in process
+writes: the same deliveries with the same bytes and Message-IDs, the same decisions for an email that cannot
+be rendered."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.runner.options import RunOptions
+from engine.runner.parallel import RenderPool
+from engine.runner.render import compose_renderer, message_id
+from engine.runner.tick import run_tick
+from engine.scheduling.hashing import choose_variant
+from engine.store.models import Customer, Delivery
+from tests.runner.kit import at, campaign_doc
+
+NOW = at("2026-11-23T09:00:00Z")
+FRAGILE = ("{% block subject %}Hi {{ customer.first_name }}{% endblock %}"
+           "<p>Your plan: {{ customer.attributes.plan }}</p>")
+
+
+def _setup(kit) -> None:
+    kit.use(campaign_doc("two-step", [
+        {"id": "hello", "template": "t/hello",
+         "variants": [{"id": "a", "weight": 1}, {"id": "b", "weight": 1, "subject": "B for {{ customer.first_name }}"}]},
+        {"id": "plan", "template": "t/plan"},
+    ]))
+    (kit.root / "templates" / "t" / "plan.html").write_text(FRAGILE)  # fails for a customer without a plan
+    kit.customers(*({"external_id": f"c{i:03d}", **({"attributes": {"plan": "pro"}} if i % 7 else {})}
+                    for i in range(90)))
+
+
+def _run(kit, render) -> None:
+    with kit.engine.connect() as conn:
+        run_tick(conn, kit.project, RunOptions(now=NOW), render, commit=None)
+
+
+def test_workers_write_the_bytes_rendering_in_process_writes(kit) -> None:
+    _setup(kit)
+    with RenderPool(kit.project, NOW, None, workers=2, min_jobs=1) as pool:
+        _run(kit, pool)
+        assert pool._pool is not None  # the workers really rendered
+    inline = compose_renderer(kit.project, NOW)
+    campaign = kit.campaign("two-step")
+    with Session(kit.engine) as session:
+        rows = session.execute(select(Delivery, Customer).join(Customer, Customer.id == Delivery.customer_id)
+                               .order_by(Delivery.id)).all()
+    assert len(rows) == 90 + 90 - 13  # everyone's first email; the second for the 77 with a plan
+    for delivery, customer in rows:
+        step = campaign.step(delivery.step_id)
+        variant = choose_variant(step.variants, campaign.id, step.id, customer.external_id)
+        assert delivery.variant == (variant.id if variant else None)
+        record = SimpleNamespace(id=customer.id, **{name: getattr(customer, name) for name in (
+            "external_id", "email", "first_name", "last_name", "locale", "timezone", "created_at", "subscribed",
+            "attributes", "last_active_at")})
+        expected = inline(campaign, step, record, variant, delivery.message_id)
+        assert delivery.message == expected.message
+        assert delivery.message_id == message_id(delivery.enrollment_id, step.id,
+                                                 kit.project.config.sender.from_address)
+
+
+def test_a_failed_render_in_a_worker_is_recorded_like_one_in_process(kit) -> None:
+    _setup(kit)
+    with RenderPool(kit.project, NOW, None, workers=2, min_jobs=1) as pool:
+        _run(kit, pool)
+    failed = kit.decisions("render_failed")
+    assert sorted(d.external_id for d in failed) == [f"c{i:03d}" for i in range(0, 90, 7)]
+    assert all(d.step_id == "plan" and "templates/t/plan.html:1" in d.reason and "plan" in d.reason
+               for d in failed)
+    stuck = [e for e in kit.enrollments() if e.external_id == "c007"]
+    assert [(e.status, e.next_step_id) for e in stuck] == [("active", "plan")]
