@@ -141,6 +141,8 @@ class Renderer:
                     state = template.new_context(context)
                     with capture() as captured:
                         skeleton = self.env.concat(_capped(template.root_render_func(state)))
+                    if len(skeleton) + sum(len(value) for value in captured.values) > MAX_OUTPUT:
+                        raise RenderBudgetExceeded(f"it rendered more than {MAX_OUTPUT:,} characters")
                     skeleton_plan = None if captured.tainted else self._plan(skeleton, len(captured.values))
                     values = tuple(captured.values)
                 if skeleton_plan is not None:
