@@ -7,8 +7,23 @@ from datetime import date, datetime, timedelta, timezone
 
 _DURATION = re.compile(r"^(?P<amount>\d+)(?P<unit>[mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 DURATION_PATTERN = r"^[0-9]+[mhdw]$"
 """The same grammar as a JSON Schema pattern, used by schemas/rule.v1.json."""
+MAX_DURATION = timedelta(days=36500)
+"""The longest duration a rule may name (100 years): `now` minus or plus it stays a representable date on
+both dialects, so a value `validate` accepts can always be computed (schemas: format `rekindle-duration`)."""
+
+
+def duration_in_range(text: str) -> bool:
+    """Whether `text` is a duration no longer than MAX_DURATION (any text that is not a duration passes:
+    the pattern reports that)."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    if match is None:
+        return True
+    amount = match["amount"].lstrip("0") or "0"
+    # whole seconds, never a timedelta: 200000000w is past timedelta's own limit (OverflowError)
+    return len(amount) <= 12 and int(amount) * _UNIT_SECONDS[match["unit"]] <= MAX_DURATION.total_seconds()
 
 
 def parse_duration(text: str) -> timedelta:
@@ -16,6 +31,8 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text.strip()) if isinstance(text, str) else None
     if match is None:
         raise ValueError(f"{text!r} is not a duration; write a whole number and a unit: 30m, 36h, 90d or 2w")
+    if not duration_in_range(text.strip()):
+        raise ValueError(f"{text!r} is longer than {MAX_DURATION.days}d (100 years), the longest duration allowed")
     return timedelta(**{_UNITS[match["unit"]]: int(match["amount"])})
 
 

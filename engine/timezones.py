@@ -13,9 +13,15 @@ from zoneinfo import ZoneInfo, available_timezones
 from engine.diagnostics.suggest import closest
 
 
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules", "leap-seconds", "leapseconds"})
+"""Files in some tzdata folders that `available_timezones()` may list but that name no place: `localtime` is the
+machine's own zone (different on every server), `Factory` is a placeholder with the abbreviation "-00"."""
+
+
 @cache
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(zone for zone in available_timezones()
+                     if zone not in _NOT_ZONES and not zone.startswith(("posix/", "right/")))
 
 
 def is_timezone(name: str) -> bool:

@@ -7,6 +7,7 @@ heavy imports inside the command functions so `rekindle --help` stays fast.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import pkgutil
 
@@ -17,7 +18,7 @@ from typer.core import TyperGroup
 
 from engine import __version__
 from engine.cli import commands
-from engine.errors import RekindleError
+from engine.errors import PermanentFailure, RekindleError
 
 
 class _RekindleGroup(TyperGroup):
@@ -34,6 +35,36 @@ class _RekindleGroup(TyperGroup):
         except RekindleError as exc:
             _report(exc)
             raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:  # noqa: BLE001 - only the machine's own failures are translated, see below
+            error = _environment_failure(exc)
+            if error is None:
+                raise  # a programming error keeps its traceback
+            _report(error)
+            raise typer.Exit(error.exit_code) from None
+
+
+_DISK_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+                errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+                errno.EPERM: "permission denied"}
+
+
+def _environment_failure(exc: Exception) -> RekindleError | None:
+    """A failure of the machine rather than of Rekindle, as a plain message: a full disk or read-only file
+    system (exit 1, nothing a retry fixes), or a database error no command caught (exit 1; exit 3 when the
+    connection was lost). Whatever was committed before stays committed; the ledger makes a rerun safe."""
+    if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return PermanentFailure(f"{_DISK_ERRNOS[exc.errno]}{where}; the work done so far is kept, rerun once "
+                                "that is fixed")
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError):
+        from engine.store.connect import StoreError
+
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        return StoreError(f"the store failed: {reason}; the work done so far is kept",
+                          unreachable=bool(exc.connection_invalidated))
+    return None
 
 
 def _share_options(group: Any) -> None:

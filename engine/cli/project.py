@@ -34,18 +34,24 @@ def load_project_or_exit(
     except ProjectInvalid as exc:
         raise ProjectInvalid(exc.diagnostics, f"the project has invalid rules; {not_done}") from None
     if templates:
-        from engine.diagnostics import Severity
-        from engine.rendering.checks import check_templates
-
-        problems = [d for d in check_templates(project) if d.severity is Severity.error]
-        if problems:
-            raise ProjectInvalid(problems, f"the project has invalid templates; {not_done}")
+        require_valid_templates(project, not_done)
     known = {c.id for c in project.campaigns}
     unknown = [c for c in campaigns or () if c not in known]
     if unknown:
         raise UnknownCampaignOption(f"unknown campaign {', '.join(map(repr, unknown))}; known: "
                                     f"{', '.join(sorted(known))}")
     return project
+
+
+def require_valid_templates(project: Project, not_done: str = "nothing was run") -> None:
+    """ProjectInvalid when any template fails to compile or render. `rekindle run` calls this only once it
+    holds the run lock, so a slow template check never lets scheduled runs pile up behind each other."""
+    from engine.diagnostics import Severity
+    from engine.rendering.checks import check_templates
+
+    problems = [d for d in check_templates(project) if d.severity is Severity.error]
+    if problems:
+        raise ProjectInvalid(problems, f"the project has invalid templates; {not_done}")
 
 
 def require_campaign(project: Project, campaign_id: str, *, usage: bool = False) -> Campaign:

@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from engine.addresses import mailbox_problem
 from engine.config.interpolation import interpolate
 from engine.conditions import parse_condition
 from engine.config.model import (
     AudienceGuard, Config, Defaults, Delivery, FrequencyCap, LifecycleStage, Reporting, Sender, Tracking,
     Unsubscribe, Web,
 )
+from engine.diagnostics.docpath import DocPath
+from engine.documents.paths import leaves
 from engine.diagnostics import Diagnostic, Location
 from engine.documents.schema_errors import RULE_CODES, schema_diagnostics
 from engine.documents.schemas import validator
@@ -47,6 +50,7 @@ def load_config(
     problems += [d for d in schema_diagnostics(document, validator("config"), CONFIG_CODES, hidden)
                  if d.path not in unset_paths]
     problems += _value_problems(document)
+    problems += [d for d in _secret_safe_values(document, hidden, path.absolute().parent) if d.path not in unset_paths]
     if problems:
         return None, problems
     return build_config(document.data, path.absolute().parent, display), []
@@ -91,6 +95,27 @@ def _value_problems(document: YamlDocument) -> Iterator[Diagnostic]:
                              document.location(path), name)
 
 
+def _secret_safe_values(document: YamlDocument, hidden: frozenset[DocPath], root: Path) -> Iterator[Diagnostic]:
+    """Values that may come from the environment, checked without ever echoing them (docs/config.md)."""
+    data = document.data
+    for path in (("sender", "from"), ("sender", "reply_to")):
+        value = _get(data, path)
+        if isinstance(value, str):
+            problem = mailbox_problem(value)
+            if problem:
+                source = " (the value comes from the environment)" if path in hidden else f": {value!r}"
+                yield Diagnostic("C105", f"{'.'.join(path)} {problem}{source}", document.location(path),
+                                 ".".join(path))
+    folders_allowed = data.get("allow_folders_outside_project") is True if isinstance(data, dict) else False
+    for key in ("rules_dir", "segments_dir", "templates_dir"):
+        value = data.get(key) if isinstance(data, dict) else None
+        if isinstance(value, str) and value and not folders_allowed \
+                and leaves(root / value, root):
+            yield Diagnostic("C107", f"{key} points outside the project folder", document.location((key,)), key,
+                             hint="keep project folders inside the project, or set allow_folders_outside_project: "
+                                  "true if that is intended")
+
+
 def _get(data: Any, path: tuple[str, ...]) -> Any:
     for key in path:
         if not isinstance(data, dict):
@@ -112,6 +137,7 @@ def build_config(data: dict[str, Any], root: Path, source: str = "") -> Config:
         segments_dir=Path(data.get("segments_dir", "segments")),
         templates_dir=Path(data.get("templates_dir", "templates")),
         catalog=Path(data.get("catalog", "catalog.yaml")),
+        allow_folders_outside_project=data.get("allow_folders_outside_project", False),
         schedule=parse_cadence(data["schedule"]) if "schedule" in data else None,
         sender=Sender(**_renamed(data.get("sender", {}), {"from": "from_address"})),
         delivery=Delivery(backend=backend, options=_backend_options(delivery, backend, root)),

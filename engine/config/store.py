@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from engine.config.model import Config
-from engine.store.connect import StoreError, connect, sqlite_file
+from engine.store.connect import StoreError, connect, sqlite_file, url_problem
 
 
 def load_store_config(config_path: Path) -> Config:
@@ -25,6 +25,9 @@ def load_store_config(config_path: Path) -> Config:
 def resolve_url(config: Config) -> str:
     """The store URL with a relative SQLite path taken from the config's folder, like every other path in it
     (`sqlite:///demo/rekindle.db` in /srv/project/rekindle.yaml is /srv/project/demo/rekindle.db)."""
+    problem = url_problem(config.store_url)
+    if problem:
+        raise StoreError(problem)
     url = make_url(config.store_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         database = Path(url.database)

@@ -6,7 +6,10 @@ Hierarchy::
     ├── ConnectFailed              (ConnectionError) no connection: refused, DNS, reset during the greeting
     │   └── ConnectTimeout         (TimeoutError) no answer within the connect timeout
     ├── TLSFailed                  (ConnectionError) STARTTLS or implicit TLS could not be established
-    └── AuthFailed                 the server refused the credentials (AUTH)
+    ├── AuthFailed                 the server refused the credentials (AUTH)
+    └── SessionRefused             the relay refuses every message for a reason of its own configuration (530,
+                                   5.7.x authentication required, or the circuit breaker: the same permanent
+                                   refusal for several messages in a row); nothing is marked failed
 
 Every error carries `code` and `reply` (the server's answer when there was one) and names the server by its
 redacted URL, so a password never reaches a log or a terminal.
@@ -44,4 +47,8 @@ class TLSFailed(TransportError, ConnectionError):
 
 
 class AuthFailed(TransportError):
+    pass
+
+
+class SessionRefused(TransportError):
     pass

@@ -38,6 +38,10 @@ def parse_smtp_url(url: str) -> SmtpUrl:
     query = parse_qs(parts.query)
     username = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password else None
+    if password and not username:  # smtp://:secret@host: the password would silently never be used
+        raise ValueError("SMTP URL has a password but no user name; write smtp://USER:PASSWORD@host")
+    if username is not None and not username.isprintable():  # never echoed: CR/LF would forge log lines
+        raise ValueError("SMTP URL user name contains control characters (such as a line break)")
     tls = query.get("tls", [""])[-1].lower()
     if not tls:
         tls = "implicit" if parts.scheme == "smtps" else ("starttls" if username else "auto")

@@ -23,6 +23,7 @@ _CODES = [
     Code("C104", "secret written in the config file"),
     Code("C105", "invalid config value"),
     Code("C106", "folder not found"),
+    Code("C107", "folder outside the project"),
     # --- R1xx: rule-file syntax and schema ---
     Code("R101", "YAML syntax error"),
     Code("R102", "unknown key"),
@@ -35,6 +36,9 @@ _CODES = [
     Code("R109", "empty or unreadable file"),
     Code("R110", "schema violation"),
     Code("R111", "nested too deeply"),
+    Code("R112", "document too large (YAML aliases expand too far)"),
+    Code("R113", "text that cannot be stored (NUL or unpaired surrogate)"),
+    Code("R114", "file outside its folder (a link leaving the project)"),
     # --- R2xx: rule semantics ---
     Code("R201", "duplicate campaign id"),
     Code("R202", "duplicate step id"),
@@ -60,6 +64,8 @@ _CODES = [
     Code("T305", "email template has no subject"),
     Code("T306", "template file not found"),
     Code("T307", "template variable set but never used"),
+    Code("T309", "template is a link outside the templates folder"),
+    Code("T310", "template exceeded its render budget"),
     # --- I4xx: data import ---
     Code("I401", "bad row"),
     Code("I402", "import file columns do not match the contract"),

@@ -19,7 +19,8 @@ from engine.diagnostics import Diagnostic
 from engine.diagnostics.docpath import DocPath, format_path
 from engine.diagnostics.suggest import did_you_mean
 from engine.documents.yaml_loader import YamlDocument
-from engine.timeutil import DURATION_PATTERN
+from engine.documents.schemas import DURATION_FORMAT
+from engine.timeutil import DURATION_PATTERN, MAX_DURATION
 
 RULE_CODES = {"unknown_key": "R102", "type": "R103", "value": "R104", "missing": "R105", "duration": "R108",
               "range": "R205", "other": "R110"}
@@ -97,6 +98,9 @@ def _translate(error: ValidationError, hidden: frozenset[DocPath]) -> Iterator[_
         suggestion = _suggest_duration(instance)
         yield _Problem("duration", path, f"invalid duration {shown} at {where}; write a whole number and a unit: "
                        "30m, 36h, 90d or 2w" + (f' (did you mean "{suggestion}"?)' if suggestion else ""))
+    elif kind == "format" and error.validator_value == DURATION_FORMAT:
+        yield _Problem("duration", path, f"duration {shown} at {where} is too long; the longest allowed is "
+                       f"{MAX_DURATION.days}d (100 years)")
     elif kind == "pattern":
         expected = error.schema.get("description", f"text matching {error.validator_value}")
         yield _Problem("value", path, f"{shown} is not valid at {where}; expected {_phrase(expected)}")
@@ -192,7 +196,10 @@ def _describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return f'"{value}"' if len(value) <= 60 else f'"{value[:57]}..."'
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        if not shown.isprintable():  # an escape sequence or line break must not reach a terminal or CI log raw
+            shown = shown.encode("unicode_escape").decode("ascii")
+        return f'"{shown}"'
     return "a mapping" if isinstance(value, dict) else "a list"
 
 

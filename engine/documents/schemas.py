@@ -8,8 +8,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
+
+from engine.timeutil import duration_in_range
 
 def _schema_dir() -> Path:
     """The repository's `schemas/` (checkouts, editable installs), else the copy a wheel installs under
@@ -37,7 +39,18 @@ def _registry() -> Registry:
     return Registry().with_resources(resources)
 
 
+DURATION_FORMAT = "rekindle-duration"
+"""The schemas' own format for durations: the pattern says how one is written, this bounds how long it may be
+(a value `validate` accepts must be computable by every command; engine.timeutil.MAX_DURATION)."""
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker(formats=())
+    checker.checks(DURATION_FORMAT)(duration_in_range)
+    return checker
+
+
 @cache
 def validator(name: str) -> Draft202012Validator:
-    """A validator for `name` that resolves `$ref`s between the three schemas."""
-    return Draft202012Validator(schema(name), registry=_registry())
+    """A validator for `name` that resolves `$ref`s between the three schemas and asserts their formats."""
+    return Draft202012Validator(schema(name), registry=_registry(), format_checker=_format_checker())

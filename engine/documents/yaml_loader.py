@@ -24,6 +24,11 @@ from engine.diagnostics.docpath import DocPath, format_path
 
 MAX_DEPTH = 40
 """Deeper documents are refused: no rule needs them and they exhaust recursion in later stages."""
+MAX_NODES = 50_000
+"""More values than this (counting each use of a YAML alias as a copy, as every later stage sees it) are
+refused: a "billion laughs" alias bomb stops here, counted in milliseconds, instead of exhausting memory."""
+_UNREPRESENTABLE = re.compile("[\x00\ud800-\udfff]")
+"""NUL and unpaired surrogates: YAML escapes can write them, but no database, JSON path or email can carry them."""
 
 _TAG = "tag:yaml.org,2002:"
 _IMPLICIT_TAGS = {_TAG + kind for kind in ("bool", "int", "float", "timestamp")}
@@ -146,6 +151,11 @@ def _load(loader_class: type[yaml.SafeLoader], text: str, display: str) -> tuple
                 Diagnostic("R109", f"expected a mapping of keys at the top of the file, got {kind}",
                            Location(display, line, column))
             ]
+        too_big = _oversized(node)
+        if too_big is not None:
+            return None, [Diagnostic("R112", f"the document expands to more than {MAX_NODES:,} values (each use of "
+                                     "a YAML alias counts as a copy)", Location(display, *_mark(too_big)),
+                                     hint="write the values out, or use fewer nested aliases")]
         document = YamlDocument(display, None, text)
         problems: list[Diagnostic] = []
         if _walk(node, (), 0, document, problems):
@@ -160,10 +170,39 @@ def _mark(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _oversized(root: Node) -> Node | None:
+    """The first top-level value (or the root) that expands to more than MAX_NODES values, else None. Sizes are
+    memoised per node, so aliases cost nothing to count however often they are used."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Node, depth: int) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if depth <= MAX_DEPTH + 1 and isinstance(node, (SequenceNode, MappingNode)):
+            children = node.value if isinstance(node, SequenceNode) else [n for pair in node.value for n in pair]
+            for child in children:
+                total += size(child, depth + 1)
+                if total > MAX_NODES:
+                    break
+        sizes[id(node)] = total
+        return total
+
+    if size(root, 0) <= MAX_NODES:
+        return None
+    return next((value for _, value in root.value if size(value, 1) > MAX_NODES), root)
+
+
 def _walk(node: Node, path: DocPath, depth: int, doc: YamlDocument, problems: list[Diagnostic]) -> bool:
-    """Record positions and report unsafe tags, non-text keys and duplicate keys. True when loading must stop."""
+    """Record positions and report unsafe tags, non-text keys, duplicate keys and text no store can hold.
+    True when loading must stop."""
     doc.value_marks.setdefault(path, _mark(node))
     where = Location(doc.file, *_mark(node))
+    if isinstance(node, ScalarNode) and _UNREPRESENTABLE.search(node.value):
+        problems.append(Diagnostic("R113", "the text holds a NUL character or an unpaired surrogate escape "
+                                   "(\\0, \\ud800 ...), which cannot be stored or sent", where, format_path(path)))
+        return True
     if depth > MAX_DEPTH:
         problems.append(Diagnostic("R111", f"nested more than {MAX_DEPTH} levels deep", where, format_path(path)))
         return True
@@ -182,6 +221,9 @@ def _walk(node: Node, path: DocPath, depth: int, doc: YamlDocument, problems: li
         for key_node, value_node in node.value:
             if key_node.tag == _TAG + "merge":
                 fatal |= _walk(value_node, path, depth + 1, doc, problems)
+                continue
+            if isinstance(key_node, ScalarNode) and _UNREPRESENTABLE.search(key_node.value):
+                fatal |= _walk(key_node, path, depth + 1, doc, problems)
                 continue
             if not isinstance(key_node, ScalarNode) or key_node.tag != _TAG + "str":
                 line, column = _mark(key_node)

@@ -156,10 +156,15 @@ class Source:
     def _jsonl_rows(self) -> Iterator[Row]:
         line = 0
         while True:
-            text = self._text.readline()
+            text = self._text.readline(MAX_ROW_CHARS + 1)
             if not text:
                 return
             line += 1
+            if len(text) > MAX_ROW_CHARS:  # skip the rest of the row without holding it in memory
+                while text and not text.endswith("\n"):
+                    text = self._text.readline(MAX_ROW_CHARS)
+                yield Row(line, {}, RowError(INVALID_ROW, f"the row is longer than {MAX_ROW_CHARS:,} characters"))
+                continue
             if text.strip():
                 yield jsonl_row(line, text)
 
@@ -173,9 +178,43 @@ def jsonl_row(line: int, text: str) -> Row:
         value = json.loads(text, parse_constant=_reject_constant)
     except (json.JSONDecodeError, ValueError) as exc:
         return Row(line, {}, RowError(INVALID_ROW, f"not valid JSON: {exc}"))
+    except RecursionError:
+        return Row(line, {}, RowError(INVALID_ROW, f"the row nests more than {MAX_NESTING} levels deep"))
     if not isinstance(value, dict):
         return Row(line, {}, RowError(INVALID_ROW, "a JSON Lines row must be a JSON object"))
+    problem = _shape_problem(value)
+    if problem:
+        return Row(line, {}, RowError(INVALID_ROW, problem))
     return Row(line, value)
+
+
+MAX_ROW_CHARS = 1_000_000
+"""A JSON Lines row longer than this is refused (that row only): one 200 MB attribute would otherwise be read
+into memory by every later run that selects its customer."""
+MAX_NESTING = 32
+"""Deeper JSON (objects and lists inside each other) is refused per row: no attribute or event property needs
+it, and very deep values exhaust recursion in JSON encoders and database JSON functions."""
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _shape_problem(value: Any) -> str | None:
+    """Why a parsed row cannot be stored: nesting beyond MAX_NESTING, or text with an unpaired surrogate escape
+    such as "\\ud800" (valid JSON, but not Unicode: no database or email can hold it)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_NESTING:
+            return f"the row nests more than {MAX_NESTING} levels deep"
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if _LONE_SURROGATE.search(key):
+                    return "the row holds an unpaired surrogate escape (such as \\ud800), which is not Unicode text"
+                pending.append((child, depth + 1))
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str) and _LONE_SURROGATE.search(item):
+            return "the row holds an unpaired surrogate escape (such as \\ud800), which is not Unicode text"
+    return None
 
 
 _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)

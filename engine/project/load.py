@@ -16,10 +16,14 @@ from engine.errors import InvalidInput
 from engine.config.loader import load_config
 from engine.config.model import Config
 from engine.diagnostics import Diagnostic, Location, Severity
-from engine.documents.paths import display_path, is_within, yaml_files
+from engine.documents.paths import YAML_SUFFIXES, contained, display_path, is_within, yaml_files
 from engine.project.checks import ProjectSources, run_checks
 from engine.project.model import Project
 from engine.rules.loader import CampaignSource, SegmentSource, load_campaign_file, load_segment_file
+
+RULE_TESTS_DIR = "rule_tests"
+"""Where `rekindle test` looks by default (engine.ruletest.suite.DEFAULT_FOLDER)."""
+
 
 class ProjectInvalid(InvalidInput):
     """The project has errors; `diagnostics` lists all of them, sorted by file and position. The message says
@@ -80,6 +84,10 @@ def check_project(
         diagnostics += problems
         if segment is not None:
             segments.append(segment)
+    rule_tests = config.root / RULE_TESTS_DIR
+    if rule_tests.is_dir():  # rule tests are read by `rekindle test`; a link leaving the folder is refused here too
+        contained(sorted(p for p in rule_tests.rglob("*") if p.is_file() and p.suffix in YAML_SUFFIXES), rule_tests,
+                  diagnostics)
     catalog, problems = load_catalog(catalog_file(config))
     diagnostics += problems
     diagnostics += run_checks(ProjectSources(config, tuple(campaigns), tuple(segments), catalog, store))

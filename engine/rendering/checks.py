@@ -81,7 +81,10 @@ def _compile(renderer: Renderer, names: Iterable[str], report: _Report) -> dict[
     for name in names:
         path = renderer.templates_dir / name
         try:
-            tree = renderer.env.parse(path.read_text(encoding="utf-8"), name, str(path))
+            loader = renderer.env.loader
+            assert loader is not None  # every Renderer's environment has the contained file loader
+            source = loader.get_source(renderer.env, name)[0]  # refuses links leaving the folder
+            tree = renderer.env.parse(source, name, str(path))
             # Parsing alone misses what Jinja only finds while generating code (an unknown filter or test),
             # and later passes (find_undeclared_variables) generate code too: do it here, where it is caught.
             renderer.env.compile(tree, name, str(path), raw=True)

@@ -14,8 +14,11 @@ from jinja2.exceptions import SecurityError
 
 from engine.errors import InvalidInput
 from engine.diagnostics import Diagnostic, Location
+from engine.rendering.budget import RenderBudgetExceeded
+from engine.rendering.environment import OutsideTemplatesFolder
 
 SYNTAX, UNDEFINED, FAILED, UNSAFE, NO_SUBJECT, NOT_FOUND = "T301", "T302", "T303", "T304", "T305", "T306"
+OUTSIDE, BUDGET = "T309", "T310"
 
 
 class RenderError(InvalidInput):
@@ -72,6 +75,10 @@ def from_exception(exc: Exception, template_name: str, templates_dir: Path, proj
     if isinstance(exc, TemplateNotFound):  # the email itself, or a layout/partial it extends or includes
         folder = display_path(None, templates_dir, project_root)
         return RenderError(NOT_FOUND, f"template {exc.name!r} not found in {folder}", where, line)
+    if isinstance(exc, OutsideTemplatesFolder):
+        return RenderError(OUTSIDE, str(exc), where, line)
+    if isinstance(exc, RenderBudgetExceeded):
+        return RenderError(BUDGET, f"the template exceeded its render budget: {exc}", where, line)
     if isinstance(exc, SecurityError):
         return RenderError(UNSAFE, f"the template sandbox refused an unsafe operation: {exc}", where, line)
     if isinstance(exc, UndefinedError):

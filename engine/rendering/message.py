@@ -53,23 +53,31 @@ def _single_token(value: str, what: str) -> str:
     return value.strip()
 
 
-def _ascii_address(address: str) -> str:
-    """The bare address, with an internationalised domain in its IDNA (xn--) form. A non-ASCII local part would
-    need SMTPUTF8, which Rekindle does not speak, so it is refused rather than mangled."""
+def _header_address(address: str) -> str:
+    """The bare address, with an internationalised domain in its IDNA (xn--) form. A non-ASCII local part
+    (`jösé@example.com`) stays UTF-8, as RFC 6532 writes it: such a message can only travel over SMTPUTF8, which
+    the SMTP backend asks for (and, when the relay does not offer it, fails that one delivery with the reason)."""
     address = _single_token(address, "an email address")
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain or " " in address:
         raise HeaderInjection(f"not an email address: {address!r}")
     if not domain.isascii():
-        domain = domain.encode("idna").decode("ascii")
-    if not local.isascii():
-        raise HeaderInjection(f"email address with a non-ASCII local part needs SMTPUTF8: {address!r}")
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise HeaderInjection(f"the domain of {address!r} is not a valid internationalised name") from None
     return f"{local}@{domain}"
 
 
 def format_mailbox(name: str | None, address: str) -> str:
     """`Name <addr>` with the name RFC 2047-encoded when it is not ASCII and quoted when it needs it."""
-    return formataddr((clean_line(name or ""), _ascii_address(address)), charset="utf-8")
+    name = clean_line(name or "")
+    address = _header_address(address)
+    if address.isascii():
+        return formataddr((name, address), charset="utf-8")
+    # formataddr would RFC 2047-encode the address itself, which no mail system decodes: keep it raw UTF-8.
+    shown = formataddr((name, "x@x"), charset="utf-8").rpartition("<")[0] if name else ""
+    return f"{shown}<{address}>" if shown else address
 
 
 @lru_cache(maxsize=64)
@@ -152,7 +160,7 @@ def build_message(envelope: Envelope, text: str, html: str) -> bytes:
     delimiter = f"{CRLF}--{boundary}{CRLF}".encode("ascii")
     return b"".join(
         (
-            (CRLF.join(headers) + CRLF + CRLF).encode("ascii"),
+            (CRLF.join(headers) + CRLF + CRLF).encode("utf-8"),  # UTF-8 only for an SMTPUTF8 address
             f"--{boundary}{CRLF}".encode("ascii"),
             _part("text/plain", text),
             delimiter,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from jinja2 import Template
@@ -16,6 +17,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from engine.config.model import Config
+from engine.rendering.budget import MAX_OUTPUT, RenderBudgetExceeded, budget
 from engine.rendering.environment import make_environment
 from engine.rendering.errors import NO_SUBJECT, RenderError, display_path, from_exception
 from engine.rendering.skeleton import MAX_PLANS, HtmlPlan, compile_plan
@@ -71,6 +73,20 @@ class Renderer:
             self._templates[name] = self.template(name) if (self.templates_dir / name).is_file() else None
         return self._templates[name] is not None
 
+    def _text(self, email: str, context: dict[str, Any]) -> str:
+        """The hand-written plain-text body, under the same budget as the HTML."""
+        name = f"{email}.txt"
+        template = self.template(name)
+        try:
+            with budget():
+                return self.env.concat(_capped(template.root_render_func(template.new_context(context))))
+        except Exception:  # noqa: BLE001
+            try:
+                self.env.handle_exception()
+            except Exception as exc:  # noqa: BLE001
+                raise self.error(exc, name) from None
+        raise AssertionError("unreachable")
+
     def _block(self, template: Template, name: str, context: Context) -> str:
         """One block rendered alone and un-escaped: subject and preheader are written in the HTML file (so they
         are escaped there) but are plain text in the message headers and the preview. `context` must be the one
@@ -85,7 +101,8 @@ class Renderer:
         try:
             if source not in self._strings:
                 self._strings[source] = self.env.from_string(source)
-            return clean_line(self._strings[source].render(context))
+            with budget():
+                return clean_line(self._strings[source].render(context))
         except Exception as exc:  # noqa: BLE001
             error = self.error(exc, where)
             raise RenderError(error.code, f"in the variant subject {source!r}: {error.message}", where, line) from None
@@ -119,31 +136,41 @@ class Renderer:
         skeleton_plan: HtmlPlan | None = None
         values: tuple[str, ...] = ()
         try:
-            if plan and self.slot_safe(html_name):
-                state = template.new_context(context)
-                with capture() as captured:
-                    skeleton = self.env.concat(template.root_render_func(state))
-                skeleton_plan = None if captured.tainted else self._plan(skeleton, len(captured.values))
-                values = tuple(captured.values)
-            if skeleton_plan is not None:
-                html = skeleton
-            else:  # no plan (rare: see slots.py): the plain render
-                state = template.new_context(context)
-                html = self.env.concat(template.root_render_func(state))
-            rendered_subject = subject if subject is not None else self._block(template, "subject", state)
-            preheader = self._block(template, "preheader", state)
+            with budget():
+                if plan and self.slot_safe(html_name):
+                    state = template.new_context(context)
+                    with capture() as captured:
+                        skeleton = self.env.concat(_capped(template.root_render_func(state)))
+                    if len(skeleton) + sum(len(value) for value in captured.values) > MAX_OUTPUT:
+                        raise RenderBudgetExceeded(f"it rendered more than {MAX_OUTPUT:,} characters")
+                    skeleton_plan = None if captured.tainted else self._plan(skeleton, len(captured.values))
+                    values = tuple(captured.values)
+                if skeleton_plan is not None:
+                    html = skeleton
+                else:  # no plan (rare: see slots.py): the plain render
+                    state = template.new_context(context)
+                    html = self.env.concat(_capped(template.root_render_func(state)))
+                rendered_subject = subject if subject is not None else self._block(template, "subject", state)
+                preheader = self._block(template, "preheader", state)
         except Exception:  # noqa: BLE001 - Jinja rewrites the traceback to template lines, then we locate it
             try:
                 self.env.handle_exception()
             except Exception as exc:  # noqa: BLE001
                 raise self.error(exc, html_name) from None
-        try:
-            text = self.template(f"{email}.txt").render(context) if self.has_text(email) else None
-        except Exception as exc:  # noqa: BLE001
-            raise self.error(exc, f"{email}.txt") from None
+        text = self._text(email, context) if self.has_text(email) else None
         if not rendered_subject:
             raise RenderError(NO_SUBJECT, "the subject rendered empty", self.display(html_name), 1)
         return Rendered(rendered_subject, preheader, html, text, skeleton_plan, values)
+
+
+def _capped(parts: Iterator[str]) -> Iterator[str]:
+    """The rendered pieces of a template, stopped once they add up to more than MAX_OUTPUT characters."""
+    size = 0
+    for part in parts:
+        size += len(part)
+        if size > MAX_OUTPUT:
+            raise RenderBudgetExceeded(f"it rendered more than {MAX_OUTPUT:,} characters")
+        yield part
 
 
 _RENDERERS: dict[int, tuple[weakref.ref, Renderer]] = {}

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.diagnostics import Diagnostic, Location
-from engine.documents.paths import display_path
+from engine.documents.paths import contained, display_path
 from engine.project import Project
+from engine.project.load import RULE_TESTS_DIR
 from engine.ruletest.compare import Failure, compare
 from engine.ruletest.loader import load_test_file
 from engine.ruletest.runner import run_case
 
-DEFAULT_FOLDER = "rule_tests"
+DEFAULT_FOLDER = RULE_TESTS_DIR
 """Where the tests of a project live by default, next to rekindle.yaml (and rules/)."""
 
 SUFFIXES = (".test.yaml", ".test.yml")
@@ -50,13 +51,15 @@ def find_test_files(paths: Sequence[Path], default_folder: Path) -> tuple[list[P
     """The files named (folders searched recursively for *.test.yaml), or the project's default folder's."""
     folders_or_files = list(paths) or [default_folder]
     found: list[Path] = []
+    refused: list[Diagnostic] = []
     for path in folders_or_files:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(SUFFIXES))
+            found += contained(sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(SUFFIXES)),
+                               path, refused)
         elif path.is_file():
-            found.append(path)
-    if found:
-        return list(dict.fromkeys(found)), []
+            found += contained([path], path.parent, refused)
+    if found or refused:
+        return list(dict.fromkeys(found)), refused
     names = ", ".join(display_path(p) for p in folders_or_files)
     return [], [Diagnostic("U107", f"no rule tests found in {names}", Location(names),
                            hint="rule tests are files named *.test.yaml; see docs/rule-tests.md")]

@@ -54,7 +54,7 @@ def advance_campaign(ctx: TickContext, campaign: Campaign, render: Renderer) -> 
     )
     query = (
         select(
-            E.c.id, E.c.customer_id, E.c.holdout, E.c.next_step, E.c.last_step_at,
+            E.c.id, E.c.customer_id, E.c.holdout, E.c.next_step, E.c.last_step_at, E.c.enrolled_at,
             *(C.c[name] for name in CUSTOMER_FIELDS),
             S.c.email.is_not(None).label("suppressed"),
             opted_out.label("opted_out"),
@@ -135,7 +135,8 @@ def _render_batch(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[Row
             step = campaign.step(step_id) if step_id is not None else None
             assert step is not None  # a queued decision names one of the campaign's steps
             variant = choose_variant(step.variants, campaign.id, step.id, row.external_id)
-            msgid = message_id(row.id, step.id, ctx.project.config.sender.from_address)
+            msgid = message_id(row.id, step.id, ctx.project.config.sender.from_address, campaign_id=campaign.id,
+                               customer=row.external_id, enrolled_at=row.enrolled_at)
             jobs.append((number, position, RenderJob(campaign.id, step.id, customer,
                                                      variant.id if variant else None, msgid), variant))
     results = render_many(render, campaign, [job for _, _, job, _ in jobs])

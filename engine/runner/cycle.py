@@ -60,12 +60,14 @@ def run_cycle(
     keep_going: Callable[[], bool] = lambda: True,
     batch_size: int = 100,
     workers: int = 1,
+    under_lock: Callable[[], None] = lambda: None,
 ) -> Cycle:
     """Tick at `options.now` and, with a `backend`, send what is due. Failures go to stderr (capped)."""
     cycle = Cycle()
     with RenderPool(project, options.now, secret, workers) as render, engine.connect() as conn:
         try:
             with run_lock(conn, wait):
+                under_lock()  # e.g. the template checks: after the lock, so slow checks never pile runs up
                 cycle.summary = run_tick(conn, project, options, render)
         except RunLocked as exc:
             cycle.skipped = str(exc)

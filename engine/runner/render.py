@@ -7,6 +7,7 @@ it unique (the ledger is unique per enrolment and step) and reproducible under a
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,9 +32,16 @@ Renderer = Callable[[Campaign, Step, Any, "Variant | None", str], Rendered]
 store Customer. Raises RenderError when this email cannot be built."""
 
 
-def message_id(enrollment_id: int, step_id: str, from_address: str) -> str:
+def message_id(enrollment_id: int, step_id: str, from_address: str, *, campaign_id: str, customer: str,
+               enrolled_at: datetime) -> str:
+    """`<rekindle.<enrolment>.<step>.<digest>@<sender domain>>`. The enrolment id alone repeats across stores
+    (every fresh store starts at 1, and receivers that deduplicate on Message-ID would drop real mail); the
+    digest of campaign, customer and enrolment time makes it globally unique while staying the same for the
+    same delivery, so a retried send is still recognisable as a copy."""
     domain = parseaddr(from_address)[1].rpartition("@")[2] or "rekindle.invalid"
-    return f"<rekindle.{enrollment_id}.{step_id}@{domain}>"
+    identity = "\x00".join((campaign_id, customer, enrolled_at.isoformat(), str(enrollment_id), step_id))
+    digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"<rekindle.{enrollment_id}.{step_id}.{digest}@{domain}>"
 
 
 def compose_renderer(project: Project, now: datetime, unsubscribe_secret: bytes | None = None) -> Renderer:

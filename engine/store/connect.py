@@ -1,4 +1,5 @@
-"""Opening the store a project config names, and checking that it answers and is at the current schema."""
+"""Connecting to a store URL and checking that it answers: which failures are permanent (exit 1) and which
+are worth retrying (exit 3). Opening the store a config names is engine/config/store.py."""
 
 from __future__ import annotations
 
@@ -30,26 +31,74 @@ def display_url(url: str) -> str:
         return "<invalid store URL>"
 
 
-def connect(url: str) -> Engine:
-    """An Engine on `url` that has answered a trivial query; StoreError otherwise."""
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+_PERMANENT_REASONS = ("does not exist", "password authentication failed", "no password supplied",
+                      "not a database", "readonly database", "read-only", "disk is full", "unable to open database",
+                      "permission denied", "malformed", "is not permitted", "no pg_hba.conf entry")
+"""Connection failures that no retry can fix (a missing database, folder or role, a corrupt or read-only file,
+a full disk): exit 1 with the reason, never 3, so a scheduler does not retry them forever."""
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot name a Rekindle store, or None. The message never contains the URL (it may come from
+    the environment and hold a password)."""
     try:
-        engine = open_engine(url)
-    except ArgumentError as exc:
-        raise StoreError(f"the store URL {display_url(url)} is not valid: {exc}") from None
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except DBAPIError as exc:
-        engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise StoreError(f"cannot reach the store at {display_url(url)}: {reason}", unreachable=True) from None
-    return engine
+        parsed = make_url(url)
+        parsed.port  # noqa: B018 - SQLAlchemy parses the port lazily on some versions
+    except (ArgumentError, ValueError) as exc:
+        reason = "its port is not a number" if "port" in str(exc) or "int()" in str(exc) else "it cannot be parsed"
+        return f"the store URL is not valid: {reason}; write e.g. sqlite:///rekindle.db or postgresql+psycopg://host/db"
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        return (f"the store URL names a {parsed.get_backend_name()!r} database; Rekindle stores are SQLite "
+                "(sqlite:///file.db) or PostgreSQL (postgresql+psycopg://host/db)")
+    return None
+
+
+def is_permanent(reason: str) -> bool:
+    """Whether a connection failure's reason is one that retrying cannot fix (see _PERMANENT_REASONS)."""
+    lowered = reason.lower()
+    return any(marker in lowered for marker in _PERMANENT_REASONS)
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite URL, or None for another database or an in-memory one."""
+    """The database file of a SQLite URL (None for other stores and in-memory databases)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:" \
             or parsed.database.startswith("file:"):
         return None
     return Path(parsed.database)
+
+
+def connect(url: str) -> Engine:
+    """An Engine on `url` that has answered a trivial query; StoreError otherwise."""
+    problem = url_problem(url)
+    if problem:
+        raise StoreError(problem)
+    try:
+        engine = open_engine(url)
+    except (ArgumentError, ImportError) as exc:
+        raise StoreError(f"the store URL {display_url(url)} cannot be used: {exc}") from None
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            if connection.dialect.name == "sqlite":  # a corrupt file only shows once its schema is read
+                connection.execute(text("SELECT count(*) FROM sqlite_master"))
+    except DBAPIError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if is_permanent(reason):
+            raise StoreError(f"cannot use the store at {display_url(url)}: {reason}{_advice(url, reason)}") from None
+        raise StoreError(f"cannot reach the store at {display_url(url)}: {reason}", unreachable=True) from None
+    return engine
+
+
+def _advice(url: str, reason: str) -> str:
+    database = sqlite_file(url)
+    if database is not None and "unable to open" in reason and not database.parent.is_dir():
+        return f" (the folder {database.parent} does not exist; `rekindle db init` creates it)"
+    if "not a database" in reason or "malformed" in reason:
+        return " (the file is not a SQLite database, or it is damaged; restore it from a backup)"
+    if "readonly" in reason or "read-only" in reason:
+        return " (the file or its folder is read-only for this user)"
+    return ""

@@ -123,6 +123,19 @@ def test_an_address_the_server_cannot_take_fails_alone() -> None:
     with SmtpSink() as sink:
         first, second = _send(SmtpBackend(parse_smtp_url(sink.url), concurrency=1, helo="t"), messages)
         received = [r.recipients for r in sink.handler.received]
-    assert first.status is SendStatus.failed and first.reply.startswith("cannot be sent: 'ascii' codec")
+    assert (first.status, first.reply) == (SendStatus.failed, "the address is not ASCII and the relay does not "
+                                            "offer SMTPUTF8, which such an address needs")
     assert second.status is SendStatus.sent
     assert received == [("ok@example.com",)]
+
+
+def test_a_non_ascii_address_goes_over_smtputf8_when_the_relay_offers_it() -> None:
+    """RFC 6531: with SMTPUTF8 on offer, `jösé@example.com` is sent as it is written, headers in UTF-8."""
+    message = "To: Jösé <jösé@example.com>\r\nSubject: x\r\n\r\nhi\r\n".encode()
+    messages = [OutgoingMessage(1, "hello@example.com", "jösé@example.com", message, "<u1@test>")]
+    factory = lambda handler: SMTP(handler, hostname="sink.test", enable_SMTPUTF8=True)  # noqa: E731
+    with SmtpSink(smtp_factory=factory) as sink:
+        (result,) = _send(SmtpBackend(parse_smtp_url(sink.url), concurrency=1, helo="t"), messages)
+        received = [(r.recipients, r.content) for r in sink.handler.received]
+    assert result.status is SendStatus.sent
+    assert received == [(("jösé@example.com",), message)]

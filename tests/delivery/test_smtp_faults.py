@@ -186,3 +186,51 @@ def test_a_recipient_that_never_stops_deferring_fails_after_the_last_attempt(
     slow = _rows(store_engine)["slow@example.com"]
     assert (slow.status, slow.attempts) == ("failed", 3)
     assert slow.failure_reason == "gave up after 3 attempts: 451 4.2.0 mailbox busy"
+
+
+class RefuseAll(RecordingHandler):
+    """Answers every RCPT with the same `reply`: a relay whose configuration, not the recipients, is the problem."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__()
+        self.reply = reply
+
+    def rcpt_reply(self, address: str) -> str | None:
+        return self.reply
+
+
+@pytest.mark.parametrize("reply", ["530 5.7.0 Authentication required", "554 5.7.1 Client must authenticate first"])
+def test_authentication_required_keeps_the_whole_outbox_queued(store_engine: Engine, now: datetime, reply: str) -> None:
+    queue_deliveries(store_engine, _emails(8), now)
+    with SmtpSink(RefuseAll(reply)) as sink:
+        summary = dispatch(store_engine, _backend(sink.url), now=now)
+    assert summary.unavailable == (f"the relay refuses the session (authentication required: {reply}); check the "
+                                   f"SMTP user and password ({parse_smtp_url(sink.url).redacted()})")
+    assert (summary.sent, summary.failed) == (0, 0)
+    assert {(r.status, r.attempts, r.failure_reason) for r in _rows(store_engine).values()} == {("queued", 0, None)}
+
+
+def test_the_circuit_breaker_keeps_identical_permanent_refusals_queued(store_engine: Engine, now: datetime) -> None:
+    """Twenty addresses all refused with the very same 550: the relay speaking, not the recipients."""
+    queue_deliveries(store_engine, _emails(20), now)
+    with SmtpSink(RefuseAll("550 5.7.1 Relaying denied")) as sink:
+        summary = dispatch(store_engine, _backend(sink.url, concurrency=1), now=now)
+    assert summary.unavailable is not None and summary.unavailable.startswith(
+        "the relay refused 5 messages in a row with the same answer (550 5.7.1 Relaying denied); taken as a relay "
+        "configuration problem (circuit breaker)")
+    assert (summary.sent, summary.failed, summary.bounced) == (0, 0, 0)
+    assert {r.status for r in _rows(store_engine).values()} == {"queued"}
+
+
+def test_different_permanent_refusals_still_fail_alone(store_engine: Engine, now: datetime) -> None:
+    """Per-recipient refusals name the recipient, so they differ and the breaker never trips."""
+    queue_deliveries(store_engine, _emails(7), now)
+
+    class UnknownUsers(RecordingHandler):
+        def rcpt_reply(self, address: str) -> str | None:
+            return f"550 5.1.1 <{address}>: user unknown"
+
+    with SmtpSink(UnknownUsers()) as sink:
+        summary = dispatch(store_engine, _backend(sink.url, concurrency=1), now=now)
+    assert summary.unavailable is None
+    assert (summary.sent, summary.failed, summary.bounced) == (0, 7, 7)

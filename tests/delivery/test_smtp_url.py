@@ -32,6 +32,9 @@ def test_accepted_urls(url: str, expected: SmtpUrl) -> None:
         ("smtps://relay.example?tls=starttls",
          "smtps:// always uses implicit TLS; use smtp://...?tls=starttls for STARTTLS"),
         ("smtp://u:secret@relay.example:99999", "SMTP URL port is not a number between 0 and 65535"),
+        ("smtp://:secret@relay.example", "SMTP URL has a password but no user name; write smtp://USER:PASSWORD@host"),
+        ("smtp://us%0D%0Aer:secret@relay.example",
+         "SMTP URL user name contains control characters (such as a line break)"),
     ],
 )
 def test_refused_urls_say_why_without_the_password(url: str, message: str) -> None:

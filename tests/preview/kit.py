@@ -25,6 +25,7 @@ def make_project(root: Path, store_url: str, *, csv: bool = True) -> Path:
         root,
         "version: 1\n"
         f"store:\n  url: \"{store_url}\"\n"
+        "allow_folders_outside_project: true\n"  # the shipped rules and segments, read in place
         f"rules_dir: {ROOT / 'rules'}\nsegments_dir: {ROOT / 'segments'}\ntemplates_dir: templates\n"
         "sender:\n  from: \"Ana at Acme <ana@acme.example>\"\n"
         "unsubscribe:\n  url: \"https://acme.example/u?token={token}\"\n  mailto: unsub@acme.example\n"

@@ -18,6 +18,10 @@ CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "bad"
 BASE_CONFIG = Path("_project/rekindle.yaml")
 
 EXPECTED: dict[str, list[str]] = {
+    'alias-bomb.yaml': [
+        'alias-bomb.yaml:10:5: R112 the document expands to more than 50,000 values (each use of a YAML alias counts as a copy)',
+        '    hint: write the values out, or use fewer nested aliases',
+    ],
     'bad-duration-unit.yaml': [
         'bad-duration-unit.yaml:4:35: R108 invalid duration "2mo" at audience.event.within; write a whole number and a unit: 30m, 36h, 90d or 2w',
     ],
@@ -75,6 +79,17 @@ EXPECTED: dict[str, list[str]] = {
         'config-duplicate-key/rekindle.yaml:4:1: R106 duplicate key "rules_dir" (first defined on line 2)',
         '    hint: YAML keeps only the last value; remove one of them',
     ],
+    'config-env-sender/': [
+        'config-env-sender/rekindle.yaml:7:9: C105 sender.from does not hold a valid email address, e.g. Your Company <hello@example.com> (the value comes from the environment)',
+        "config-env-sender/rekindle.yaml:8:13: C105 sender.reply_to must be exactly one email address, e.g. Your Company <hello@example.com>: 'two@example.com, addresses@example.com'",
+    ],
+    'config-folder-outside/': [
+        'config-folder-outside/rekindle.yaml:2:12: C107 rules_dir points outside the project folder',
+        '    hint: keep project folders inside the project, or set allow_folders_outside_project: true if that is intended',
+        'config-folder-outside/rekindle.yaml:3:16: C107 templates_dir points outside the project folder',
+        '    hint: keep project folders inside the project, or set allow_folders_outside_project: true if that is intended',
+        'config-folder-outside/rekindle.yaml:5:13: C105 defaults.timezone: unknown timezone "localtime" (use an IANA name such as Europe/Paris)',
+    ],
     'config-literal-secret/': [
         'config-literal-secret/rekindle.yaml:5:10: C104 delivery.smtp.url contains a password; secrets never go in the config file',
         '    hint: write the password as ${SOME_ENV_VAR} and set that variable in the environment',
@@ -105,8 +120,20 @@ EXPECTED: dict[str, list[str]] = {
         'duplicate-step-ids.yaml:8:9: R202 duplicate step id "offer" (also steps[0])',
         'duplicate-step-ids.yaml:13:14: R202 duplicate variant id "short" in steps[1]',
     ],
+    'duration-too-long.yaml': [
+        'duration-too-long.yaml:5:39: R108 duration "800000d" at audience.all[0].event.within is too long; the longest allowed is 36500d (100 years)',
+        'duration-too-long.yaml:6:23: R108 duration "99999999999999999999d" at audience.all[1].inactive.for is too long; the longest allowed is 36500d (100 years)',
+        'duration-too-long.yaml:8:71: R108 duration "36501d" at goal.within is too long; the longest allowed is 36500d (100 years)',
+        'duration-too-long.yaml:9:36: R108 duration "5215w" at reentry.cooldown is too long; the longest allowed is 36500d (100 years)',
+        'duration-too-long.yaml:11:48: R108 duration "52560001m" at steps[0].wait is too long; the longest allowed is 36500d (100 years)',
+    ],
     'empty.yaml': [
         'empty.yaml: R109 the file is empty; expected a mapping of keys',
+    ],
+    'field-name-characters.yaml': [
+        'field-name-characters.yaml:5:25: R104 "pl"an" is not valid at audience.all[0].attribute.name; expected a field, attribute or property name: up to 200 characters, without double quotes, backslashes or control characters',
+        'field-name-characters.yaml:6:27: R104 "a\\b" is not valid at audience.all[1].days_since.field; expected a field, attribute or property name: up to 200 characters, without double quotes, backslashes or control characters',
+        'field-name-characters.yaml:7:46: R104 "\\x1b[31m" is not valid at audience.all[2].event.where[0].name; expected a field, attribute or property name: up to 200 characters, without double quotes, backslashes or control characters',
     ],
     'holdout-range.yaml': [
         'holdout-range.yaml:3:10: R205 holdout is 0.7; it must be at most 0.5',
@@ -116,6 +143,9 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'latin1.yaml': [
         'latin1.yaml: R109 not UTF-8 text (bad byte at offset 31)',
+    ],
+    'list-too-long.yaml': [
+        'list-too-long.yaml:4:8: R104 audience.any allows at most 100 items, got 1000',
     ],
     'missing-operator.yaml': [
         'missing-operator.yaml:4:14: R105 missing operator at audience.attribute; add one of eq, ne, lt, lte, gt, gte, in, not_in, exists, contains, between',
@@ -149,11 +179,20 @@ EXPECTED: dict[str, list[str]] = {
         '    hint: Matches when the number of whole days is greater than this value.',
         'nested-condition-errors.yaml:14:34: R104 "enroled" is not allowed at exit.event.since; expected enrolled (did you mean "enrolled"?)',
     ],
+    'number-bounds.yaml': [
+        'number-bounds.yaml:5:44: R205 audience.all[0].days_since.gte is 99999999999; it must be at most 36500',
+        'number-bounds.yaml:6:44: R205 audience.all[1].event.count.gte is 99999999999999999999; it must be at most 1000000000',
+        'number-bounds.yaml:7:36: R205 audience.all[2].attribute.gt is 1e+308; it must be at most 1000000000000000.0',
+    ],
     'python-tag.yaml': [
         'python-tag.yaml:3:11: R107 the tag !!python/object/apply:os.system is not allowed; rule files hold plain values only (text, numbers, true/false, lists and mappings)',
     ],
     'reentry-without-cooldown.yaml': [
         'reentry-without-cooldown.yaml:6:3: R105 missing required key "cooldown" in reentry',
+    ],
+    'rule-link-outside/': [
+        'rule-link-outside/credentials.yaml: R114 rule-link-outside/credentials.yaml is a link to a file outside rule-link-outside/; it was not read',
+        '    hint: copy the file into the folder instead of linking to it',
     ],
     'segment-cycle/': [
         'segment-cycle/segments/active.yaml:4:3: S103 segment "active" uses itself: active -> engaged -> active',
@@ -217,6 +256,10 @@ EXPECTED: dict[str, list[str]] = {
     'unknown-template.yaml': [
         'unknown-template.yaml:7:15: R203 unknown template "winback/ofer": templates/winback/ofer.html does not exist (did you mean "winback/offer"?)',
     ],
+    'unstorable-text.yaml': [
+        'unstorable-text.yaml:5:25: R113 the text holds a NUL character or an unpaired surrogate escape (\\0, \\ud800 ...), which cannot be stored or sent',
+        'unstorable-text.yaml:6:35: R113 the text holds a NUL character or an unpaired surrogate escape (\\0, \\ud800 ...), which cannot be stored or sent',
+    ],
     'variants.yaml': [
         'variants.yaml:9:7: R205 all variants of steps[0] have weight 0; nobody would get the email',
         'variants.yaml:9:9: R105 variant "a" in steps[0] changes nothing; give it a subject or a template',
@@ -251,6 +294,7 @@ def _diagnostics(name: str):
 def in_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(CORPUS)
     monkeypatch.delenv("REKINDLE_TEST_UNSET_SMTP_PASSWORD", raising=False)
+    monkeypatch.delenv("REKINDLE_TEST_UNSET_FROM", raising=False)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -236,7 +236,7 @@ def test_json_output_and_the_missing_default_folder(workdir: Path) -> None:
     project = workdir / "project"
     project.mkdir()
     (project / "rekindle.yaml").write_text((REPO / "rekindle.yaml").read_text().replace(
-        "rules_dir: rules", f"rules_dir: {REPO / 'rules'}").replace(
+        "rules_dir: rules", f"allow_folders_outside_project: true\nrules_dir: {REPO / 'rules'}").replace(
         "segments_dir: segments", f"segments_dir: {REPO / 'segments'}").replace(
         "templates_dir: templates", f"templates_dir: {REPO / 'templates'}"))
     empty = CliRunner().invoke(app, ["test", "--config", "project/rekindle.yaml"])

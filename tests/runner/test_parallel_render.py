@@ -14,7 +14,7 @@ from engine.runner.parallel import RenderPool
 from engine.runner.render import compose_renderer, message_id
 from engine.runner.tick import run_tick
 from engine.scheduling.hashing import choose_variant
-from engine.store.models import Customer, Delivery
+from engine.store.models import Customer, Delivery, Enrollment
 from tests.runner.kit import at, campaign_doc
 
 NOW = at("2026-11-23T09:00:00Z")
@@ -58,8 +58,11 @@ def test_workers_write_the_bytes_rendering_in_process_writes(kit) -> None:
             "attributes", "last_active_at")})
         expected = inline(campaign, step, record, variant, delivery.message_id)
         assert delivery.message == expected.message
+        enrolment = session.get(Enrollment, delivery.enrollment_id)
         assert delivery.message_id == message_id(delivery.enrollment_id, step.id,
-                                                 kit.project.config.sender.from_address)
+                                                 kit.project.config.sender.from_address,
+                                                 campaign_id=campaign.id, customer=customer.external_id,
+                                                 enrolled_at=enrolment.enrolled_at)
 
 
 def test_a_failed_render_in_a_worker_is_recorded_like_one_in_process(kit) -> None:

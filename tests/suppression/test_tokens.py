@@ -28,3 +28,13 @@ def test_missing_secret_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("REKINDLE_TEST_SECRET", raising=False)
     with pytest.raises(MissingSecret, match="REKINDLE_TEST_SECRET is not set"):
         secret_from_env("REKINDLE_TEST_SECRET")
+
+
+def test_a_token_with_non_ascii_text_is_refused_not_a_type_error() -> None:
+    import pytest
+
+    from engine.suppression.tokens import TokenError, verify
+
+    for token in ("aGVsbG8.é", "é.é", "é"):
+        with pytest.raises(TokenError, match="token is malformed"):
+            verify(token, b"secret")

@@ -36,7 +36,6 @@ def audience(
     Without CAMPAIGN, prints the audience size of every campaign.
     Eligibility checks of `run` (re-entry, suppression, caps) are not applied. Exit 1 when the campaign is
     unknown or the project is invalid."""
-    import csv
     import json
     import sys
 
@@ -68,9 +67,10 @@ def audience(
         members = ({"external_id": r.external_id, "email": r.email,
                     "name": " ".join(part for part in (r.first_name, r.last_name) if part)} for r in rows)
         if fmt is AudienceFormat.csv:
-            writer = csv.DictWriter(sys.stdout, fieldnames=["external_id", "email", "name"], lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(members)
+            from engine.cli.csv_output import write_csv
+
+            columns = ["external_id", "email", "name"]
+            write_csv(sys.stdout, columns, ([member[c] for c in columns] for member in members))
         elif fmt is AudienceFormat.json:
             typer.echo(json.dumps({"campaign": campaign.id, "now": at.isoformat(), "count": total,
                                    "members": list(members)}, indent=2, ensure_ascii=False))

@@ -37,7 +37,7 @@ def run(
     """Enrol customers, end sequences, queue the emails that are due and send them.
 
     Exit codes: 0 finished, 1 partial or failed (each failure is on stderr), 3 SMTP unreachable."""
-    from engine.cli.project import load_project_or_exit
+    from engine.cli.project import load_project_or_exit, require_valid_templates
     from engine.cli.store import ready_store
     from engine.runner.cycle import run_cycle
     from engine.runner.options import RunOptions
@@ -46,13 +46,14 @@ def run(
     from engine.runner.tick import run_tick
     from engine.suppression.tokens import secret_from_env
 
-    project = load_project_or_exit(config_path, campaign)
+    project = load_project_or_exit(config_path, campaign, templates=False)  # templates: under the lock
     config, engine = ready_store(config_path)
     at = resolve_now(now)
     options = RunOptions(now=at, campaigns=tuple(campaign or ()), limit=limit, persist=not dry_run)
     pool_size = workers or default_workers()
     if dry_run:
         with RenderPool(project, at, rehearsal_secret(project), pool_size) as render, engine.connect() as conn:
+            require_valid_templates(project)
             summary = run_tick(conn, project, options, render)
             conn.rollback()
         engine.dispose()
@@ -62,7 +63,8 @@ def run(
         return
     secret_from_env(project.config.unsubscribe.secret_env)  # signs the links: required before anything queues
     backend = None if no_send else configured_backend(config)
-    cycle = run_cycle(project, engine, options, backend, wait=wait, workers=pool_size)
+    cycle = run_cycle(project, engine, options, backend, wait=wait, workers=pool_size,
+                      under_lock=lambda: require_valid_templates(project))
     engine.dispose()
     if cycle.skipped is not None:
         _skipped(cycle.skipped, fmt)

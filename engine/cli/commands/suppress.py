@@ -85,7 +85,6 @@ def list_(
     config_path: Path = ConfigOption,
 ) -> None:
     """Every suppressed address with its reason, oldest first."""
-    import csv
     import json
     import sys
 
@@ -96,9 +95,10 @@ def list_(
     with engine.connect() as conn:
         rows = store.entries(conn)
         if output_format is ListFormat.csv:
-            writer = csv.writer(sys.stdout, lineterminator="\n")
-            writer.writerow(["email", "reason", "detail", "created_at"])
-            writer.writerows((r.email, r.reason, r.detail or "", r.created_at.isoformat()) for r in rows)
+            from engine.cli.csv_output import write_csv
+
+            write_csv(sys.stdout, ["email", "reason", "detail", "created_at"],
+                      ((r.email, r.reason, r.detail or "", r.created_at.isoformat()) for r in rows))
         for row in rows if output_format is not ListFormat.csv else ():
             if output_format is ListFormat.json:
                 typer.echo(json.dumps({"email": row.email, "reason": row.reason, "detail": row.detail,

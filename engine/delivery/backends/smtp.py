@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import ssl
 from collections.abc import Sequence
@@ -19,7 +20,8 @@ import aiosmtplib
 
 from engine.delivery.backends.base import Backend, ResultCallback
 from engine.delivery.backoff import Backoff
-from engine.delivery.errors import AuthFailed, ConnectFailed, ConnectTimeout, TLSFailed, TransportError
+from engine.delivery.errors import (AuthFailed, ConnectFailed, ConnectTimeout, SessionRefused, TLSFailed,
+                                    TransportError)
 from engine.delivery.message import OutgoingMessage, SendResult, SendStatus
 from engine.delivery.ratelimit import TokenBucket
 from engine.delivery.smtp_url import SmtpUrl
@@ -47,6 +49,22 @@ class _Results:
 
     def __bool__(self) -> bool:
         return bool(self.by_id)
+
+
+BREAKER_THRESHOLD = 5
+"""The circuit breaker: this many permanent refusals in a row with the very same reply (code and text) are
+taken as the relay's configuration speaking, not the recipients': the session stops and those messages stay
+queued, instead of the whole outbox being marked failed in one send."""
+
+_AUTH_REQUIRED = re.compile(r"\b5\.7\.\d+\b")
+
+
+def session_refusal(code: int | None, reply: str) -> bool:
+    """Whether a refusal belongs to the session rather than the message: 530, or a 5.7.x (security/policy)
+    enhanced status that asks for authentication."""
+    if code == 530:
+        return True
+    return code is not None and 500 <= code < 600 and bool(_AUTH_REQUIRED.search(reply)) and "auth" in reply.lower()
 
 
 class SmtpBackend(Backend):
@@ -106,8 +124,13 @@ class SmtpBackend(Backend):
             queue.put_nowait(message)
         results = _Results(on_result)
         errors: list[TransportError] = []
+        self._tripped: SessionRefused | None = None
+        self._held: list[SendResult] = []
         workers = [self._worker(queue, results, errors) for _ in range(min(self.concurrency, len(messages)))]
         await asyncio.gather(*workers)
+        if self._tripped is not None:
+            raise self._tripped  # the held refusals and the unsent messages are released by the dispatcher
+        self._release_held(results)
         # Messages still queued: every worker lost its connection and could not make a new one.
         if not queue.empty() and not results:
             raise errors[0]
@@ -122,7 +145,7 @@ class SmtpBackend(Backend):
     ) -> None:
         connection: _Connection | None = None
         try:
-            while not queue.empty():
+            while not queue.empty() and self._tripped is None:
                 message = queue.get_nowait()
                 attempt = 0
                 while True:
@@ -141,8 +164,14 @@ class SmtpBackend(Backend):
                     if not keep:
                         await _quit(connection.client)
                         connection = None
+                    if session_refusal(result.code, result.reply):
+                        self._tripped = SessionRefused("the relay refuses the session (authentication required: "
+                                                       f"{result.reply}); check the SMTP user and password",
+                                                       server=self.url.redacted(), code=result.code,
+                                                       reply=result.reply)
+                        return
                     if result.status is not SendStatus.retry or attempt >= self.retries:
-                        results[message.delivery_id] = result
+                        self._settle(results, result)
                         break
                     await asyncio.sleep(self.backoff.delay(attempt))
                 if connection is not None and connection.sent >= self.messages_per_connection:
@@ -152,6 +181,27 @@ class SmtpBackend(Backend):
             if connection is not None:
                 self._idle.append(connection)
 
+    def _settle(self, results: _Results, result: SendResult) -> None:
+        """Report `result`, except that identical permanent refusals are held until the streak breaks; at
+        BREAKER_THRESHOLD in a row the session stops (SessionRefused) and the held ones are never reported."""
+        if result.status is SendStatus.failed and result.code is not None:
+            if self._held and (self._held[0].code, self._held[0].reply) != (result.code, result.reply):
+                self._release_held(results)
+            self._held.append(result)
+            if len(self._held) >= BREAKER_THRESHOLD:
+                self._tripped = SessionRefused(
+                    f"the relay refused {len(self._held)} messages in a row with the same answer ({result.reply}); "
+                    "taken as a relay configuration problem (circuit breaker)",
+                    server=self.url.redacted(), code=result.code, reply=result.reply)
+            return
+        self._release_held(results)
+        results[result.delivery_id] = result
+
+    def _release_held(self, results: _Results) -> None:
+        held, self._held = self._held, []
+        for result in held:
+            results[result.delivery_id] = result
+
     async def _attempt(
         self, connection: _Connection, message: OutgoingMessage, attempt: int
     ) -> tuple[SendResult, bool]:
@@ -159,8 +209,19 @@ class SmtpBackend(Backend):
         if self.bucket is not None:
             await self.bucket.acquire()
         delivery_id = message.delivery_id
+        options: list[str] = []
         try:
-            _, reply = await connection.client.sendmail(message.sender, [message.recipient], message.message)
+            if not (message.sender.isascii() and message.recipient.isascii()):
+                # RFC 6531: a non-ASCII address needs the relay's SMTPUTF8 extension; without it only this one
+                # delivery fails, with the reason, and the session goes on.
+                if connection.client.is_ehlo_or_helo_needed:
+                    await connection.client.ehlo()
+                if not connection.client.supports_extension("smtputf8"):
+                    return SendResult(delivery_id, SendStatus.failed, "the address is not ASCII and the relay does "
+                                      "not offer SMTPUTF8, which such an address needs"), True
+                options.append("SMTPUTF8")
+            _, reply = await connection.client.sendmail(message.sender, [message.recipient], message.message,
+                                                        mail_options=options)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refused = exc.recipients[0]
             return _refused(delivery_id, refused.code, refused.message, on_rcpt=True), connection.client.is_connected

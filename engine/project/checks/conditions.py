@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from engine.diagnostics import Diagnostic
@@ -10,6 +11,8 @@ from engine.diagnostics.docpath import DocPath, format_path
 from engine.project.checks.sources import ProjectSources, condition_roots, walk_conditions
 from engine.documents.yaml_loader import YamlDocument
 from engine.timeutil import parse_duration
+
+_YEAR = timedelta(days=366)
 
 _ENROLMENT_SCOPED = {("exit",), ("goal", "condition")}
 """Roots where "since the customer enrolled" means something (plus each step's `when`)."""
@@ -52,6 +55,10 @@ def value_ranges(sources: ProjectSources) -> Iterator[Diagnostic]:
                 for key in ("within", "for"):
                     if kind in ("event", "inactive", "aggregate") and key in body and not parse_duration(body[key]):
                         yield _zero_period(document, (*path, key))
+                if kind == "anniversary" and "within" in body and parse_duration(body["within"]) > _YEAR:
+                    yield Diagnostic("R205", f"{format_path((*path, 'within'))} is longer than a year; an anniversary "
+                                     "comes round every year, so at most 366d", document.location((*path, "within")),
+                                     format_path((*path, "within")))
         goal_within = (document.data.get("goal") or {}).get("within")
         if goal_within and not parse_duration(goal_within):
             yield _zero_period(document, ("goal", "within"))
