@@ -45,24 +45,25 @@ def test_workers_write_the_bytes_rendering_in_process_writes(kit) -> None:
         assert pool._pool is not None  # the workers really rendered
     inline = compose_renderer(kit.project, NOW)
     campaign = kit.campaign("two-step")
-    with Session(kit.engine) as session:
+    with Session(kit.engine) as session:  # one session for every read, closed at the end (PostgreSQL: no open
+        # transaction may outlive the test, or dropping its schema waits forever)
         rows = session.execute(select(Delivery, Customer).join(Customer, Customer.id == Delivery.customer_id)
                                .order_by(Delivery.id)).all()
-    assert len(rows) == 90 + 90 - 13  # everyone's first email; the second for the 77 with a plan
-    for delivery, customer in rows:
-        step = campaign.step(delivery.step_id)
-        variant = choose_variant(step.variants, campaign.id, step.id, customer.external_id)
-        assert delivery.variant == (variant.id if variant else None)
-        record = SimpleNamespace(id=customer.id, **{name: getattr(customer, name) for name in (
-            "external_id", "email", "first_name", "last_name", "locale", "timezone", "created_at", "subscribed",
-            "attributes", "last_active_at")})
-        expected = inline(campaign, step, record, variant, delivery.message_id)
-        assert delivery.message == expected.message
-        enrolment = session.get(Enrollment, delivery.enrollment_id)
-        assert delivery.message_id == message_id(delivery.enrollment_id, step.id,
-                                                 kit.project.config.sender.from_address,
-                                                 campaign_id=campaign.id, customer=customer.external_id,
-                                                 enrolled_at=enrolment.enrolled_at)
+        assert len(rows) == 90 + 90 - 13  # everyone's first email; the second for the 77 with a plan
+        for delivery, customer in rows:
+            step = campaign.step(delivery.step_id)
+            variant = choose_variant(step.variants, campaign.id, step.id, customer.external_id)
+            assert delivery.variant == (variant.id if variant else None)
+            record = SimpleNamespace(id=customer.id, **{name: getattr(customer, name) for name in (
+                "external_id", "email", "first_name", "last_name", "locale", "timezone", "created_at", "subscribed",
+                "attributes", "last_active_at")})
+            expected = inline(campaign, step, record, variant, delivery.message_id)
+            assert delivery.message == expected.message
+            enrolment = session.get(Enrollment, delivery.enrollment_id)
+            assert delivery.message_id == message_id(delivery.enrollment_id, step.id,
+                                                     kit.project.config.sender.from_address,
+                                                     campaign_id=campaign.id, customer=customer.external_id,
+                                                     enrolled_at=enrolment.enrolled_at)
 
 
 def test_a_failed_render_in_a_worker_is_recorded_like_one_in_process(kit) -> None:
