@@ -18,13 +18,14 @@ if TYPE_CHECKING:
     from engine.config.model import Config
 
 
-def open_configured_store(config_path: Path, create: bool = False) -> tuple[Config, Engine]:
+def open_configured_store(config_path: Path, create: bool = False, *, make_folder: bool = True
+                          ) -> tuple[Config, Engine]:
     """The project's config and store Engine; StoreError (exit 1 bad config or no store yet, 3 database
     unreachable). `create`: a SQLite file that does not exist yet is created (`rekindle db`)."""
     from engine.config.store import load_store_config, open_store
 
     config = load_store_config(config_path)
-    return config, open_store(config, create)
+    return config, open_store(config, create, make_folder=make_folder)
 
 
 def ready_store(config_path: Path) -> tuple[Config, Engine]:

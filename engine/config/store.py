@@ -36,7 +36,7 @@ def resolve_url(config: Config) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def open_store(config: Config, create: bool = False) -> Engine:
+def open_store(config: Config, create: bool = False, *, make_folder: bool = True) -> Engine:
     """The store of a project: every command opens it this way so they all agree on where it is.
 
     A SQLite file that does not exist is created (with its folder) only when `create` (`rekindle db init`
@@ -49,5 +49,6 @@ def open_store(config: Config, create: bool = False) -> Engine:
                 f"there is no store at {database} yet (the store url in {config.source or 'rekindle.yaml'}): "
                 "create it with `rekindle db init`"
             )
-        database.parent.mkdir(parents=True, exist_ok=True)
+        if make_folder:  # `db current` may open a new file but never makes folders: connect() says what is missing
+            database.parent.mkdir(parents=True, exist_ok=True)
     return connect(url)

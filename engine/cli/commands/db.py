@@ -65,7 +65,7 @@ def current(config_path: Path = ConfigOption) -> None:
     """Print the store's schema revision and whether it is the latest; exit 1 when it is not."""
     from engine.store import migrate
 
-    _, engine = open_configured_store(config_path, create=True)
+    _, engine = open_configured_store(config_path, create=True, make_folder=False)
     state = migrate.store_state(engine)
     typer.echo(f"revision: {state.revision or 'none'} (latest: {state.head})")
     problem = state.problem()
