@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-from jinja2 import meta, nodes
+from jinja2 import nodes
 
 from engine.catalog import Catalog
 from engine.diagnostics import Diagnostic, Location
@@ -29,7 +29,7 @@ from engine.rendering.environment import CONTEXT_NAMES
 from engine.rendering.errors import NO_SUBJECT, UNDEFINED, RenderError
 from engine.rendering.renderer import Renderer
 from engine.rendering.samples import BUILTIN, example_attribute_names, sample_customers
-from engine.rendering.static import attribute_uses, undeclared_names
+from engine.rendering.static import attribute_uses, referenced_templates, undeclared_names
 from engine.rendering.var_checks import unused_vars
 from engine.rules.model import Campaign, Step
 
@@ -145,23 +145,11 @@ class KnownAttributes:
                 + did_you_mean(name, self.examples))
 
 
-def _referenced(name: str, trees: dict[str, nodes.Template]) -> list[str]:
-    """`name` and every layout/partial it extends, includes or imports, transitively."""
-    seen, pending = [], [name]
-    while pending:
-        current = pending.pop()
-        if current in seen or current not in trees:
-            continue
-        seen.append(current)
-        pending += [ref for ref in meta.find_referenced_templates(trees[current]) if ref]
-    return seen
-
-
 def _step_vars(campaign: Campaign, step: Step, email: str, renderer: Renderer,
                trees: dict[str, nodes.Template], report: _Report) -> None:
     """`vars.x` reads that neither the campaign nor this step defines, with the nearest var it does set."""
     defined = merged_vars(campaign, step)
-    for name in _referenced(f"{email}.html", trees) + _referenced(f"{email}.txt", trees):
+    for name in referenced_templates(f"{email}.html", trees) + referenced_templates(f"{email}.txt", trees):
         columns = ColumnFinder(_source(renderer, name))
         for use in attribute_uses(trees[name]):
             if use.chain[0] == "vars" and not use.guarded and use.chain[1] not in defined:

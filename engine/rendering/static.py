@@ -88,3 +88,15 @@ def attribute_uses(ast: nodes.Template) -> Iterator[Use]:
             yield from visit(child, node)
 
     yield from visit(ast, None)
+
+
+def referenced_templates(name: str, trees: dict[str, nodes.Template]) -> list[str]:
+    """`name` and every layout/partial it extends, includes or imports, transitively."""
+    seen, pending = [], [name]
+    while pending:
+        current = pending.pop()
+        if current in seen or current not in trees:
+            continue
+        seen.append(current)
+        pending += [ref for ref in meta.find_referenced_templates(trees[current]) if ref]
+    return seen

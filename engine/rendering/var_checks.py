@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import nodes, meta
+from jinja2 import nodes
 
 from engine.diagnostics import Diagnostic, Location, Severity
 from engine.diagnostics.docpath import DocPath
 from engine.diagnostics.suggest import closest
 from engine.documents.yaml_loader import YamlDocument, load_yaml_file
 from engine.rendering.renderer import Renderer
+from engine.rendering.static import referenced_templates
 from engine.rendering.static import attribute_uses
 from engine.rules.model import Campaign, Step
 
@@ -44,23 +45,12 @@ def _var_reads(tree: nodes.Template) -> tuple[set[str], bool]:
     return names, loaded > chained
 
 
-def _closure(name: str, trees: dict[str, nodes.Template]) -> list[str]:
-    seen, pending = [], [name]
-    while pending:
-        current = pending.pop()
-        if current in seen or current not in trees:
-            continue
-        seen.append(current)
-        pending += [ref for ref in meta.find_referenced_templates(trees[current]) if ref]
-    return seen
-
-
 def _step_reads(step: Step, renderer: Renderer, trees: dict[str, nodes.Template]) -> tuple[set[str], bool]:
     names: set[str] = set()
     opaque = False
     emails = [step.template, *(variant.template for variant in step.variants if variant.template)]
     parsed = [trees[name] for email in emails for suffix in (".html", ".txt")
-              for name in _closure(f"{email.removesuffix('.html')}{suffix}", trees)]
+              for name in referenced_templates(f"{email.removesuffix('.html')}{suffix}", trees)]
     for variant in step.variants:
         if variant.subject:
             try:
