@@ -15,8 +15,14 @@ from tests.web.server import serving
 
 @pytest.mark.browser
 def test_unsubscribe_resubscribe_and_preferences_in_a_browser(browser, tmp_path: Path) -> None:  # noqa: F811
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
+
+    def wait(until) -> None:
+        # A click navigates: the old page's element can go stale between finding it and reading its text.
+        ignored = (NoSuchElementException, StaleElementReferenceException)
+        WebDriverWait(browser, 20, ignored_exceptions=ignored).until(until)
 
     kit = make_kit(tmp_path / "project", f"sqlite:///{tmp_path / 'store.db'}")
     [(cid, email)] = kit.customers(1)
@@ -29,22 +35,22 @@ def test_unsubscribe_resubscribe_and_preferences_in_a_browser(browser, tmp_path:
             assert kit.subscribed(cid) is True  # loading the page changed nothing
 
             browser.find_element(By.ID, "unsubscribe").click()
-            WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "done"))
+            wait(lambda d: d.find_elements(By.ID, "done"))
             assert browser.find_element(By.ID, "done").text == "You are unsubscribed"
             assert kit.subscribed(cid) is False and kit.suppressions() == [(email, "unsubscribe")]
 
             browser.find_element(By.ID, "resubscribe").click()
-            WebDriverWait(browser, 20).until(lambda d: "Welcome back" in d.find_element(By.TAG_NAME, "h1").text)
+            wait(lambda d: "Welcome back" in d.find_element(By.TAG_NAME, "h1").text)
             assert kit.subscribed(cid) is True and kit.suppressions() == []
 
             browser.get(f"{base}/unsubscribe?token={link}")
             browser.find_element(By.ID, "preferences").click()
-            WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "category-newsletter"))
+            wait(lambda d: d.find_elements(By.ID, "category-newsletter"))
             newsletter = browser.find_element(By.ID, "category-newsletter")
             assert newsletter.is_selected() and browser.find_element(By.ID, "category-offers").is_selected()
             newsletter.click()
             browser.find_element(By.ID, "save").click()
-            WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "saved"))
+            wait(lambda d: d.find_elements(By.ID, "saved"))
             assert not browser.find_element(By.ID, "category-newsletter").is_selected()
             assert kit.optouts() == [(1, "newsletter")]
 
