@@ -17,6 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
+from email.quoprimime import _QUOPRI_HEADER_MAP
 from email.utils import format_datetime, formataddr, getaddresses
 from functools import lru_cache
 
@@ -100,11 +101,38 @@ def _date_header(date: datetime) -> str:
 def encode_unstructured(name: str, value: str) -> str:
     """A folded, RFC 2047-encoded (when not ASCII) header line such as a subject, without the final CRLF."""
     value = clean_line(value)
-    if value.isascii() and "=?" not in value and len(name) + 2 + len(value) <= MAX_HEADER_LINE:
-        return f"{name}: {value}"  # nothing to encode or fold (most subjects and all X- headers)
-    charset = "us-ascii" if value.isascii() and "=?" not in value else "utf-8"
+    if value.isascii() and "=?" not in value:
+        if len(name) + 2 + len(value) <= MAX_HEADER_LINE:
+            return f"{name}: {value}"  # nothing to encode or fold (most subjects and all X- headers)
+        charset = "us-ascii"
+    else:
+        word = _encoded_word(name, value)
+        if word is not None:
+            return f"{name}: {word}"
+        charset = "utf-8"
     encoded = Header(value, charset, maxlinelen=MAX_HEADER_LINE, header_name=name).encode(linesep=CRLF)
     return f"{name}: {encoded}"
+
+
+#: What an RFC 2047 word adds around its payload: `=?utf-8?q?` and `?=`.
+_WORD_CHROME = len("=?utf-8?q??=")
+
+
+def _encoded_word(name: str, value: str) -> str | None:
+    """The one RFC 2047 word `Header(value, "utf-8", maxlinelen=78, header_name=name).encode()` gives when the
+    whole value fits on the header's first line, or None when it must be folded (then `Header` does it).
+    Same choice as the standard library's: quoted-printable unless base64 is strictly shorter. `Header` tries
+    every prefix of the value to fold it, which made a non-ASCII subject cost half a Jinja render; the
+    equality is checked against `Header` in tests/rendering/test_message_fast.py."""
+    raw = value.encode("utf-8")
+    quoted = raw.decode("latin-1").translate(_QUOPRI_HEADER_MAP)
+    groups, leftover = divmod(len(raw), 3)
+    b64_length = groups * 4 + (4 if leftover else 0)
+    if min(len(quoted), b64_length) > MAX_HEADER_LINE - len(name) - 2 - _WORD_CHROME:
+        return None
+    if b64_length < len(quoted):
+        return f"=?utf-8?b?{binascii.b2a_base64(raw, newline=False).decode('ascii')}?="
+    return f"=?utf-8?q?{quoted}?="
 
 
 def _list_header(name: str, items: tuple[str, ...]) -> str:
@@ -116,10 +144,35 @@ def _list_header(name: str, items: tuple[str, ...]) -> str:
     return line
 
 
+#: Encoded body lines kept (a line and its newline -> its quoted-printable bytes with CRLF); emptied when full.
+MAX_QP_LINES = 8192
+_QP_LINES: dict[str, bytes] = {}
+
+
+def _qp_line(line: str) -> bytes:
+    """One body line and its newline, encoded and remembered: most lines of an email are its template's static
+    text, the same in every message, so nearly every line is a dictionary hit instead of an encoding."""
+    encoded = binascii.b2a_qp(to_utf8(line + "\n"), istext=True).replace(b"\n", b"\r\n")
+    if len(_QP_LINES) >= MAX_QP_LINES:
+        _QP_LINES.clear()
+    _QP_LINES[line] = encoded
+    return encoded
+
+
 def _qp(body: str) -> bytes:
-    """Quoted-printable UTF-8 with CRLF line ends; every encoded line is at most 76 characters."""
-    normalised = body.replace("\r\n", "\n").replace("\r", "\n")
-    return binascii.b2a_qp(to_utf8(normalised), istext=True).replace(b"\n", b"\r\n")
+    """Quoted-printable UTF-8 with CRLF line ends; every encoded line is at most 76 characters.
+
+    Exactly `binascii.b2a_qp(body, istext=True)` with CRLF line ends, built a line at a time: b2a_qp starts
+    afresh after every newline (its soft breaks and escapes depend only on the line itself), so each line and
+    its newline encode the same alone. Only the last line, which has no newline, is encoded in place (a space
+    or a lone dot at the very end of the data is encoded differently). tests/rendering/test_message_fast.py
+    compares the two."""
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    last = lines.pop()
+    known = _QP_LINES.get
+    encoded = [known(line) or _qp_line(line) for line in lines]
+    encoded.append(binascii.b2a_qp(to_utf8(last), istext=True).replace(b"\n", b"\r\n"))
+    return b"".join(encoded)
 
 
 def _boundary(message_id: str) -> str:
@@ -131,6 +184,12 @@ def _boundary(message_id: str) -> str:
 def _part(content_type: str, body: str) -> bytes:
     head = f"Content-Type: {content_type}; charset=utf-8{CRLF}Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
     return head.encode("ascii") + _qp(body)
+
+
+@lru_cache(maxsize=256)
+def _extra_headers(extra: tuple[tuple[str, str], ...]) -> list[str]:
+    """The X-Rekindle-* lines: the same few per campaign step, so encoded once."""
+    return [encode_unstructured(_single_token(name, "header name"), value) for name, value in extra]
 
 
 def build_message(envelope: Envelope, text: str, html: str) -> bytes:
@@ -153,8 +212,7 @@ def build_message(envelope: Envelope, text: str, html: str) -> bytes:
         headers.append(_list_header("List-Unsubscribe", envelope.list_unsubscribe))
         if envelope.one_click:
             headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
-    for name, value in envelope.extra:
-        headers.append(encode_unstructured(_single_token(name, "header name"), value))
+    headers += _extra_headers(envelope.extra)
     boundary = _boundary(message_id)
     headers += ["MIME-Version: 1.0", f'Content-Type: multipart/alternative; boundary="{boundary}"']
     delimiter = f"{CRLF}--{boundary}{CRLF}".encode("ascii")

@@ -217,6 +217,11 @@ def build_text(pieces: tuple[str | tuple[str, int], ...], values: list[str], hre
 _NEEDS_ESCAPE = re.compile(r"[&<>\"']")
 
 
+def fill_slots(text: str, values: tuple[str, ...]) -> str:
+    """A piece of the skeleton with its slots filled in, escaped as the template wrote them."""
+    return _SLOT.sub(lambda match: str(escape(values[int(match[1])])), text) if OPEN in text else text
+
+
 def escape_values(values: tuple[str, ...]) -> list[str]:
     """Each slot value as the template wrote it (autoescaped by markupsafe; most values need nothing)."""
     return [str(escape(value)) if _NEEDS_ESCAPE.search(value) else value for value in values]
