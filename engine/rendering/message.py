@@ -75,6 +75,8 @@ def format_mailbox(name: str | None, address: str) -> str:
     name = clean_line(name or "")
     address = _header_address(address)
     if address.isascii():
+        if name and not name.isascii():  # what formataddr writes, without making a Charset per call
+            return f"{_word(name)} <{address}>"
         return formataddr((name, address), charset="utf-8")
     # formataddr would RFC 2047-encode the address itself, which no mail system decodes: keep it raw UTF-8.
     shown = formataddr((name, "x@x"), charset="utf-8").rpartition("<")[0] if name else ""
@@ -114,23 +116,23 @@ def encode_unstructured(name: str, value: str) -> str:
     return f"{name}: {encoded}"
 
 
-#: What an RFC 2047 word adds around its payload: `=?utf-8?q?` and `?=`.
-_WORD_CHROME = len("=?utf-8?q??=")
-
-
 def _encoded_word(name: str, value: str) -> str | None:
     """The one RFC 2047 word `Header(value, "utf-8", maxlinelen=78, header_name=name).encode()` gives when the
     whole value fits on the header's first line, or None when it must be folded (then `Header` does it).
     Same choice as the standard library's: quoted-printable unless base64 is strictly shorter. `Header` tries
     every prefix of the value to fold it, which made a non-ASCII subject cost half a Jinja render; the
     equality is checked against `Header` in tests/rendering/test_message_fast.py."""
+    word = _word(value)
+    return word if len(word) <= MAX_HEADER_LINE - len(name) - 2 else None
+
+
+def _word(value: str) -> str:
+    """`Charset("utf-8").header_encode(value)`: one RFC 2047 word, quoted-printable unless base64 is strictly
+    shorter (the standard library's SHORTEST rule), however long."""
     raw = value.encode("utf-8")
     quoted = raw.decode("latin-1").translate(_QUOPRI_HEADER_MAP)
     groups, leftover = divmod(len(raw), 3)
-    b64_length = groups * 4 + (4 if leftover else 0)
-    if min(len(quoted), b64_length) > MAX_HEADER_LINE - len(name) - 2 - _WORD_CHROME:
-        return None
-    if b64_length < len(quoted):
+    if groups * 4 + (4 if leftover else 0) < len(quoted):
         return f"=?utf-8?b?{binascii.b2a_base64(raw, newline=False).decode('ascii')}?="
     return f"=?utf-8?q?{quoted}?="
 

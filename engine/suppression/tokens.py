@@ -62,6 +62,8 @@ def verify(token: str, secret: bytes) -> tuple[str, str]:
 
 #: `json.dumps(values, separators=(",", ":"))`, without building an encoder per call.
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+#: How that encoder writes one string (ASCII-only, escaped): the C function it calls itself.
+_json_string = json.encoder.encode_basestring_ascii
 
 
 @lru_cache(maxsize=16)
@@ -80,7 +82,11 @@ def _signature(payload: str, secret: bytes) -> str:
 def sign_values(values: list, secret: bytes) -> str:
     """`payload.signature`: the JSON list, base64url, and its HMAC-SHA256. Other kinds of token (click links)
     use this with a secret of their own (`purpose_key`), so one kind can never pass for another."""
-    payload = _b64(_COMPACT_JSON.encode(values).encode())
+    if all(type(value) is str for value in values):  # an unsubscribe token: the same text, built directly
+        text = "[" + ",".join(map(_json_string, values)) + "]"
+    else:
+        text = _COMPACT_JSON.encode(values)
+    payload = _b64(text.encode())
     return f"{payload}.{_signature(payload, secret)}"
 
 

@@ -62,3 +62,12 @@ def test_the_one_word_shortcut_is_taken_up_to_the_line_limit() -> None:
         word = message._encoded_word("Subject", value)
         assert word is None or word == expected
         assert (word is not None) == ("\r\n" not in expected), length
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=subjects)
+def test_a_display_name_is_what_formataddr_writes(name: str) -> None:
+    from email.utils import formataddr
+
+    assert message.format_mailbox(name, "ada@example.com") == formataddr((clean_line(name), "ada@example.com"),
+                                                                         charset="utf-8")
