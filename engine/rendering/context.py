@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 from collections.abc import Callable
+from functools import partial
 
 from engine.rules.model import Campaign, Step
 from engine.timeutil import as_utc
@@ -27,35 +28,35 @@ def _maybe_utc(value: datetime | None) -> datetime | None:
 def customer_view(customer: Any, default_timezone: str = "UTC") -> dict[str, Any]:
     """The template's `customer`: fields of a store Customer (or any object with the same attributes)."""
     read = _reader(customer)
-    first = read("first_name") or None
-    last = read("last_name") or None
+    first = read("first_name", None) or None
+    last = read("last_name", None) or None
     return {
-        "id": customer.external_id,
-        "external_id": customer.external_id,
-        "email": customer.email,
+        "id": read("external_id"),
+        "external_id": read("external_id"),
+        "email": read("email"),
         "first_name": first,
         "last_name": last,
         "name": " ".join(part for part in (first, last) if part) or None,
-        "locale": read("locale") or None,
-        "timezone": read("timezone") or default_timezone,
-        "created_at": _maybe_utc(read("created_at")),
+        "locale": read("locale", None) or None,
+        "timezone": read("timezone", None) or default_timezone,
+        "created_at": _maybe_utc(read("created_at", None)),
         "subscribed": bool(read("subscribed", True)),
-        "last_active_at": _maybe_utc(read("last_active_at")),
-        "attributes": dict(read("attributes") or {}),
+        "last_active_at": _maybe_utc(read("last_active_at", None)),
+        "attributes": dict(read("attributes", None) or {}),
     }
 
 
 def _reader(customer: Any) -> Callable[..., Any]:
-    """`getattr(customer, name, default)`, reading a loaded store row's values straight from its `__dict__`
+    """`getattr(customer, name[, default])`, reading a loaded store row's values straight from its `__dict__`
     (what SQLAlchemy's attribute access returns for a loaded column, without its instrumentation, which was a
     fifth of building the context); anything not there (an expired column, a plain object) goes through
     `getattr` as before."""
     loaded = getattr(customer, "__dict__", None)
     if not isinstance(loaded, dict) or "_sa_instance_state" not in loaded:
-        return lambda name, default=None: getattr(customer, name, default)
+        return partial(getattr, customer)
 
-    def read(name: str, default: Any = None) -> Any:
-        return loaded[name] if name in loaded else getattr(customer, name, default)
+    def read(name: str, *default: Any) -> Any:
+        return loaded[name] if name in loaded else getattr(customer, name, *default)
     return read
 
 

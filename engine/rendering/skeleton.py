@@ -80,6 +80,8 @@ def _rewrite_parsed(parsed: tuple[str, tuple[Attribute, ...]], written: str, val
     values, retagged by the same code."""
     name, attrs = parsed
     real = [(attribute, values[value] if isinstance(value, int) else value) for attribute, value in attrs]
+    if all(value in skip for attribute, value in real if attribute == "href" and value is not None):
+        return written, None  # the unsubscribe link: `retag` leaves a skipped href as it is
     replacement, href = retag(name, real, written, lambda url: tag_url(url, params), skip)
     return (written, None) if replacement is None else (replacement, href)
 
