@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import string
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
-from email.quoprimime import _QUOPRI_HEADER_MAP
 from email.utils import format_datetime, formataddr, getaddresses
 from functools import lru_cache
 
@@ -126,11 +126,19 @@ def _encoded_word(name: str, value: str) -> str | None:
     return word if len(word) <= MAX_HEADER_LINE - len(name) - 2 else None
 
 
+#: The header quoted-printable table of `email.quoprimime` (which keeps it private): letters, digits and
+#: `-!*+/` as they are, a space as `_`, every other byte as `=XX`.
+_QP_HEADER = ["=%02X" % byte for byte in range(256)]
+for _byte in (b"-!*+/" + (string.ascii_letters + string.digits).encode("ascii")):
+    _QP_HEADER[_byte] = chr(_byte)
+_QP_HEADER[ord(" ")] = "_"
+
+
 def _word(value: str) -> str:
     """`Charset("utf-8").header_encode(value)`: one RFC 2047 word, quoted-printable unless base64 is strictly
     shorter (the standard library's SHORTEST rule), however long."""
     raw = value.encode("utf-8")
-    quoted = raw.decode("latin-1").translate(_QUOPRI_HEADER_MAP)
+    quoted = raw.decode("latin-1").translate(_QP_HEADER)
     groups, leftover = divmod(len(raw), 3)
     if groups * 4 + (4 if leftover else 0) < len(quoted):
         return f"=?utf-8?b?{binascii.b2a_base64(raw, newline=False).decode('ascii')}?="
