@@ -144,6 +144,7 @@ class Worker:
         self._report("sending", None)
         try:
             summary = dispatch(self.engine, self.backend, now=now, hold=disabled_campaigns(self.project),
+                               categories=self.project.categories(),
                                batch_size=self.options.batch_size, keep_going=lambda: not self.stop.is_set())
         except DBAPIError as exc:
             self._failed(now, exc)
