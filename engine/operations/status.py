@@ -72,8 +72,10 @@ def gather(conn: Connection, now: datetime, thresholds: Thresholds, disabled: tu
 
 
 def last_runs(conn: Connection, count: int) -> list[dict[str, Any]]:
-    query = select(Run.id, Run.started_at, Run.finished_at, Run.status, Run.now, Run.summary).order_by(
-        Run.id.desc()).limit(count)
+    # Enrolments on arrival (kind `arrival`, engine/runner/arrival.py) are not runs of the schedule: counting
+    # them would hide a schedule that stopped while events keep arriving.
+    query = select(Run.id, Run.started_at, Run.finished_at, Run.status, Run.now, Run.summary).where(
+        Run.kind == "tick").order_by(Run.id.desc()).limit(count)
     runs = []
     for id_, started, finished, state, at, summary in conn.execute(query):
         delivery = (summary or {}).get("delivery") or {}
