@@ -170,7 +170,7 @@ class Worker:
             with self.engine.connect() as conn:
                 due = conn.execute(query).scalar_one()
         except DBAPIError as exc:
-            self._failed(now, exc)
+            self._failed(self.clock.now(), exc)
             return None
         return as_utc(due) if due is not None else None
 
