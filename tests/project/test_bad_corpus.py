@@ -38,6 +38,12 @@ EXPECTED: dict[str, list[str]] = {
         'bad-time.yaml:6:10: R104 "9:00" is not valid at send_window.start; expected a time of day as HH:MM on a 24-hour clock, e.g. 09:00 or 18:30',
         'bad-time.yaml:7:8: R104 "6pm" is not valid at send_window.end; expected a time of day as HH:MM on a 24-hour clock, e.g. 09:00 or 18:30',
     ],
+    'bad-trigger.yaml': [
+        'bad-trigger.yaml:3:47: R104 "on-arrival" is not allowed at trigger.enrol; expected one of on_arrival, next_run (did you mean "on_arrival"?)',
+    ],
+    'trigger-without-enrol.yaml': [
+        'trigger-without-enrol.yaml:4:3: R105 missing required key "enrol" in trigger',
+    ],
     'bad-var-name.yaml': [
         'bad-var-name.yaml:6:3: R104 variable name "discount-usd" in vars is not allowed; use letters, digits and _ (starting with a letter)',
     ],
