@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from engine.config.schedule import parse_cadence
 from engine.delivery.backends.memory import MemoryBackend
+from engine.operations.status import last_runs
 from engine.project import load_project
 from engine.runner.worker import Worker, WorkerOptions
 from engine.store.models import Customer, Decision, Delivery, Enrollment, Run
@@ -61,8 +62,12 @@ def test_an_event_enrols_its_customer_at_once_and_the_next_run_sends_once(kit: W
     assert again.json()["duplicates"] == 2 and again.json()["enrolled"] == {"celebrate": 0}
     assert len(decisions(kit)) == 1
 
+    with kit.store.connect() as conn:
+        assert last_runs(conn, 5) == []  # `rekindle status` watches the schedule's ticks, not arrivals
     kit.rekindle("run", "--now", NOW)
     kit.rekindle("run", "--now", NOW)
+    with kit.store.connect() as conn:
+        assert [run["totals"].get("enrolled") for run in last_runs(conn, 5)] == [None, 6]  # 3 in news, 3 in offers
     assert celebrate_deliveries(kit) == [(1, "sent")]
     assert [d[:2] for d in decisions(kit)] == [(1, "enrolled"), (1, "queued"), (1, "completed")]
     assert kit.scalar(select(Enrollment.status).where(Enrollment.campaign_id == "celebrate")) == "completed"
