@@ -3,10 +3,13 @@ once, by the tick's own rules, never twice, and sends nothing; the next run or t
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
-from sqlalchemy import select
+import httpx
+from sqlalchemy import func, select
 
 from engine.config.schedule import parse_cadence
 from engine.delivery.backends.memory import MemoryBackend
@@ -16,6 +19,7 @@ from engine.runner.worker import Worker, WorkerOptions
 from engine.store.models import Customer, Decision, Delivery, Enrollment, Run
 from engine.timeutil import parse_instant
 from tests.web.kit import API_TOKEN, NOW, SECRET, WebKit
+from tests.web.server import serving
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 AT = parse_instant(NOW)
@@ -150,3 +154,29 @@ def test_the_worker_sends_an_arrival_at_its_next_wake_up(kit: WebKit) -> None:
     assert kit.rows(select(Run.kind, Run.now).order_by(Run.id)) == [
         ("tick", AT.replace(tzinfo=None)), ("arrival", (AT + timedelta(seconds=30)).replace(tzinfo=None)),
         ("tick", (AT + timedelta(minutes=1)).replace(tzinfo=None))]
+
+
+def test_concurrent_posts_over_real_http_enrol_each_customer_once(kit: WebKit, tmp_path: Path) -> None:
+    """Every event posted twice at once, to a real server (several threads enrolling concurrently): one
+    enrolment and one decision per customer, and the next run mails each of them once."""
+    triggered(kit)
+    people = kit.customers(50)
+    moment = datetime.now(timezone.utc).replace(microsecond=0).isoformat()  # the server runs on the wall clock
+
+    async def post_all(base: str) -> list[dict]:
+        async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+            posts = [client.post("/v1/events", headers=AUTH, json={**event(cid), "occurred_at": moment})
+                     for cid, _ in people for _ in range(2)]
+            return [response.json() for response in await asyncio.gather(*posts)]
+
+    with serving(kit.config, tmp_path / "serve.log") as base:
+        answers = asyncio.run(post_all(base))
+    assert sum(answer["enrolled"]["celebrate"] for answer in answers) == 50
+    assert sorted(d[1] for d in decisions(kit)) == ["enrolled"] * 50
+    assert kit.scalar(select(func.count(func.distinct(Decision.customer_id)))
+                      .where(Decision.campaign_id == "celebrate")) == 50
+    kit.rekindle("run")
+    kit.rekindle("run")
+    assert sorted(status for _, status in celebrate_deliveries(kit)) == ["sent"] * 50
+    assert kit.scalar(select(func.count(func.distinct(Delivery.customer_id)))
+                      .where(Delivery.campaign_id == "celebrate")) == 50
