@@ -52,6 +52,7 @@ _CODES = [
     Code("R210", "unknown customer field or attribute"),
     Code("R211", "value type does not match the catalog"),
     Code("R212", "name never seen in the store"),
+    Code("R213", "trigger event not in the audience"),
     # --- S1xx: segments ---
     Code("S101", "duplicate segment id"),
     Code("S102", "segment id differs from its file name"),

@@ -7,9 +7,9 @@
 It ticks at start, then on the declared schedule (`schedule:` in rekindle.yaml, or `--every`), and in between
 it wakes when work falls due: every `send_every` it sends queued mail whose (retry) time has come, and at
 the moment the earliest waiting step becomes due (a send window opens, a wait or a frequency cap ends) it
-runs a tick then; a customer enrolled on the arrival of an event (`rekindle serve`) is such a step, seen at
-the next `send_every` wake-up. So a step deferred to a 10:00 window is sent at 10:00 even on a daily 09:00 schedule,
-which a daily cron would miss forever.
+runs a tick then. So a step deferred to a 10:00 window is sent at 10:00 even on a daily 09:00 schedule,
+which a daily cron would miss forever. A customer enrolled on the arrival of an event (`rekindle serve`,
+engine/runner/arrival.py) is such a step, found at the next `send_every` wake-up.
 
 Stopping (`request_stop`, SIGTERM/SIGINT in the CLI) never cuts work in half: a tick in progress finishes,
 a dispatch finishes the batch in hand (each outcome is committed as the relay answers) and claims no more,

@@ -41,6 +41,10 @@ EXPECTED: dict[str, list[str]] = {
     'bad-trigger.yaml': [
         'bad-trigger.yaml:3:47: R104 "on-arrival" is not allowed at trigger.enrol; expected one of on_arrival, next_run (did you mean "on_arrival"?)',
     ],
+    'trigger-not-in-audience.yaml': [
+        'trigger-not-in-audience.yaml:3:18: R213 the trigger event "onboarding_completed" is not in the audience, so it does not decide who enters',
+        '    hint: require a recent one in the audience, e.g. event: {name: onboarding_completed, within: 7d}',
+    ],
     'trigger-without-enrol.yaml': [
         'trigger-without-enrol.yaml:4:3: R105 missing required key "enrol" in trigger',
     ],
