@@ -34,7 +34,7 @@ def _events(node: Any, segments: dict[str, Any], seen: set[str]) -> set[str]:
     names: set[str] = set()
     for kind, body, _ in walk_conditions(node, ()):
         if kind in _EVENT_KINDS and isinstance(body, dict):
-            names.add(body.get(_EVENT_KINDS[kind]))
+            names.add(str(body[_EVENT_KINDS[kind]]))  # required by the schema
         elif kind == "segment" and isinstance(body, str) and body in segments and body not in seen:
             seen.add(body)
             names |= _events(segments[body], segments, seen)
