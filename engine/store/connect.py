@@ -53,6 +53,9 @@ def url_problem(url: str) -> str | None:
     if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
         return (f"the store URL names a {parsed.get_backend_name()!r} database; Rekindle stores are SQLite "
                 "(sqlite:///file.db) or PostgreSQL (postgresql+psycopg://host/db)")
+    if parsed.password and not parsed.username:
+        return ("the store URL has a password but no user name, so the password would not be used; write "
+                "postgresql+psycopg://user:${PGPASSWORD}@host/db")
     return None
 
 
