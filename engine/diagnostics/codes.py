@@ -24,6 +24,7 @@ _CODES = [
     Code("C105", "invalid config value"),
     Code("C106", "folder not found"),
     Code("C107", "folder outside the project"),
+    Code("C108", "store URL Rekindle cannot use"),
     # --- R1xx: rule-file syntax and schema ---
     Code("R101", "YAML syntax error"),
     Code("R102", "unknown key"),

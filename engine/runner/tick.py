@@ -5,11 +5,15 @@ steps in batches. Priority order matters twice: within a mutually exclusive grou
 campaign enrols first (so the group check keeps the customer out of the others), and the per-run email limit
 is spent on higher-priority campaigns first. A `runs` row records the tick, its summary and its status:
 `finished`, `partial` (something failed beside work that was done), `failed` (only failures, or the tick
-itself broke: the error is kept in the summary and raised again). A campaign paused in the store
-(engine/store/pauses.py) is passed over like a disabled one: nobody enters, nothing advances.
+itself broke: the error is kept in the summary and raised again). A database error that one campaign's SQL
+raises fails that campaign only (engine/runner/isolation.py); the store failing as a whole breaks the tick. A
+campaign paused in the store (engine/store/pauses.py) is passed over like a disabled one: nobody enters,
+nothing advances.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from sqlalchemy import Connection, update
 
@@ -18,6 +22,7 @@ from engine.rules.model import Campaign
 from engine.runner.advance import advance_campaign
 from engine.runner.context import TickContext
 from engine.runner.entry import enrol
+from engine.runner.isolation import isolated_turn
 from engine.runner.lifecycle import reconcile_versions, record_exits, record_goals
 from engine.runner.options import RunOptions
 from engine.runner.provenance import rules_commit
@@ -51,7 +56,7 @@ def run_tick(
     paused = pauses.paused_ids(conn)
     try:
         for campaign in ordered(project.campaigns, options.campaigns):
-            _campaign_turn(ctx, campaign, render, paused)
+            isolated_turn(ctx, campaign, partial(_campaign_turn, ctx, campaign, render, paused))
     except Exception as exc:
         _record_broken_tick(ctx, exc)
         raise

@@ -93,12 +93,20 @@ EXPECTED: dict[str, list[str]] = {
         'config-env-sender/rekindle.yaml:7:9: C105 sender.from does not hold a valid email address, e.g. Your Company <hello@example.com> (the value comes from the environment)',
         "config-env-sender/rekindle.yaml:8:13: C105 sender.reply_to must be exactly one email address, e.g. Your Company <hello@example.com>: 'two@example.com, addresses@example.com'",
     ],
+    'config-outbox-and-store-outside/': [
+        "config-outbox-and-store-outside/rekindle.yaml:3:8: C108 the store URL names a 'mysql' database; Rekindle stores are SQLite (sqlite:///file.db) or PostgreSQL (postgresql+psycopg://host/db)",
+        'config-outbox-and-store-outside/rekindle.yaml:7:11: C107 delivery.maildir.path points outside the project folder',
+        '    hint: keep project folders inside the project, or set allow_folders_outside_project: true if that is intended',
+    ],
     'config-folder-outside/': [
         'config-folder-outside/rekindle.yaml:2:12: C107 rules_dir points outside the project folder',
         '    hint: keep project folders inside the project, or set allow_folders_outside_project: true if that is intended',
         'config-folder-outside/rekindle.yaml:3:16: C107 templates_dir points outside the project folder',
         '    hint: keep project folders inside the project, or set allow_folders_outside_project: true if that is intended',
         'config-folder-outside/rekindle.yaml:5:13: C105 defaults.timezone: unknown timezone "localtime" (use an IANA name such as Europe/Paris)',
+    ],
+    'config-lifecycle-segment/': [
+        'config-lifecycle-segment/rekindle.yaml:8:23: R204 unknown segment "engagd": segments/engagd.yaml does not exist (did you mean "engaged"?)',
     ],
     'config-literal-secret/': [
         'config-literal-secret/rekindle.yaml:5:10: C104 delivery.smtp.url contains a password; secrets never go in the config file',
