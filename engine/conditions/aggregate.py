@@ -13,7 +13,7 @@ out, as everywhere in conditions). `sum` over no numbers is 0, so "spent less th
 never bought; `avg`, `min` and `max` over no numbers are missing and never match, whatever the operator.
 
 SQL, on both databases: one grouped pass over the matching events, `customers.id IN (SELECT customer_id ...
-GROUP BY customer_id HAVING sum(amount) > 200)` (on PostgreSQL `= ANY(ARRAY(...))`: `among` in sql.py), read from the (name, occurred_at, customer_id) index; when
+GROUP BY customer_id HAVING sum(amount) > 200)`, read from the (name, occurred_at, customer_id) index; when
 0 passes the test (`sum lt 50`), the customers that fail are excluded instead (`NOT IN ... HAVING NOT ...`),
 so customers without events are counted as 0. `since: enrolled` refers to the outer query's enrolment row
 and is a correlated scalar subquery. Python: the same aggregate over the customer's loaded events.
@@ -35,7 +35,7 @@ from engine.conditions.base import Comparison, Condition
 from engine.conditions.compare import Column, JsonKey, Operand, compare_sql, compare_value, kind_of
 from engine.conditions.evaluate import Verdict, outcome
 from engine.conditions.event import EventCondition, property_filters
-from engine.conditions.sql import among, customers, events, negate
+from engine.conditions.sql import customers, events, negate
 from engine.timeutil import parse_duration
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class AggregateCondition(Condition):
         holds = self._holds(self._aggregate_sql())
         if self._zero_passes():
             return customers.c.id.not_in(per_customer.having(negate(holds)))
-        return among(per_customer.having(holds))
+        return customers.c.id.in_(per_customer.having(holds))
 
     def evaluate(self, ctx: "EvalContext") -> Verdict:
         found = self.selection.matching(ctx)

@@ -13,9 +13,8 @@ Without an enrolment (`since: enrolled` in an audience, or explaining a customer
 
 SQL differs by database, each using what its planner does well:
 - PostgreSQL: correlated EXISTS (default count, `gt: 0`, `gte: 1`), NOT EXISTS (`eq: 0`, `lt: 1`, `lte: 0`),
-  on the (customer_id, name, occurred_at) index; the planner makes (NOT) EXISTS a hashed semi/anti-join. A
-  count that zero fails (`gte: 8`) is `customers.id = ANY(ARRAY(SELECT customer_id ... GROUP BY customer_id
-  HAVING count(*) >= 8))` (`among`, engine/conditions/sql.py); one that zero passes, a correlated COUNT(*).
+  a correlated COUNT(*) otherwise, on the (customer_id, name, occurred_at) index; the planner makes (NOT)
+  EXISTS a hashed semi/anti-join.
 - SQLite: `customers.id IN (SELECT customer_id FROM events WHERE ...)` (NOT IN; `GROUP BY customer_id
   HAVING count(*) <op> n` for other counts), read once from the (name, occurred_at, customer_id) index.
 - `since: enrolled` compares with the outer query's enrolment row: correlated on both.
@@ -32,7 +31,7 @@ from sqlalchemy import Boolean, exists, false, func, select, true
 from engine.conditions.base import Comparison, Condition
 from engine.conditions.compare import Column, JsonKey, Operand, compare_sql, compare_value
 from engine.conditions.evaluate import Verdict, outcome
-from engine.conditions.sql import Portable, among, customers, events, negate
+from engine.conditions.sql import Portable, customers, events, negate
 from engine.timeutil import format_duration, parse_duration, to_naive_utc
 
 if TYPE_CHECKING:
@@ -99,9 +98,9 @@ class EventCondition(Condition):
 
     def _postgresql(self, criteria: list["ColumnElement[bool]"]) -> "ColumnElement[bool]":
         """(NOT) EXISTS stays correlated: PostgreSQL turns it into a hashed semi- or anti-join. A count that zero
-        fails (`count: {gte: 8}`) becomes one grouped pass over the events, `id = ANY(ARRAY(... GROUP BY
-        customer_id HAVING count(*) >= 8))`, instead of a COUNT(*) per customer (referral-ask over 1M customers /
-        10M events: 4.9 s -> see docs/conditions.md). A count that zero passes (`lt: 3`) would need NOT IN, which PostgreSQL
+        fails (`count: {gte: 8}`) becomes one grouped pass over the events, `id IN (... GROUP BY customer_id
+        HAVING count(*) >= 8)`, instead of a COUNT(*) per customer (referral-ask over 1M customers / 10M events:
+        4.9 s -> see docs/conditions.md). A count that zero passes (`lt: 3`) would need NOT IN, which PostgreSQL
         cannot turn into an anti-join, so it stays a correlated COUNT."""
         shape = (self.count.op, self.count.value)
         if shape in SOME or shape in NONE or compare_value(0, self.count, Operand()):
@@ -135,7 +134,7 @@ class EventCondition(Condition):
         per_customer = matching.group_by(events.c.customer_id)
         if compare_value(0, self.count, Operand()):  # customers without events pass: exclude those that fail
             return customers.c.id.not_in(per_customer.having(negate(compare_sql(counted, self.count))))
-        return among(per_customer.having(compare_sql(counted, self.count)))
+        return customers.c.id.in_(per_customer.having(compare_sql(counted, self.count)))
 
     def matching(self, ctx: "EvalContext") -> list["EventRecord"]:
         """The customer's events this condition counts, in Python."""

@@ -13,8 +13,7 @@ timezone (that is `days_since`).
 
 SQL, on both databases: one grouped pass over the events, `customers.id IN (SELECT customer_id FROM events
 WHERE name = 'purchase' AND occurred_at <= now GROUP BY customer_id HAVING max(occurred_at) <= now - 60d AND
-max(occurred_at) >= now - 120d)` (on PostgreSQL `= ANY(ARRAY(...))`: `among` in sql.py), read from the
-(name, occurred_at, customer_id) index. Python: the same
+max(occurred_at) >= now - 120d)`, read from the (name, occurred_at, customer_id) index. Python: the same
 test on the latest of the customer's loaded events.
 """
 
@@ -31,7 +30,7 @@ from sqlalchemy import and_, func, select
 from engine.conditions.base import Condition
 from engine.conditions.evaluate import Verdict, outcome
 from engine.conditions.event import EventCondition, property_filters
-from engine.conditions.sql import among, events
+from engine.conditions.sql import customers, events
 from engine.timeutil import format_duration, parse_duration, to_naive_utc
 
 if TYPE_CHECKING:
@@ -73,7 +72,7 @@ class LastEventCondition(Condition):
         latest = func.max(events.c.occurred_at)
         grouped = (select(events.c.customer_id).where(*self.selection.criteria(ctx))
                    .group_by(events.c.customer_id).having(and_(*self._tests(latest, to_naive_utc(ctx.now)))))
-        return among(grouped)
+        return customers.c.id.in_(grouped)
 
     def evaluate(self, ctx: "EvalContext") -> Verdict:
         now = to_naive_utc(ctx.now)

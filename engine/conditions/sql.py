@@ -18,8 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Boolean, ColumnElement, Connection, Select, String, any_, case, false, func
-from sqlalchemy import not_, select, true
+from sqlalchemy import ColumnElement, Connection, String, case, false, not_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeEngine
 
@@ -116,19 +115,3 @@ def negate(expression: ColumnElement[bool]) -> ColumnElement[bool]:
 def byte_order(text: ColumnElement[Any]) -> ColumnElement[Any]:
     """A string expression that orders by code point on both dialects (PostgreSQL collations may not)."""
     return Portable(String(), sqlite=text, postgresql=text.collate("C"))
-
-
-def among(grouped: Select[Any]) -> ColumnElement[bool]:
-    """`customers.id` is one of the customer ids `grouped` selects (a per-customer GROUP BY ... HAVING).
-
-    SQLite: `id IN (grouped)`; SQLite reads the set once and, as it assumes such a set is small, looks each
-    member up by rowid. PostgreSQL: `id = ANY(ARRAY(grouped))`, the set computed once (an InitPlan) and the
-    customers fetched by primary key. Written as `IN`, PostgreSQL has no estimate for a HAVING and assumes a
-    third of the groups pass (17,053 where 367 did: the heavy-user segment at 100k customers), so it scanned
-    and tested every customer and hash-joined them to the set: upsell-heavy-users took 2-3x SQLite's time.
-    When the set is most of the customers the two shapes cost the same (the grouping dominates)."""
-    return Portable(
-        Boolean(),
-        sqlite=customers.c.id.in_(grouped),
-        postgresql=customers.c.id == any_(func.array(grouped.scalar_subquery(), type_=ARRAY(BigInteger()))),
-    )
