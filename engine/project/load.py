@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING
 
 from engine.catalog import Catalog, catalog_file, load_catalog
 from engine.errors import InvalidInput
@@ -20,6 +19,9 @@ from engine.documents.paths import YAML_SUFFIXES, contained, display_path, is_wi
 from engine.project.checks import ProjectSources, run_checks
 from engine.project.model import Project
 from engine.rules.loader import CampaignSource, SegmentSource, load_campaign_file, load_segment_file
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 RULE_TESTS_DIR = "rule_tests"
 """Where `rekindle test` looks by default (engine.ruletest.suite.DEFAULT_FOLDER)."""
