@@ -59,8 +59,8 @@ class Fingerprint:
         for library in libraries:
             spec = importlib.util.find_spec(library)
             origin = spec.origin if spec is not None else None
-            stat = os.stat(origin) if origin else None
-            self.add(library, origin, stat and (stat.st_size, stat.st_mtime_ns))
+            found = os.stat(origin) if origin else None
+            self.add(library, origin, found and (found.st_size, found.st_mtime_ns))
         return self
 
     def add_file(self, path: Path) -> Fingerprint:
