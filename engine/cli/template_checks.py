@@ -3,7 +3,7 @@
 Checking the templates compiles every file and renders every step for the sample customers
 (engine/rendering/checks.py); it is most of the time of `rekindle validate` and of every command that refuses
 to run with a broken template. The answer depends only on what is fingerprinted here: the parsed project (its
-config, campaigns, segments and catalog, as their full `repr`), every file under the templates folder, the
+config but its store URL, campaigns, segments and catalog, as their full `repr`), every file under the templates folder, the
 example customers, the code, the working folder (diagnostics name files relative to it) and the day (templates
 may read `now`). With the same fingerprint, the diagnostics of the last check are returned without importing
 the renderer; otherwise the check runs and its answer is stored (engine/documents/cache.py; REKINDLE_CACHE=off
@@ -13,6 +13,7 @@ always runs it).
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from engine.diagnostics import Diagnostic
@@ -45,8 +46,11 @@ def checked_templates(project: Project) -> list[Diagnostic]:
 def fingerprint(project: Project, now: datetime) -> str:
     """The cache key of the template checks of `project` on the UTC day of `now`."""
     config = project.config
+    # The store is never read by the checks: a store URL from the environment (REKINDLE_STORE_URL) must not
+    # make every command of another store start afresh.
+    checked = replace(project, config=replace(config, store_url=""))
     return (Fingerprint(ENTRY).add_code(*LIBRARIES)
-            .add(os.getcwd(), now.date().isoformat(), repr(project))
+            .add(os.getcwd(), now.date().isoformat(), repr(checked))
             .add_tree(config.path(config.templates_dir))
             .add_file(config.root / EXAMPLE_CUSTOMERS)
             .hexdigest())

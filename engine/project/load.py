@@ -16,6 +16,7 @@ from engine.config.loader import load_config
 from engine.config.model import Config
 from engine.diagnostics import Diagnostic, Location, Severity
 from engine.documents.paths import YAML_SUFFIXES, contained, display_path, is_within, yaml_files
+from engine.documents.schema_check import remembering_valid_documents
 from engine.project.checks import ProjectSources, run_checks
 from engine.project.model import Project
 from engine.rules.loader import CampaignSource, SegmentSource, load_campaign_file, load_segment_file
@@ -61,6 +62,12 @@ def check_project(
     Segments always come from the project's segments folder, so references in the given files resolve. With
     `store`, every data name the rules use is also looked up in that store (`validate --against-store`).
     """
+    with remembering_valid_documents(config_path.absolute().parent):
+        return _check_project(config_path, rule_paths, store)
+
+
+def _check_project(config_path: Path, rule_paths: Sequence[Path] | None, store: Connection | None
+                   ) -> tuple[Project | None, list[Diagnostic]]:
     config, diagnostics = load_config(config_path, display_path(config_path))
     if config is None:
         return None, _sorted(diagnostics)
