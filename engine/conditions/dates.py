@@ -187,9 +187,8 @@ DATETIME_FIELDS = ("created_at", "last_active_at")
 
 def local_date_expr(field: str, zone: ZoneInfo, now: datetime) -> ColumnElement[str]:
     """SQL: the field's ISO local date in `zone`, NULL when missing or not a date."""
-    from engine.conditions.sql import customers
-
     from engine.conditions.compare import JsonKey, iso_date_prefix
+    from engine.conditions.sql import customers
 
     if field in DATETIME_FIELDS:
         return local_date_sql(customers.c[field], zone, now)

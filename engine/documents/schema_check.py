@@ -29,6 +29,8 @@ RULE_CODES = {"unknown_key": "R102", "type": "R103", "value": "R104", "missing":
 """Categories of schema problems and their codes in rule and segment files (config files use C102 for all)."""
 
 ENTRY = "valid-documents"
+KEPT = 2000
+"""At most this many documents are remembered (a 64-character key each)."""
 
 
 class _ValidDocuments:
@@ -48,8 +50,13 @@ class _ValidDocuments:
         return Fingerprint(ENTRY).add(self.schemas, schema, data).hexdigest()
 
     def save(self) -> None:
-        if self.now != self.before:
-            self.cache.put(ENTRY, self.schemas, sorted(self.now))
+        """Keep the keys of before and now (commands check different files: `validate PATH`, the config alone),
+        only now's once there are more than KEPT, so edits cannot grow the entry without bound."""
+        kept = self.before | self.now
+        if len(kept) > KEPT:
+            kept = frozenset(self.now)
+        if kept != self.before:
+            self.cache.put(ENTRY, self.schemas, sorted(kept))
 
 
 _valid: ContextVar[_ValidDocuments | None] = ContextVar("valid_documents", default=None)
