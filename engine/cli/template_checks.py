@@ -3,9 +3,9 @@
 Checking the templates compiles every file and renders every step for the sample customers
 (engine/rendering/checks.py); it is most of the time of `rekindle validate` and of every command that refuses
 to run with a broken template. The answer depends only on what is fingerprinted here: the parsed project (its
-config but its store URL, campaigns, segments and catalog, as their full `repr`), every file under the templates folder, the
-example customers, the code, the working folder (diagnostics name files relative to it) and the day (templates
-may read `now`). With the same fingerprint, the diagnostics of the last check are returned without importing
+config but its store URL, campaigns, segments and catalog, as their full `repr`), every file under the
+templates folder, the example customers, the code, the working folder (diagnostics name files relative to it)
+and the day (templates may read `now`). With the same fingerprint, the diagnostics of the last check are returned without importing
 the renderer; otherwise the check runs and its answer is stored (engine/documents/cache.py; REKINDLE_CACHE=off
 always runs it).
 """
