@@ -44,6 +44,7 @@ class Claimed:
     message: bytes | None
     message_id: str
     attempts: int
+    campaign_id: str
 
 
 def new_token(worker_id: str) -> str:
@@ -83,6 +84,7 @@ def claim_batch(
             Delivery.message,
             Delivery.message_id,
             Delivery.attempts,
+            Delivery.campaign_id,
         )
     )
     rows = [Claimed(*row) for row in conn.execute(statement)]

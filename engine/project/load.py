@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from engine.catalog import Catalog, catalog_file, load_catalog
 from engine.errors import InvalidInput
-from engine.config.loader import load_config
+from engine.config.loader import load_config_document
 from engine.config.model import Config
 from engine.diagnostics import Diagnostic, Location, Severity
 from engine.documents.paths import YAML_SUFFIXES, contained, display_path, is_within, yaml_files
@@ -68,7 +68,7 @@ def check_project(
 
 def _check_project(config_path: Path, rule_paths: Sequence[Path] | None, store: Connection | None
                    ) -> tuple[Project | None, list[Diagnostic]]:
-    config, diagnostics = load_config(config_path, display_path(config_path))
+    config, config_document, diagnostics = load_config_document(config_path, display_path(config_path))
     if config is None:
         return None, _sorted(diagnostics)
     if rule_paths is None:
@@ -99,7 +99,8 @@ def _check_project(config_path: Path, rule_paths: Sequence[Path] | None, store: 
                   diagnostics)
     catalog, problems = load_catalog(catalog_file(config))
     diagnostics += problems
-    diagnostics += run_checks(ProjectSources(config, tuple(campaigns), tuple(segments), catalog, store))
+    diagnostics += run_checks(ProjectSources(config, tuple(campaigns), tuple(segments), catalog, store,
+                                             config_document))
     project = _project(config, campaigns, segments, catalog)
     return project, _sorted(diagnostics)
 

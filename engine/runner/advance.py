@@ -149,7 +149,7 @@ def _render_batch(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[Row
         if isinstance(email, RenderError):  # this email cannot be built: stop here, keep the run going
             step = campaign.step(job.step_id)
             _stop_at(outcome, position, campaign.steps.index(step), ctx.now, str(email))
-            ctx.summary.failed_to_render(Failure("render", row.external_id, campaign.id, job.step_id,
+            ctx.summary.add_failure(Failure("render", row.external_id, campaign.id, job.step_id,
                                                  f"{email.template}:{email.line}" if email.line else email.template,
                                                  email.message))
             stopped.add(number)
