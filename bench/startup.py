@@ -6,7 +6,9 @@ Each command runs `--runs` times in a child process (after one warm-up); the rep
 time, the median CPU time (user + system of the child, the fairer figure on a shared machine) and the peak
 RSS. `python -c pass` is the yardstick measured in the same run: the interpreter's own start-up.
 `rekindle validate` is the shipped project; `rekindle audience` on an empty store is the fixed cost every
-audience query pays on top of the query itself.
+audience query pays on top of the query itself. The warm-up run fills the project's `.rekindle-cache/` (template
+checks and valid documents, docs/cli.md), so the figures are those of every run after the first with unchanged
+files; `validate` with `REKINDLE_CACHE=off` is the cost of a run that checks everything again.
 """
 
 from __future__ import annotations
@@ -51,26 +53,29 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "REKINDLE_STORE_URL": f"sqlite:///{Path(folder) / 'empty.db'}"}
         subprocess.run([*REKINDLE, "db", "init"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        uncached = {**env, "REKINDLE_CACHE": "off"}
         commands = {
-            "python -c pass": [sys.executable, "-c", "pass"],
-            "rekindle --help": [*REKINDLE, "--help"],
-            "rekindle validate (shipped project)": [*REKINDLE, "validate"],
-            "rekindle audience winback-90, empty store": [*REKINDLE, "audience", "winback-90",
-                                                          "--now", "2026-11-23T09:00:00Z"],
+            "python -c pass": ([sys.executable, "-c", "pass"], env),
+            "rekindle --help": ([*REKINDLE, "--help"], env),
+            "rekindle validate (shipped project)": ([*REKINDLE, "validate"], env),
+            "rekindle audience winback-90, empty store": ([*REKINDLE, "audience", "winback-90",
+                                                           "--now", "2026-11-23T09:00:00Z"], env),
+            "rekindle validate, REKINDLE_CACHE=off": ([*REKINDLE, "validate"], uncached),
         }
         print(f"{'command':<52} {'wall s':>7} {'CPU s':>6} {'peak RSS':>9}   (median of {args.runs})")
         results = {}
-        for label, command in commands.items():
-            results[label] = measure(command, args.runs, ROOT, env)
+        for label, (command, command_env) in commands.items():
+            results[label] = measure(command, args.runs, ROOT, command_env)
             wall, cpu, peak = results[label]
             print(f"{label:<52} {wall:>7.2f} {cpu:>6.2f} {peak:>6} MiB", flush=True)
     floor_wall, floor_cpu, _ = results["python -c pass"]
     figures = []
     for label in list(commands)[2:]:
         wall, cpu, peak = results[label]
+        met = "met" if wall < 0.5 else "missed"
+        target = "no target (every check runs)" if "off" in label else f"target 0.5 s: {met}"
         figures.append(Figure(label, f"{wall:.2f} s wall, {cpu:.2f} s CPU, {peak} MiB",
-                              f"python -c pass: {floor_wall:.2f} s wall, {floor_cpu:.2f} s CPU",
-                              f"target 0.5 s: {'met' if wall < 0.5 else 'missed'}"))
+                              f"python -c pass: {floor_wall:.2f} s wall, {floor_cpu:.2f} s CPU", target))
     return figures
 
 

@@ -9,8 +9,7 @@ from engine.catalog.model import Catalog, EventSpec, FieldSpec
 from engine.config.model import Config
 from engine.diagnostics import Diagnostic
 from engine.documents.paths import display_path
-from engine.documents.schema_errors import schema_diagnostics
-from engine.documents.schemas import validator
+from engine.documents.schema_check import schema_problems
 from engine.documents.yaml_loader import load_yaml_file
 from engine.errors import InvalidInput
 
@@ -51,7 +50,7 @@ def load_catalog(path: Path, display: str | None = None) -> tuple[Catalog | None
     document, diagnostics = load_yaml_file(path, shown)
     if document is None:
         return None, diagnostics
-    diagnostics += schema_diagnostics(document, validator("catalog"), CATALOG_CODES)
+    diagnostics += schema_problems(document, "catalog", CATALOG_CODES)
     if diagnostics:
         return None, diagnostics
     return build_catalog(document.data, shown), []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import importlib
 import pkgutil
+import sys
 
 from typing import Any
 
@@ -56,9 +57,8 @@ def _environment_failure(exc: Exception) -> RekindleError | None:
         where = f" ({exc.filename})" if exc.filename else ""
         return PermanentFailure(f"{_DISK_ERRNOS[exc.errno]}{where}; the work done so far is kept, rerun once "
                                 "that is fixed")
-    from sqlalchemy.exc import DBAPIError
-
-    if isinstance(exc, DBAPIError):
+    database = sys.modules.get("sqlalchemy.exc")  # not imported: the failure cannot be a database error
+    if database is not None and isinstance(exc, database.DBAPIError):
         from engine.store.connect import StoreError, database_reason
 
         return StoreError(f"the store failed: {database_reason(exc)}; the work done so far is kept",

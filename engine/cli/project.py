@@ -41,10 +41,10 @@ def load_project_or_exit(
 def require_valid_templates(project: Project, not_done: str = "nothing was run") -> None:
     """ProjectInvalid when any template fails to compile or render. `rekindle run` calls this only once it
     holds the run lock, so a slow template check never lets scheduled runs pile up behind each other."""
+    from engine.cli.template_checks import checked_templates
     from engine.diagnostics import Severity
-    from engine.rendering.checks import check_templates
 
-    problems = [d for d in check_templates(project) if d.severity is Severity.error]
+    problems = [d for d in checked_templates(project) if d.severity is Severity.error]
     if problems:
         raise ProjectInvalid(problems, f"the project has invalid templates; {not_done}")
 

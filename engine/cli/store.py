@@ -10,8 +10,6 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from engine.store.connect import StoreError
-
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
@@ -42,6 +40,8 @@ def store_errors(doing: str) -> Iterator[None]:
     """A database failure in the middle of a command, as a StoreError instead of a traceback: exit 3 when the
     connection went away (worth retrying), 1 otherwise. The open transaction is rolled back."""
     from sqlalchemy.exc import DBAPIError
+
+    from engine.store.connect import StoreError
 
     try:
         yield

@@ -27,25 +27,20 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from collections.abc import Callable
-
-from sqlalchemy import ColumnElement, and_, false, func, select, true
-
 from engine.conditions.base import Comparison, Condition
 from engine.conditions.compare import Column, JsonKey, Operand, compare_sql, compare_value, kind_of
 from engine.conditions.evaluate import Verdict, outcome
 from engine.conditions.event import EventCondition, property_filters
-from engine.conditions.sql import customers, events, negate
 from engine.timeutil import parse_duration
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from engine.conditions.evaluate import EvalContext
     from engine.conditions.sql import SqlContext
 
 FUNCTIONS = ("sum", "avg", "min", "max")
-_SQL: dict[str, Callable[[ColumnElement[Any]], ColumnElement[Any]]] = {
-    "sum": func.sum, "avg": func.avg, "min": func.min, "max": func.max,
-}
+"""Each is the SQL function of the same name (`func.sum`, ...)."""
 
 
 def aggregate_values(function: str, numbers: list[float]) -> float | None:
@@ -83,16 +78,26 @@ class AggregateCondition(Condition):
         return self.function == "sum" and compare_value(0.0, self.comparison, Operand())
 
     def _aggregate_sql(self) -> "ColumnElement[Any]":
+        from sqlalchemy import func
+
+        from engine.conditions.sql import events
+
         numbers = JsonKey(events.c.properties, self.property).project("number")
         assert numbers is not None  # a JSON key always has a numeric projection
-        aggregated = _SQL[self.function](numbers)
+        aggregated = getattr(func, self.function)(numbers)
         return func.coalesce(aggregated, 0.0) if self.function == "sum" else aggregated
 
     def _holds(self, aggregated: "ColumnElement[Any]") -> "ColumnElement[bool]":
+        from sqlalchemy import and_
+
         test = compare_sql(Column(aggregated, "number"), self.comparison)
         return test if self.function == "sum" else and_(aggregated.is_not(None), test)
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        from sqlalchemy import false, select, true
+
+        from engine.conditions.sql import customers, events, negate
+
         criteria = self.selection.criteria(ctx)
         if self.selection.since_enrolled:
             if ctx.enrolled_at is None:  # no enrolment, no events: the aggregate of nothing

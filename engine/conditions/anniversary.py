@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_
-
 from engine.conditions.base import Condition
 from engine.conditions.compare import JsonKey
 from engine.conditions.dates import (
@@ -33,7 +31,6 @@ from engine.conditions.dates import (
     per_zone,
 )
 from engine.conditions.evaluate import Verdict, outcome
-from engine.conditions.sql import byte_order, customers
 from engine.timeutil import format_duration, parse_duration
 
 if TYPE_CHECKING:
@@ -77,6 +74,10 @@ class AnniversaryCondition(Condition):
         )
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        from sqlalchemy import and_, func, or_
+
+        from engine.conditions.sql import byte_order, customers
+
         def in_zone(zone) -> "ColumnElement[bool]":
             local = local_date_expr(self.field, zone, ctx.now)
             terms = window_terms(local_today(ctx.now, zone), self.within.days, self.min_years)

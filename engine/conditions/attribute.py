@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from engine.conditions.base import Comparison, Condition
 from engine.conditions.compare import Column, JsonKey, Operand, compare_sql, compare_value
 from engine.conditions.evaluate import Verdict, outcome
-from engine.conditions.sql import customers
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -32,6 +31,8 @@ FIELD_KINDS = {"created_at": "datetime", "subscribed": "boolean"}
 
 
 def customer_operand(name: str) -> Operand:
+    from engine.conditions.sql import customers
+
     if name in CUSTOMER_FIELDS:
         return Column(customers.c[name], FIELD_KINDS.get(name, "string"))
     return JsonKey(customers.c.attributes, name)

@@ -24,15 +24,13 @@ import operator
 import re
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
-
-from sqlalchemy import Boolean, ColumnElement, Float, String, and_, case, cast, exists, false, func
-from sqlalchemy import literal, literal_column, or_, select, type_coerce
-from sqlalchemy.dialects.postgresql import JSONB
+from typing import TYPE_CHECKING, Any
 
 from engine.conditions.base import Comparison
-from engine.conditions.sql import Portable, byte_order, negate
 from engine.timeutil import as_utc, parse_instant, to_naive_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
 
 #: bool for two Python values, a ColumnElement[bool] for a column and a bound parameter.
 ORDERING: dict[str, Callable[[Any, Any], Any]] = {
@@ -79,6 +77,8 @@ class Operand:
 
     def param(self, kind: str, value: Any) -> ColumnElement[Any]:
         """A bound parameter to compare with `project(kind)`."""
+        from sqlalchemy import Float, String, literal
+
         if kind == "boolean":  # JSON booleans are projected as the text 'true' / 'false'
             return literal("true" if value else "false", String())
         return literal(value, Float() if kind == "number" else String())
@@ -91,6 +91,10 @@ class Operand:
         return projected == params[0] if len(params) == 1 else projected.in_(params)
 
     def contains(self, value: Any) -> ColumnElement[bool]:
+        from sqlalchemy import Boolean, false, func
+
+        from engine.conditions.sql import Portable
+
         kind, value = self.normalize(value)
         text = self.project("string")
         if kind != "string" or text is None:
@@ -102,6 +106,9 @@ class JsonKey(Operand):
     """A top-level key of a JSON column (`customers.attributes`, `events.properties`)."""
 
     def __init__(self, column: ColumnElement[Any], key: str) -> None:
+        from sqlalchemy import func, type_coerce
+        from sqlalchemy.dialects.postgresql import JSONB
+
         if '"' in key:  # SQLite's JSON paths cannot quote a double quote
             raise ValueError(f"attribute and property names cannot contain a double quote: {key!r}")
         self.column = column
@@ -114,9 +121,17 @@ class JsonKey(Operand):
 
     def text(self) -> ColumnElement[Any]:
         """The value as SQL text without a type check (strings as themselves): only for cheap pre-filters."""
+        from sqlalchemy import String
+
+        from engine.conditions.sql import Portable
+
         return Portable(String(), sqlite=self.sqlite_value, postgresql=self.pg_node.astext)
 
     def present(self) -> ColumnElement[bool]:
+        from sqlalchemy import Boolean, func
+
+        from engine.conditions.sql import Portable
+
         return Portable(
             Boolean(),
             sqlite=func.coalesce(self.sqlite_type, "null") != "null",
@@ -124,6 +139,10 @@ class JsonKey(Operand):
         )
 
     def project(self, kind: str) -> ColumnElement[Any] | None:
+        from sqlalchemy import Float, String, case, cast
+
+        from engine.conditions.sql import Portable
+
         if kind == "string":
             sqlite = case((self.sqlite_type == "text", self.sqlite_value))
             pg = case((self.pg_type == "string", self.pg_node.astext))
@@ -139,6 +158,10 @@ class JsonKey(Operand):
         return None
 
     def equals_any(self, kind: str, params: list[ColumnElement[Any]]) -> ColumnElement[bool] | None:
+        from sqlalchemy import Boolean, String, and_, cast, func
+
+        from engine.conditions.sql import Portable
+
         if kind != "string":
             return super().equals_any(kind, params)
         # The hot path of audiences (`plan in [pro, team]`): compare the extracted value first and check that it
@@ -158,6 +181,11 @@ class JsonKey(Operand):
         )
 
     def contains(self, value: Any) -> ColumnElement[bool]:
+        from sqlalchemy import Boolean, String, and_, cast, exists, false, func, literal, literal_column, or_, select
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        from engine.conditions.sql import Portable
+
         kind, value = self.normalize(value)
         if kind not in ("string", "number", "boolean"):
             return false()
@@ -201,6 +229,8 @@ class Column(Operand):
         return self.column if kind == self.kind else None
 
     def param(self, kind: str, value: Any) -> ColumnElement[Any]:
+        from sqlalchemy import Boolean, literal
+
         if kind == "boolean":
             return literal(bool(value), Boolean())
         if kind == "datetime":
@@ -211,6 +241,10 @@ class Column(Operand):
 def compare_sql(operand: Operand, comparison: Comparison) -> ColumnElement[bool]:
     """The comparison as SQL: true, false or NULL (= does not match), never true for absent values except
     under `ne`, `not_in` and `exists: false`."""
+    from sqlalchemy import and_, false
+
+    from engine.conditions.sql import negate
+
     op, raw = comparison.op, comparison.value
     if op == "exists":
         return operand.present() if raw else negate(operand.present())
@@ -236,6 +270,8 @@ def compare_sql(operand: Operand, comparison: Comparison) -> ColumnElement[bool]
 
 
 def _equals_any(operand: Operand, values: list[Any]) -> ColumnElement[bool]:
+    from sqlalchemy import false, or_
+
     by_kind: dict[str, list[Any]] = {}
     for raw in values:
         kind, value = operand.normalize(raw)
@@ -250,6 +286,8 @@ def _equals_any(operand: Operand, values: list[Any]) -> ColumnElement[bool]:
 
 
 def _orderable(operand: Operand, kind: str | None) -> ColumnElement[Any] | None:
+    from engine.conditions.sql import byte_order
+
     projected = operand.project(kind) if kind in ORDERABLE else None
     return byte_order(projected) if projected is not None and kind == "string" else projected
 
@@ -291,6 +329,10 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def iso_date_prefix(text: ColumnElement[Any]) -> ColumnElement[Any]:
     """SQL: the first 10 characters of a string that starts like an ISO date, else NULL."""
+    from sqlalchemy import Boolean, case, func
+
+    from engine.conditions.sql import Portable
+
     prefix = func.substr(text, 1, 10)
     looks_like_date = Portable(
         Boolean(),

@@ -22,14 +22,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, case, func, literal, literal_column
-
-from engine.conditions.sql import Portable, SqlContext, customers, definite
 from engine.timeutil import as_utc
 from engine.timezones import resolve_zone
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
+    from engine.conditions.sql import SqlContext
 
 EPOCH = datetime(1970, 1, 1)
 SPAN_AFTER_NOW_YEARS = 5
@@ -79,6 +81,8 @@ def offset_segments(zone_key: str, first_year: int, last_year: int) -> tuple[tup
 
 def _offset_case(column: ColumnElement[Any], segments: tuple[tuple[datetime, int], ...]) -> ColumnElement[Any]:
     """A balanced CASE tree: about log2(len(segments)) comparisons per row."""
+    from sqlalchemy import case, literal, literal_column
+
     if len(segments) == 1:
         return literal_column(str(segments[0][1]))
     middle = len(segments) // 2
@@ -91,6 +95,10 @@ def _offset_case(column: ColumnElement[Any], segments: tuple[tuple[datetime, int
 
 def local_date_sql(column: ColumnElement[Any], zone: ZoneInfo, now: datetime) -> ColumnElement[str]:
     """SQL: the ISO local date ('YYYY-MM-DD') of a naive-UTC datetime column in `zone`."""
+    from sqlalchemy import String, func, literal, literal_column
+
+    from engine.conditions.sql import Portable
+
     seconds = _offset_case(column, offset_segments(zone.key, EPOCH.year, span_end(now)))
     return Portable(
         String(),
@@ -106,6 +114,10 @@ def per_zone(ctx: SqlContext, build: Callable[[ZoneInfo], ColumnElement[bool]]) 
     `CASE timezone WHEN 'A' THEN CASE WHEN test_A THEN true ELSE false END ... END`. The inner CASE is not
     decoration: SQLite short-circuits AND/OR only where it branches on a condition, not in a THEN value, and
     the tests put their cheapest, most selective term first."""
+    from sqlalchemy import case
+
+    from engine.conditions.sql import customers, definite
+
     default = resolve_zone(None, ctx.default_timezone)
     zoned = []
     for name in ctx.zones():
@@ -153,6 +165,8 @@ def since_local_midnight_sql(column: ColumnElement[Any], zone: ZoneInfo, day: da
     `utc + offset(utc) >= day 00:00`. Exact like `astimezone`, and usually one range test on the column
     (`created_at >= '2026-11-08 23:00'`): only offsets in force within a day of that midnight can matter, so
     the CASE over offset changes appears only when a DST change is that close. Exact in any year."""
+    from sqlalchemy import case, literal
+
     midnight = datetime(day.year, day.month, day.day)
 
     def side(segments: tuple[tuple[datetime, int], ...]) -> ColumnElement[bool]:
@@ -174,6 +188,7 @@ DATETIME_FIELDS = ("created_at", "last_active_at")
 def local_date_expr(field: str, zone: ZoneInfo, now: datetime) -> ColumnElement[str]:
     """SQL: the field's ISO local date in `zone`, NULL when missing or not a date."""
     from engine.conditions.compare import JsonKey, iso_date_prefix
+    from engine.conditions.sql import customers
 
     if field in DATETIME_FIELDS:
         return local_date_sql(customers.c[field], zone, now)

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, false, or_
-
 from engine.conditions.base import Comparison, Condition
 from engine.conditions.dates import (
     DATETIME_FIELDS,
@@ -37,7 +35,6 @@ from engine.conditions.dates import (
     since_local_midnight_sql,
 )
 from engine.conditions.evaluate import Verdict, outcome
-from engine.conditions.sql import byte_order, customers, negate
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -80,17 +77,23 @@ def day_terms(op: str, value: Any, today: date) -> Terms:
 
 
 def terms_sql(test: Callable[[str, date], "ColumnElement[bool]"], terms: Terms) -> "ColumnElement[bool]":
+    from sqlalchemy import and_, false, or_
+
     return or_(*(and_(*(test(op, bound) for op, bound in conj)) for conj in terms)) if terms else false()
 
 
 def text_test(local: "ColumnElement[str]") -> Callable[[str, date], "ColumnElement[bool]"]:
     """Tests on an ISO local date string (date attributes): plain text comparisons."""
+    from engine.conditions.sql import byte_order
+
     ordered = byte_order(local)
     return lambda op, bound: STRING_OPS[op](ordered, bound.isoformat())
 
 
 def instant_test(column: "ColumnElement[Any]", zone) -> Callable[[str, date], "ColumnElement[bool]"]:
     """Tests on a stored UTC time's local date, as range tests against local midnights (see dates.py)."""
+    from sqlalchemy import and_
+
 
     def test(op: str, bound: date) -> "ColumnElement[bool]":
         if op == "==":
@@ -125,6 +128,10 @@ class DaysSinceCondition(Condition):
         return ({"ne": "eq", "not_in": "in"}.get(op, op), op in ("ne", "not_in"))
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        from sqlalchemy import and_
+
+        from engine.conditions.sql import customers, negate
+
         op, negated = self._positive()
 
         def in_zone(zone) -> "ColumnElement[bool]":

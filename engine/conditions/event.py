@@ -26,12 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, exists, false, func, select, true
-
 from engine.conditions.base import Comparison, Condition
 from engine.conditions.compare import Column, JsonKey, Operand, compare_sql, compare_value
 from engine.conditions.evaluate import Verdict, outcome
-from engine.conditions.sql import Portable, customers, events, negate
 from engine.timeutil import format_duration, parse_duration, to_naive_utc
 
 if TYPE_CHECKING:
@@ -51,6 +48,8 @@ class PropertyFilter:
     comparison: Comparison
 
     def operand(self) -> JsonKey:
+        from engine.conditions.sql import events
+
         return JsonKey(events.c.properties, self.name)
 
 
@@ -81,6 +80,8 @@ class EventCondition(Condition):
     def criteria(self, ctx: "SqlContext") -> list["ColumnElement[bool]"]:
         """SQL tests on `events` for the events this condition counts, except `since: enrolled` (which needs the
         outer query's enrolment row). Shared with the kinds that aggregate over the same selection."""
+        from engine.conditions.sql import events
+
         now = to_naive_utc(ctx.now)
         criteria = [events.c.name == self.name, events.c.occurred_at <= now]
         if self.within is not None:
@@ -89,6 +90,10 @@ class EventCondition(Condition):
         return criteria
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        from sqlalchemy import Boolean, false, true
+
+        from engine.conditions.sql import Portable, events
+
         criteria = self.criteria(ctx)
         if not self.since_enrolled:
             return Portable(Boolean(), sqlite=self._set_based(criteria), postgresql=self._postgresql(criteria))
@@ -111,6 +116,10 @@ class EventCondition(Condition):
         """EXISTS / NOT EXISTS / COUNT(*) per customer on the (customer_id, name, occurred_at) index. PostgreSQL
         turns (NOT) EXISTS into a hashed semi- or anti-join where it can and orders costly tests last; and
         `since: enrolled` must be correlated since it refers to the outer query's enrolment row."""
+        from sqlalchemy import exists, func, select
+
+        from engine.conditions.sql import customers, events
+
         criteria = [events.c.customer_id == customers.c.id, *criteria]
         shape = (self.count.op, self.count.value)
         if shape in SOME:
@@ -124,6 +133,10 @@ class EventCondition(Condition):
         """`customers.id [NOT] IN (SELECT customer_id ...)`: SQLite reads the matching events once from the
         (name, occurred_at, customer_id) index into a temporary index, in any context, where the correlated
         form probes the events index once per customer (a scan of 1M customers: 5 s -> 0.8 s CPU)."""
+        from sqlalchemy import func, select
+
+        from engine.conditions.sql import customers, events, negate
+
         matching = select(events.c.customer_id).where(*criteria)
         shape = (self.count.op, self.count.value)
         if shape in SOME:

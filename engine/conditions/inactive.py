@@ -21,11 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, or_
-
 from engine.conditions.base import Condition
 from engine.conditions.evaluate import Verdict, outcome
-from engine.conditions.sql import customers, events
 from engine.timeutil import format_duration, parse_duration, to_naive_utc
 
 if TYPE_CHECKING:
@@ -57,6 +54,10 @@ class InactiveCondition(Condition):
         return cls(parse_duration(body["for"]))
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        from sqlalchemy import and_, exists, or_
+
+        from engine.conditions.sql import customers, events
+
         now = to_naive_utc(ctx.now)
         threshold = now - self.duration
         last, created = customers.c.last_active_at, customers.c.created_at

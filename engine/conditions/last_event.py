@@ -25,12 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, select
-
 from engine.conditions.base import Condition
 from engine.conditions.evaluate import Verdict, outcome
 from engine.conditions.event import EventCondition, property_filters
-from engine.conditions.sql import customers, events
 from engine.timeutil import format_duration, parse_duration, to_naive_utc
 
 if TYPE_CHECKING:
@@ -69,6 +66,10 @@ class LastEventCondition(Condition):
         return [_LATEST[self.op](latest, now - self.ages[0])]
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        from sqlalchemy import and_, func, select
+
+        from engine.conditions.sql import customers, events
+
         latest = func.max(events.c.occurred_at)
         grouped = (select(events.c.customer_id).where(*self.selection.criteria(ctx))
                    .group_by(events.c.customer_id).having(and_(*self._tests(latest, to_naive_utc(ctx.now)))))

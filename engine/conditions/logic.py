@@ -11,11 +11,8 @@ from dataclasses import dataclass
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import and_, false, or_, true
-
 from engine.conditions.base import Condition
 from engine.conditions.evaluate import Verdict, outcome
-from engine.conditions.sql import negate
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -36,7 +33,7 @@ class _Connective(Condition):
     items: tuple[Condition, ...]
     label: ClassVar[str]
 
-    # Set by each connective to a library function (and_, true, all ...), as static methods.
+    # Set by each connective: SQLAlchemy's and_/or_ and true/false (imported when compiling), all/any.
     @staticmethod
     def sql_operator(first: "ColumnElement[bool]", /, *rest: "ColumnElement[bool]") -> "ColumnElement[bool]":
         """The SQL operator over the children's expressions."""
@@ -77,10 +74,20 @@ class AllOf(_Connective):
     """True when every child is true (an empty list is true)."""
 
     kind = "all"
-    sql_operator = staticmethod(and_)
-    sql_empty = staticmethod(true)
     decide = staticmethod(all)
     label = "all of"
+
+    @staticmethod
+    def sql_operator(first: "ColumnElement[bool]", /, *rest: "ColumnElement[bool]") -> "ColumnElement[bool]":
+        from sqlalchemy import and_
+
+        return and_(first, *rest)
+
+    @staticmethod
+    def sql_empty() -> "ColumnElement[bool]":
+        from sqlalchemy import true
+
+        return true()
 
 
 @dataclass(frozen=True)
@@ -88,10 +95,20 @@ class AnyOf(_Connective):
     """True when at least one child is true (an empty list is false)."""
 
     kind = "any"
-    sql_operator = staticmethod(or_)
-    sql_empty = staticmethod(false)
     decide = staticmethod(any)
     label = "any of"
+
+    @staticmethod
+    def sql_operator(first: "ColumnElement[bool]", /, *rest: "ColumnElement[bool]") -> "ColumnElement[bool]":
+        from sqlalchemy import or_
+
+        return or_(first, *rest)
+
+    @staticmethod
+    def sql_empty() -> "ColumnElement[bool]":
+        from sqlalchemy import false
+
+        return false()
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,8 @@ class Not(Condition):
         return (self.item,)
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        from engine.conditions.sql import negate
+
         return negate(self.item.to_sql(ctx))
 
     def evaluate(self, ctx: "EvalContext") -> Verdict:

@@ -11,11 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, literal
-
 from engine.conditions.base import Condition
 from engine.conditions.evaluate import Verdict, outcome
-from engine.conditions.sql import customers
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -34,6 +31,10 @@ class SubscribedCondition(Condition):
         return cls(bool(body))
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        from sqlalchemy import Boolean, literal
+
+        from engine.conditions.sql import customers
+
         return customers.c.subscribed == literal(self.subscribed, Boolean())
 
     def evaluate(self, ctx: "EvalContext") -> Verdict:

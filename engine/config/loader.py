@@ -19,8 +19,7 @@ from engine.config.model import (
 from engine.diagnostics.docpath import DocPath
 from engine.documents.paths import leaves
 from engine.diagnostics import Diagnostic, Location
-from engine.documents.schema_errors import RULE_CODES, schema_diagnostics
-from engine.documents.schemas import validator
+from engine.documents.schema_check import RULE_CODES, schema_problems
 from engine.timezones import unknown_timezone_message
 from engine.documents.yaml_loader import YamlDocument, load_yaml_file
 from engine.config.schedule import SCHEDULE_PATTERN, parse_cadence
@@ -62,7 +61,7 @@ def load_config_document(
     hidden, unset = interpolate(document, os.environ if environ is None else environ)
     problems += unset
     unset_paths = {d.path for d in unset}  # an unset variable leaves "" behind: no second complaint about it
-    problems += [d for d in schema_diagnostics(document, validator("config"), CONFIG_CODES, hidden)
+    problems += [d for d in schema_problems(document, "config", CONFIG_CODES, hidden)
                  if d.path not in unset_paths]
     problems += _value_problems(document)
     problems += [d for d in _secret_safe_values(document, hidden, path.absolute().parent) if d.path not in unset_paths]

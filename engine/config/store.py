@@ -15,8 +15,10 @@ from engine.store.connect import StoreError, connect, sqlite_file, url_problem
 
 def load_store_config(config_path: Path) -> Config:
     from engine.config.loader import load_config
+    from engine.documents.schema_check import remembering_valid_documents
 
-    config, problems = load_config(config_path)
+    with remembering_valid_documents(config_path.absolute().parent):
+        config, problems = load_config(config_path)
     if config is None:
         raise StoreError(f"cannot read the project config {config_path}", diagnostics=problems)
     return config

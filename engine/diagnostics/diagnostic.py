@@ -41,6 +41,12 @@ class Diagnostic:
     def sort_key(self) -> tuple:
         return (self.location.file, self.location.line, self.location.column, self.code, self.message)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diagnostic:
+        """The diagnostic `to_dict` described, with `extra` when `data` has it (diagnostics kept in a cache)."""
+        return cls(data["code"], data["message"], Location(data["file"], data["line"], data["column"]),
+                   data["path"], data["hint"], Severity(data["severity"]), dict(data.get("extra") or {}))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,

@@ -9,6 +9,9 @@ from pathlib import Path
 from engine.diagnostics import Diagnostic, Location
 
 YAML_SUFFIXES = (".yaml", ".yml")
+EXAMPLE_CUSTOMERS = Path("examples/data/customers.csv")
+"""The example customers (relative to the project root) that template checks and previews render for
+(engine/rendering/samples.py); the template-check cache (engine/cli/template_checks.py) hashes this file."""
 
 
 def yaml_files(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:

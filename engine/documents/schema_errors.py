@@ -18,13 +18,11 @@ from jsonschema import Draft202012Validator, ValidationError
 from engine.diagnostics import Diagnostic
 from engine.diagnostics.docpath import DocPath, format_path
 from engine.diagnostics.suggest import did_you_mean
+from engine.documents.schema_check import RULE_CODES
 from engine.documents.yaml_loader import YamlDocument
 from engine.documents.schemas import DURATION_FORMAT
 from engine.timeutil import DURATION_PATTERN, MAX_DURATION
 
-RULE_CODES = {"unknown_key": "R102", "type": "R103", "value": "R104", "missing": "R105", "duration": "R108",
-              "range": "R205", "other": "R110"}
-"""Categories of schema problems and their codes in rule and segment files (config files use C102 for all)."""
 
 _TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "text", "number": "a number",
                "integer": "a whole number", "boolean": "true or false", "null": "nothing"}

@@ -6,12 +6,13 @@ import json
 import sys
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from engine.timeutil import duration_in_range
+
+if TYPE_CHECKING:  # imported where a validator is built: a document remembered as valid needs neither
+    from jsonschema import Draft202012Validator, FormatChecker
+    from referencing import Registry
 
 def _schema_dir() -> Path:
     """The repository's `schemas/` (checkouts, editable installs), else the copy a wheel installs under
@@ -35,6 +36,8 @@ def schema(name: str) -> dict[str, Any]:
 
 @cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+
     resources = [(schema(name)["$id"], Resource.from_contents(schema(name))) for name in SCHEMA_FILES]
     return Registry().with_resources(resources)
 
@@ -45,6 +48,8 @@ DURATION_FORMAT = "rekindle-duration"
 
 
 def _format_checker() -> FormatChecker:
+    from jsonschema import FormatChecker
+
     checker = FormatChecker(formats=())
     checker.checks(DURATION_FORMAT)(duration_in_range)
     return checker
@@ -53,4 +58,6 @@ def _format_checker() -> FormatChecker:
 @cache
 def validator(name: str) -> Draft202012Validator:
     """A validator for `name` that resolves `$ref`s between the three schemas and asserts their formats."""
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(schema(name), registry=_registry(), format_checker=_format_checker())

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING
 
 from engine.catalog import Catalog, catalog_file, load_catalog
 from engine.errors import InvalidInput
@@ -17,9 +16,13 @@ from engine.config.loader import load_config_document
 from engine.config.model import Config
 from engine.diagnostics import Diagnostic, Location, Severity
 from engine.documents.paths import YAML_SUFFIXES, contained, display_path, is_within, yaml_files
+from engine.documents.schema_check import remembering_valid_documents
 from engine.project.checks import ProjectSources, run_checks
 from engine.project.model import Project
 from engine.rules.loader import CampaignSource, SegmentSource, load_campaign_file, load_segment_file
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 RULE_TESTS_DIR = "rule_tests"
 """Where `rekindle test` looks by default (engine.ruletest.suite.DEFAULT_FOLDER)."""
@@ -59,6 +62,12 @@ def check_project(
     Segments always come from the project's segments folder, so references in the given files resolve. With
     `store`, every data name the rules use is also looked up in that store (`validate --against-store`).
     """
+    with remembering_valid_documents(config_path.absolute().parent):
+        return _check_project(config_path, rule_paths, store)
+
+
+def _check_project(config_path: Path, rule_paths: Sequence[Path] | None, store: Connection | None
+                   ) -> tuple[Project | None, list[Diagnostic]]:
     config, config_document, diagnostics = load_config_document(config_path, display_path(config_path))
     if config is None:
         return None, _sorted(diagnostics)

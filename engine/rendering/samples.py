@@ -14,9 +14,9 @@ from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
+from engine.documents.paths import EXAMPLE_CUSTOMERS
 from engine.store.models import Customer
 
-EXAMPLE_CUSTOMERS = Path("examples/data/customers.csv")
 #: Rows read to learn the attribute names (example data is small; this bounds `validate` on a large file).
 ATTRIBUTE_SCAN_ROWS = 5000
 

@@ -12,8 +12,7 @@ from pathlib import Path
 from engine.diagnostics import Diagnostic
 from engine.conditions.segment import Segment
 from engine.rules.model import Campaign, build_campaign, build_segment
-from engine.documents.schema_errors import schema_diagnostics
-from engine.documents.schemas import validator
+from engine.documents.schema_check import schema_problems
 from engine.documents.yaml_loader import YamlDocument, load_yaml_file
 
 
@@ -55,5 +54,5 @@ def _load_valid(path: Path, display: str, schema: str) -> tuple[YamlDocument | N
     document, problems = load_yaml_file(path, display)
     if document is None:
         return None, problems
-    problems += schema_diagnostics(document, validator(schema))
+    problems += schema_problems(document, schema)
     return (None if problems else document), problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, select
 
@@ -61,4 +62,22 @@ def test_store_states(store_url: str) -> None:
         "the store is at schema revision 9999, which this Rekindle does not know (its latest is "
         f"{migrate.head_revision()}); upgrade Rekindle"
     )
+    engine.dispose()
+
+
+def test_the_written_out_head_is_alembics_head() -> None:
+    # require_current answers "current" from migrate.HEAD without Alembic: a new migration must update it.
+    assert migrate.HEAD == migrate.head_revision(), "update engine.store.migrate.HEAD to the new latest revision"
+
+
+def test_require_current_accepts_only_the_head(store_url: str) -> None:
+    engine = open_engine(store_url)
+    with pytest.raises(migrate.StoreNotReady, match="no tables yet"):
+        migrate.require_current(engine)  # no version table at all
+    migrate.upgrade(engine)
+    migrate.require_current(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0002'")
+    with pytest.raises(migrate.StoreNotReady, match=f"at schema revision 0002 but this Rekindle needs {migrate.HEAD}"):
+        migrate.require_current(engine)
     engine.dispose()

@@ -47,9 +47,9 @@ def validate(
     else:
         project, diagnostics = check_project(config, paths or None)
     if project is not None:  # templates: compiled, read statically, rendered for every step (T3xx)
-        from engine.rendering.checks import check_templates
+        from engine.cli.template_checks import checked_templates
 
-        diagnostics = sorted([*diagnostics, *check_templates(project)], key=Diagnostic.sort_key)
+        diagnostics = sorted([*diagnostics, *checked_templates(project)], key=Diagnostic.sort_key)
     errors = [d for d in diagnostics if d.severity.value == "error"]
     usage = not config.is_file()  # a wrong --config is a usage error (exit 2), reported like any other problem
     summary = {

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING, Any
 
 from engine.catalog import Catalog
 from engine.config.model import Config
 from engine.diagnostics.docpath import DocPath
 from engine.rules.loader import CampaignSource, SegmentSource
 from engine.documents.yaml_loader import YamlDocument
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 CAMPAIGN_CONDITIONS: tuple[DocPath, ...] = (("audience",), ("exit",), ("goal", "condition"))
 """Where a campaign holds conditions, besides each step's `when`."""

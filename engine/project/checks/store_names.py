@@ -6,19 +6,21 @@ declares it: then it is a warning (declared, simply not seen yet, e.g. an event 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, exists, select
+from collections.abc import Iterator
 
 from engine.catalog import BUILTIN_FIELDS, Catalog
 from engine.conditions.compare import JsonKey
 from engine.conditions.dates import DATETIME_FIELDS
-from engine.conditions.sql import customers, events
 from engine.diagnostics import Diagnostic, Severity
 from engine.diagnostics.docpath import format_path
 from engine.diagnostics.suggest import did_you_mean
 from engine.project.checks.names import NameUse, name_uses
 from engine.project.checks.sources import ProjectSources
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 NEVER_SEEN = "R212"
 
@@ -32,16 +34,24 @@ class StoreNames:
         self._event_names: list[str] | None = None
 
     def _exists(self, key: tuple[str, ...], *criteria) -> bool:
+        from sqlalchemy import exists, select
+
         if key not in self._known:
             self._known[key] = bool(self.connection.execute(select(exists().where(*criteria))).scalar())
         return self._known[key]
 
     def event_names(self) -> list[str]:
+        from sqlalchemy import select
+
+        from engine.conditions.sql import events
+
         if self._event_names is None:
             self._event_names = list(self.connection.execute(select(events.c.name).distinct()).scalars())
         return self._event_names
 
     def seen(self, use: NameUse) -> bool:
+        from engine.conditions.sql import customers, events
+
         if use.kind == "event":
             return self._exists(("event", use.name), events.c.name == use.name)
         if use.kind == "property":

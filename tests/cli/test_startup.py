@@ -1,0 +1,65 @@
+"""Start-up stays small by structure: what a command imports is checked here (its speed is measured in
+bench/startup.py, never in a test). Each check runs the real CLI in a fresh interpreter and reads which
+libraries it loaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.preview.kit import NOW, make_project
+
+HEAVY = ("sqlalchemy", "alembic", "jsonschema", "jinja2", "babel", "inscriptis", "lxml", "pydantic", "rich")
+"""Libraries that each take a noticeable share of start-up to import."""
+
+_LOADED = f"""
+import json, runpy, sys
+sys.argv = ["rekindle", *sys.argv[1:]]
+try:
+    runpy.run_module("engine", run_name="__main__")
+except SystemExit:
+    pass
+print(json.dumps(sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))), file=sys.stderr)
+"""
+
+
+def loaded(*args: str, cwd: Path, env: dict[str, str] | None = None) -> set[str]:
+    """The HEAVY libraries loaded by `rekindle ARGS` from start to exit (the command must succeed)."""
+    done = subprocess.run([sys.executable, "-c", _LOADED, *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+    assert "Traceback" not in done.stderr, done.stderr
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_building_the_cli_imports_no_heavy_library() -> None:
+    code = f"import sys, engine.cli.app; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_validate_never_imports_alembic_and_answers_from_the_cache_without_the_renderer(tmp_path: Path) -> None:
+    make_project(tmp_path, f"sqlite:///{tmp_path / 'none.db'}")
+    first = loaded("validate", cwd=tmp_path)
+    assert "alembic" not in first  # validating reads no store (sample customers are ORM objects: SQLAlchemy)
+    assert {"jinja2", "jsonschema"} <= first  # the first run checks everything
+    again = loaded("validate", cwd=tmp_path)
+    # Typer's own parameter conversion (pydantic) and the store URL's check (SQLAlchemy's URL parser, C1xx);
+    # nothing of the template or schema checks
+    assert again == {"pydantic", "sqlalchemy"}
+    assert loaded("validate", cwd=tmp_path, env={"REKINDLE_CACHE": "off"}) >= {"jinja2", "jsonschema"}
+
+
+def test_audience_reads_the_store_without_alembic_or_the_renderer(tmp_path: Path) -> None:
+    from engine.store.database import open_engine
+    from engine.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    make_project(tmp_path, url)
+    engine = open_engine(url)
+    upgrade(engine)  # as `rekindle db init` does
+    engine.dispose()
+    loaded("audience", "winback-90", "--now", NOW, cwd=tmp_path)
+    assert loaded("audience", "winback-90", "--now", NOW, cwd=tmp_path) == {"pydantic", "sqlalchemy"}
