@@ -158,7 +158,8 @@ class JsonKey(Operand):
         return None
 
     def equals_any(self, kind: str, params: list[ColumnElement[Any]]) -> ColumnElement[bool] | None:
-        from sqlalchemy import Boolean, String, and_, cast, func
+        from sqlalchemy import Boolean, and_, type_coerce
+        from sqlalchemy.dialects.postgresql import JSONB
 
         from engine.conditions.sql import Portable
 
