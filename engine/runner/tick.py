@@ -1,7 +1,8 @@
 """One tick of the run engine over every (selected) campaign, highest priority first.
 
 For each enabled campaign: version changes, goals and exits (set-based), enrolment (set-based), then the due
-steps in batches. Priority order matters twice: within a mutually exclusive group the higher-priority
+steps in batches, written as deliveries waiting to be rendered, then the rendering of those
+(engine/runner/render_queue.py). Priority order matters twice: within a mutually exclusive group the higher-priority
 campaign enrols first (so the group check keeps the customer out of the others), and the per-run email limit
 is spent on higher-priority campaigns first. A `runs` row records the tick, its summary and its status:
 `finished`, `partial` (something failed beside work that was done), `failed` (only failures, or the tick
@@ -25,7 +26,9 @@ from engine.runner.entry import enrol
 from engine.runner.lifecycle import reconcile_versions, record_exits, record_goals
 from engine.runner.options import Budget, RunOptions
 from engine.runner.provenance import rules_commit
+from engine.runner.parallel import Crew, renderers
 from engine.runner.render import Renderer, compose_renderer
+from engine.runner.render_queue import drain, fold_failures
 from engine.runner.summary import RunSummary
 from engine.scheduling.hashing import register_sqlite_functions
 from engine.store import pauses
@@ -46,10 +49,15 @@ def group_peers(campaign: Campaign, campaigns: tuple[Campaign, ...]) -> tuple[st
 
 
 def run_tick(
-    conn: Connection, project: Project, options: RunOptions, render: Renderer | None = None, commit: str | None = "auto"
+    conn: Connection, project: Project, options: RunOptions, render: Renderer | None = None,
+    commit: str | None = "auto", crew: Crew | None = None,
 ) -> RunSummary:
     """Run one tick on `conn`. With `options.persist` every batch is committed; otherwise nothing is, and the
-    caller decides (a dry run rolls back). `commit` "auto" reads the rules folder's git commit."""
+    caller decides (a dry run rolls back). `commit` "auto" reads the rules folder's git commit.
+
+    The tick decides and writes the due emails as `rendering` deliveries; `render` (default: the production
+    renderer) then renders them in this process, beside the `crew`'s processes, if any, which have been
+    rendering since the first batch was committed (engine/runner/parallel.py)."""
     if conn.dialect.name == "sqlite":
         register_sqlite_functions(conn.connection.driver_connection)
     if commit == "auto":
@@ -74,7 +82,8 @@ def run_tick(
     paused = pauses.paused_ids(conn)
     try:
         for campaign in ordered(project.campaigns, options.campaigns):
-            _campaign_turn(ctx, campaign, render, paused)
+            _campaign_turn(ctx, campaign, paused)
+        _render_decided(ctx, render, crew)
     except Exception as exc:
         _record_broken_tick(ctx, exc)
         raise
@@ -99,7 +108,18 @@ def _record_broken_tick(ctx: TickContext, exc: Exception) -> None:
     ctx.conn.commit()
 
 
-def _campaign_turn(ctx: TickContext, campaign: Campaign, render: Renderer, paused: set[str]) -> None:
+def _render_decided(ctx: TickContext, render: Renderer, crew: Crew | None) -> None:
+    """Render what the tick decided (and what an earlier, interrupted tick left), then correct the counts
+    for the emails that failed to render. A dry run renders on its own uncommitted rows, then rolls back."""
+    campaigns = {campaign.id: campaign for campaign in ctx.project.campaigns}
+    renderer_for = renderers(ctx.project, None, (ctx.options.now, render))
+    drain(ctx.conn, campaigns, renderer_for, persist=ctx.options.persist)
+    if crew is not None and crew.finish(ctx.conn):
+        drain(ctx.conn, campaigns, renderer_for, persist=ctx.options.persist)  # what a dead member had claimed
+    fold_failures(ctx.conn, ctx.summary)
+
+
+def _campaign_turn(ctx: TickContext, campaign: Campaign, paused: set[str]) -> None:
     summary = ctx.summary.campaign(campaign.id, campaign.version)
     summary.step_order = tuple(step.id for step in campaign.steps)
     if not campaign.enabled:
@@ -115,7 +135,7 @@ def _campaign_turn(ctx: TickContext, campaign: Campaign, render: Renderer, pause
     ctx.log.flush()
     ctx.checkpoint()
     if entered:
-        advance_campaign(ctx, campaign, render)
+        advance_campaign(ctx, campaign)
 
 
 def _wall_clock() -> datetime:

@@ -32,7 +32,8 @@ def run(
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
     workers: int | None = typer.Option(
         None, "--workers", min=1, show_default="the number of cores",
-        help="Processes rendering the due emails (a batch of fewer than 64 renders in process)."),
+        help="Processes rendering the due emails, this one included: N-1 more start, and claim the emails "
+             "the tick decides while it decides (docs/operations.md#scaling-out)."),
 ) -> None:
     """Enrol customers, end sequences, queue the emails that are due and send them.
 
@@ -41,8 +42,8 @@ def run(
     from engine.cli.store import ready_store
     from engine.runner.cycle import run_cycle
     from engine.runner.options import RunOptions
-    from engine.runner.parallel import RenderPool, default_workers
-    from engine.runner.render import rehearsal_secret
+    from engine.runner.parallel import default_workers
+    from engine.runner.render import compose_renderer, rehearsal_secret
     from engine.runner.tick import run_tick
     from engine.suppression.tokens import secret_from_env
 
@@ -52,9 +53,9 @@ def run(
     options = RunOptions(now=at, campaigns=tuple(campaign or ()), limit=limit, persist=not dry_run)
     pool_size = workers or default_workers()
     if dry_run:
-        with RenderPool(project, at, rehearsal_secret(project), pool_size) as render, engine.connect() as conn:
+        with engine.connect() as conn:  # in process: the crew could not see the uncommitted rows
             require_valid_templates(project)
-            summary = run_tick(conn, project, options, render)
+            summary = run_tick(conn, project, options, compose_renderer(project, at, rehearsal_secret(project)))
             conn.rollback()
         engine.dispose()
         _report(summary, None, summary.status, fmt)
