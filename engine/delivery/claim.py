@@ -30,6 +30,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, and_, func, not_, or_, select, update
+from sqlalchemy.orm import QueryableAttribute
 
 from engine.store import pauses
 from engine.store.models import Delivery
@@ -73,7 +74,7 @@ def claim_batch(
 
 
 def claim_rows(conn: Connection, where: ColumnElement[bool], size: int, values: dict[str, Any],
-               returning: Sequence[ColumnElement[Any]]) -> list[Row]:
+               returning: Sequence[QueryableAttribute[Any]]) -> list[Row]:
     """The claim itself, for any kind of work kept in deliveries (sending here, rendering in
     engine/runner/render_queue.py): up to `size` rows matching `where`, oldest first, set to `values` in one
     statement, with the `returning` columns of the rows this caller got (see the module docstring)."""

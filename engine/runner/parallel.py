@@ -119,3 +119,18 @@ class Crew:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def render_waiting(engine: Engine, project, secret: bytes | None, workers: int) -> tuple[int, int]:
+    """`rekindle run --render-only`: render, with `workers` processes, what waits to be rendered in the store
+    (decided by a tick here or on another machine), then stop. Returns (queued here, still waiting): a tick
+    still deciding elsewhere may have added more, which its own renderers or the next call take."""
+    campaigns = {campaign.id: campaign for campaign in project.campaigns}
+    with engine.connect() as conn, Crew(engine, project, secret, workers) as crew:
+        crew.decided.set()  # nothing to wait for: the members render what waits, and stop
+        queued = drain(conn, campaigns, renderers(project, secret))
+        if crew.finish(conn):
+            queued += drain(conn, campaigns, renderers(project, secret))
+        left = waiting(conn)
+        conn.rollback()
+    return queued, left

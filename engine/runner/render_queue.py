@@ -93,7 +93,9 @@ def claim(conn: Connection, token: str, size: int = BATCH, *, wall: datetime | N
     query = select(C.c.id, *(C.c[name] for name in CUSTOMER_FIELDS)).where(
         member_of(C.c.id, "ids", conn.dialect.name))
     customers = {row.id: dict(row._mapping) for row in conn.execute(query, {"ids": [r.customer_id for r in rows]})}
-    return sorted((Job(*row[:8], customers[row.customer_id]) for row in rows), key=lambda job: job.id)
+    jobs = [Job(row.id, row.enrollment_id, row.campaign_id, row.step_id, row.variant, row.message_id, row.queued_at,
+                row.run_id, customers[row.customer_id]) for row in rows]
+    return sorted(jobs, key=lambda job: job.id)
 
 
 def render_claimed(conn: Connection, campaigns: dict[str, Campaign], renderer_for: RendererFor, token: str,
