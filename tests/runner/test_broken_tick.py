@@ -27,5 +27,5 @@ def test_a_broken_tick_is_recorded_failed_with_its_error(kit):
     assert status == "failed"
     assert summary["error"] == "RuntimeError: renderer bug"
     # The deciding batches were committed; the email waits to be rendered, by the next renderer
-    assert summary["campaigns"]["c"]["steps"] == {"": {"enrolled": 1}, "one": {"queued": 1}}
+    assert summary["campaigns"]["c"]["steps"] == {"": {"enrolled": 1, "completed": 1}, "one": {"queued": 1}}
     assert waiting == [("rendering", None)]
