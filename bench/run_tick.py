@@ -57,6 +57,10 @@ CAMPAIGN = {
 }
 
 
+CHILDREN_BEFORE = [0.0]
+"""CPU seconds of the finished child processes so far (each tick's crew is the difference)."""
+
+
 def rss_mb() -> float:
     """Current resident set size (Linux /proc), in MB."""
     with open("/proc/self/statm") as statm:
@@ -77,10 +81,12 @@ class Sampler(threading.Thread):
 
 def one_tick(url: str, project, workers: int, batch: int, clean) -> dict:
     """Run one tick with `workers` rendering processes (the tick's own included, as `rekindle run --workers`);
-    its wall and CPU time, what it queued, RSS samples. `clean` undoes the tick afterwards (PostgreSQL): the
+    its wall and CPU time, what it queued, RSS samples. `clean` first empties what earlier ticks wrote (PostgreSQL): the
     crew renders from committed rows, so the tick must persist."""
     now = NOW.replace(tzinfo=timezone.utc)
     engine = open_engine(url)
+    if clean is not None:
+        clean(engine)
     baseline = rss_mb()
     sampler = Sampler()
     sampler.start()
@@ -92,21 +98,21 @@ def one_tick(url: str, project, workers: int, batch: int, clean) -> dict:
         queued = conn.execute(select(func.count()).select_from(Delivery).where(Delivery.status == "queued")
                               ).scalar_one()
         conn.rollback()
-    if clean is not None:
-        clean(engine, summary.run_id)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    children_cpu = children.ru_utime + children.ru_stime - CHILDREN_BEFORE.pop()
+    CHILDREN_BEFORE.append(children.ru_utime + children.ru_stime)
     sampler.stop.set()
     sampler.join()
     engine.dispose()
-    return {"workers": workers, "seconds": elapsed, "cpu": cpu, "queued": queued,
+    return {"workers": workers, "seconds": elapsed, "cpu": cpu, "children_cpu": children_cpu, "queued": queued,
             "totals": summary.to_dict()["totals"], "rss_before": baseline, "samples": sampler.samples}
 
 
-def undo_tick(engine, run_id: int) -> None:
-    """Put a PostgreSQL store back as it was before the tick (every tick of this benchmark starts alike)."""
+def undo_tick(engine) -> None:
+    """Put a PostgreSQL store back as it was before any tick (every tick of this benchmark starts alike): the
+    generated store has no runs, enrolments, decisions or deliveries."""
     with engine.begin() as conn:
-        for table in ("deliveries", "decisions", "enrollments"):
-            conn.execute(text(f"DELETE FROM {table}"))  # the generated store has none of these
-        conn.execute(text("DELETE FROM runs WHERE id = :id"), {"id": run_id})
+        conn.execute(text("TRUNCATE deliveries, decisions, enrollments, runs CASCADE"))
 
 
 def _project(url: str):
@@ -123,7 +129,8 @@ def _report(label: str, result: dict) -> None:
         if samples else []
     print(f"{label}: {result['workers']} worker(s): {result['queued']:,} deliveries queued in "
           f"{result['seconds']:.1f} s ({result['queued'] / result['seconds']:,.0f} emails/s incl. enrolment), "
-          f"CPU of the deciding process {result['cpu']:.1f} s; {result['totals']}")
+          f"CPU of the deciding process {result['cpu']:.1f} s, of its rendering processes "
+          f"{result['children_cpu']:.1f} s; {result['totals']}")
     print(f"  RSS of the deciding process before: {result['rss_before']:.0f} MB; during: "
           + ", ".join(f"{t:.0f}s {mb:.0f} MB" for t, mb in marks), flush=True)
 

@@ -100,9 +100,12 @@ def claim(conn: Connection, token: str, size: int = BATCH, *, wall: datetime | N
 
 def render_claimed(conn: Connection, campaigns: dict[str, Campaign], renderer_for: RendererFor, token: str,
                    jobs: Sequence[Job]) -> list[int]:
-    """Render `jobs` and store what rendered (bytes, subject, links; status `queued`) under `token`; undo the
-    step of each that failed. Returns the ids this call queued. The caller commits."""
+    """Render `jobs`, then store what rendered (bytes, subject, links; status `queued`) where the claim is still
+    `token`'s, and undo the step of each that failed. Returns the ids rendered and written under `token`.
+    Everything is rendered before the first write, so SQLite's write lock is held only for the writes. The
+    caller commits."""
     done: list[dict[str, Any]] = []
+    failed: list[tuple[Campaign, Step, Job, RenderError]] = []
     for job in jobs:
         campaign = campaigns.get(job.campaign_id)
         step = campaign.step(job.step_id) if campaign is not None else None
@@ -111,7 +114,7 @@ def render_claimed(conn: Connection, campaigns: dict[str, Campaign], renderer_fo
         try:
             email = render_one(renderer_for(as_utc(job.queued_at)), campaign, step, job)
         except RenderError as exc:
-            _undo(conn, token, campaign, step, job, exc)
+            failed.append((campaign, step, job, exc))
             continue
         done.append({"b_id": job.id, "b_subject": email.subject, "b_message": email.message,
                      "b_links": list(email.links) or None})
@@ -122,6 +125,8 @@ def render_claimed(conn: Connection, campaigns: dict[str, Campaign], renderer_fo
                     status="queued", claimed_by=None, claimed_at=None),
             done,
         )
+    for campaign, step, job, error in failed:
+        _undo(conn, token, campaign, step, job, error)
     return [item["b_id"] for item in done]
 
 
@@ -132,15 +137,16 @@ def render_one(render: Renderer, campaign: Campaign, step: Step, job: Job):
 
 def drain(conn: Connection, campaigns: dict[str, Campaign], renderer_for: RendererFor, *, persist: bool = True,
           size: int = BATCH, token: str | None = None, keep_going: Callable[[], bool] = lambda: True) -> int:
-    """Claim and render batches until none is left to claim; each batch is one commit (with `persist`).
-    Returns how many emails this call queued."""
+    """Claim and render batches until none is left to claim. With `persist` the claim is committed at once
+    (so no lock is held while rendering: other renderers and the deciding tick go on) and each batch's
+    results are one commit. Returns how many emails this call queued."""
     token = token or new_token()
     queued = 0
     while keep_going():
         jobs = claim(conn, token, size)
+        if persist:
+            conn.commit()
         if not jobs:
-            if persist:
-                conn.commit()
             return queued
         queued += len(render_claimed(conn, campaigns, renderer_for, token, jobs))
         if persist:

@@ -20,6 +20,7 @@ def render_and_report(url: str, project, start: Any, out: Any, size: int) -> Non
     mine: list[int] = []
     with engine.connect() as conn:
         while jobs := claim(conn, token, size):
+            conn.commit()
             mine += render_claimed(conn, campaigns, renderer_for, token, jobs)
             conn.commit()
     engine.dispose()
