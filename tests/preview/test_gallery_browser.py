@@ -3,36 +3,17 @@ screenshot is kept in the test's temp folder for a person to look at."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.browser import chromium
 from tests.preview.kit import NOW, invoke, make_project
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1400,1000")
 
 
 @pytest.fixture
 def browser():
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()) or shutil.which("chromedriver") is None:
-        if os.environ.get("REKINDLE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} and {CHROMEDRIVER} are required (apt packages chromium, chromium-driver)")
-        pytest.skip("headless Chromium is not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
+    yield from chromium()
 
 
 @pytest.mark.browser

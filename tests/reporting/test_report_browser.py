@@ -3,8 +3,6 @@ logs no console error and requests nothing but the file itself. A screenshot is 
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 from engine.reporting import build_report
 from engine.reporting.charts import CHARTS
 from engine.reporting.html import write_html
-from tests.preview.test_gallery_browser import CHROMEDRIVER, CHROMIUM, FLAGS
+from tests.browser import chromium
 from tests.reporting.kit import campaign, project
 from tests.reporting.test_campaign_report import NOW, ledger  # noqa: F401 (the fixture ledger)
 from tests.reporting.test_lifecycle import config
@@ -21,21 +19,7 @@ from tests.reporting.test_lifecycle import config
 
 @pytest.fixture
 def browser():
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()) or shutil.which("chromedriver") is None:
-        if os.environ.get("REKINDLE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} and {CHROMEDRIVER} are required (apt packages chromium, chromium-driver)")
-        pytest.skip("headless Chromium is not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (*FLAGS, "--window-size=1280,4200"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
+    yield from chromium(window="1280,4200", network_log=True)
 
 
 def requested_urls(browser) -> list[str]:

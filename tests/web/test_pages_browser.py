@@ -8,13 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.preview.test_gallery_browser import browser  # noqa: F401 - the shared headless Chromium fixture
+from tests.browser import chromium
 from tests.web.kit import make_kit, token
 from tests.web.server import serving
 
 
+@pytest.fixture
+def browser():
+    yield from chromium()
+
+
 @pytest.mark.browser
-def test_unsubscribe_resubscribe_and_preferences_in_a_browser(browser, tmp_path: Path) -> None:  # noqa: F811
+def test_unsubscribe_resubscribe_and_preferences_in_a_browser(browser, tmp_path: Path) -> None:
     from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
