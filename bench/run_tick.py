@@ -91,7 +91,7 @@ def one_tick(url: str, project, workers: int, batch: int, clean) -> dict:
     sampler = Sampler()
     sampler.start()
     started, cpu = time.perf_counter(), time.process_time()
-    with engine.connect() as conn, Crew(engine, project, b"bench-secret", workers) as crew:
+    with engine.connect() as conn, Crew(engine, project, b"bench-secret", workers, min_jobs=1) as crew:
         summary = run_tick(conn, project, RunOptions(now=now, batch_size=batch),
                            compose_renderer(project, now, b"bench-secret"), commit=None, crew=crew)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -79,11 +79,12 @@ def advance_campaign(ctx: TickContext, campaign: Campaign) -> None:
         if not rows:
             return
         last_id = rows[-1].id
-        _advance_batch(ctx, campaign, rows)
+        ctx.decided(_advance_batch(ctx, campaign, rows))
         ctx.checkpoint()
 
 
-def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row]) -> None:
+def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row]) -> int:
+    """Decide and write one batch; returns how many emails it left to render."""
     caps = ctx.project.config.defaults.frequency_caps
     recent = _recent_emails(ctx, [row.customer_id for row in rows]) if caps else defaultdict(list)
     default_zone = ctx.project.config.defaults.timezone
@@ -118,6 +119,7 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row]) ->
             [{f"b_{key}": value for key, value in item.items()} for item in updates],
         )
     ctx.log.flush()
+    return len(queued)
 
 
 def _due_deliveries(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[Row, Outcome]]) -> list[dict[str, Any]]:

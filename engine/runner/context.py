@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -29,6 +30,8 @@ class TickContext:
     budget: Budget
     sql: "SqlContext"
     """The conditions' compile context for this tick (now, segments, timezones)."""
+    decided: Callable[[int], None] = lambda emails: None
+    """Told how many emails each committed batch left to render (the crew starts once there is enough)."""
 
     @property
     def now(self) -> datetime:

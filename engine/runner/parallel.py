@@ -8,7 +8,8 @@ exclusive; a lost lease writes nothing) and its bytes are stored before any SMTP
 comes from enrolment and step, so who rendered it changes no byte.
 
 `workers` counts every rendering process, the tick's own included: `--workers 1` starts none (the tick
-decides, then renders), `--workers N` starts N-1. They are started with the `spawn` method (no fork of a
+decides, then renders), `--workers N` starts N-1, once the tick has committed at least 64 emails to render
+(so a small tick never pays for them). They are started with the `spawn` method (no fork of a
 process holding database connections and threads) and get the store URL, the project and the secret once.
 A member that dies leaves its claims behind; the tick gives them back at once (`release`) and renders them,
 and elsewhere (another machine) a dead renderer's lease expires.
@@ -28,6 +29,9 @@ from engine.runner.render_queue import BATCH, RendererFor, drain, new_token, rel
 
 POLL = 0.05
 """Seconds an idle crew member waits before looking for newly decided work."""
+MIN_JOBS = 64
+"""The crew starts once the tick has left this many emails to render: a small tick renders in process and
+never pays for starting interpreters (about a second each)."""
 
 
 def default_workers() -> int:
@@ -80,17 +84,28 @@ def _work_waiting(conn: Connection) -> bool:
 
 
 class Crew:
-    """`workers - 1` rendering processes beside the tick's own; a context manager (they stop at the end)."""
+    """`workers - 1` rendering processes beside the tick's own, started once `min_jobs` emails wait (`grow`,
+    called by the tick after each batch); a context manager (they stop at the end)."""
 
-    def __init__(self, engine: Engine, project, secret: bytes | None, workers: int) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.decided = context.Event()
+    def __init__(self, engine: Engine, project, secret: bytes | None, workers: int, *,
+                 min_jobs: int = MIN_JOBS) -> None:
+        self.context = multiprocessing.get_context("spawn")
+        self.decided = self.context.Event()
         self.prefix = f"crew-{os.getpid()}-{os.urandom(3).hex()}"
-        url = engine.url.render_as_string(hide_password=False)
+        self.args = (engine.url.render_as_string(hide_password=False), project, secret)
+        self.size, self.min_jobs, self.pending = max(0, workers - 1), min_jobs, 0
+        self.members: list[Any] = []
+
+    def grow(self, emails: int) -> None:
+        """The tick committed `emails` more to render: start the members once there are enough."""
+        self.pending += emails
+        if self.members or self.pending < self.min_jobs:
+            return
+        url, project, secret = self.args
         self.members = [
-            context.Process(target=render_until_decided, args=(url, project, secret, f"{self.prefix}.{n}",
-                                                               self.decided), daemon=True)
-            for n in range(max(0, workers - 1))
+            self.context.Process(target=render_until_decided, args=(url, project, secret, f"{self.prefix}.{n}",
+                                                                    self.decided), daemon=True)
+            for n in range(self.size)
         ]
         for member in self.members:
             member.start()
@@ -123,14 +138,19 @@ class Crew:
 
 def render_waiting(engine: Engine, project, secret: bytes | None, workers: int) -> tuple[int, int]:
     """`rekindle run --render-only`: render, with `workers` processes, what waits to be rendered in the store
-    (decided by a tick here or on another machine), then stop. Returns (queued here, still waiting): a tick
-    still deciding elsewhere may have added more, which its own renderers or the next call take."""
+    (decided by a tick here or on another machine), then stop. Returns how many waited at the start and how
+    many wait at the end: a tick still deciding elsewhere may have added more, which its own renderers or the
+    next call take (a failed render is no longer waiting: it is a `render_failed` decision)."""
     campaigns = {campaign.id: campaign for campaign in project.campaigns}
-    with engine.connect() as conn, Crew(engine, project, secret, workers) as crew:
-        crew.decided.set()  # nothing to wait for: the members render what waits, and stop
-        queued = drain(conn, campaigns, renderers(project, secret))
-        if crew.finish(conn):
-            queued += drain(conn, campaigns, renderers(project, secret))
+    with engine.connect() as conn:
+        waited = waiting(conn)
+        conn.rollback()
+        with Crew(engine, project, secret, workers) as crew:
+            crew.decided.set()  # nothing to wait for: the members render what waits, and stop
+            crew.grow(waited)
+            drain(conn, campaigns, renderers(project, secret))
+            if crew.finish(conn):
+                drain(conn, campaigns, renderers(project, secret))
         left = waiting(conn)
         conn.rollback()
-    return queued, left
+    return waited, left

@@ -77,6 +77,7 @@ def run_tick(
         conn=conn, project=project, options=options, run_id=run_id, rules_commit=commit, summary=summary,
         log=DecisionLog(conn, run_id, options.now.replace(tzinfo=None), commit, summary), budget=Budget(limit),
         sql=base_sql_context(conn, project, options.now),
+        decided=crew.grow if crew is not None else lambda emails: None,
     )
     render = render or compose_renderer(project, options.now)
     paused = pauses.paused_ids(conn)
