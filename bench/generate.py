@@ -156,7 +156,7 @@ def write_postgres(url: str, data: Dataset) -> None:
     engine.dispose()
     _create_indexes(url, indexes)
     engine = open_engine(url)
-    with engine.begin() as connection:  # as `rekindle import` does after a large load (engine/store/statistics.py)
+    with engine.connect() as connection:  # as `rekindle import` does after a large load (engine/store/statistics.py)
         refresh_after_load(connection, ("customers", "events"), data.customers + data.events)
     engine.dispose()
 

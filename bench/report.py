@@ -155,6 +155,7 @@ def write_postgres(url: str, ledger: Ledger, customers: int, events: int) -> Non
             with cursor.copy(f"COPY {target} FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+    with engine.connect() as connection:  # after the commit: VACUUM cannot run inside a transaction
         refresh_after_load(connection, ("enrollments", "deliveries", "events"), ledger.enrolments * 11)
     engine.dispose()
 

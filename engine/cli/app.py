@@ -59,10 +59,9 @@ def _environment_failure(exc: Exception) -> RekindleError | None:
     from sqlalchemy.exc import DBAPIError
 
     if isinstance(exc, DBAPIError):
-        from engine.store.connect import StoreError
+        from engine.store.connect import StoreError, database_reason
 
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
-        return StoreError(f"the store failed: {reason}; the work done so far is kept",
+        return StoreError(f"the store failed: {database_reason(exc)}; the work done so far is kept",
                           unreachable=bool(exc.connection_invalidated))
     return None
 

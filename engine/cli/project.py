@@ -9,17 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.errors import InvalidInput, UsageError
+from engine.errors import UsageError
 from engine.project import Project, ProjectInvalid, load_project
 from engine.rules.model import Campaign
 
 
-class UnknownCampaign(InvalidInput):
-    """A campaign id that the project does not have (exit 1 as an argument; see `unknown_campaigns`)."""
-
-
-class UnknownCampaignOption(UsageError):
-    """`--campaign` names a campaign the project does not have (exit 2: the command line is wrong)."""
+class UnknownCampaign(UsageError):
+    """A campaign id (an argument or `--campaign`) that the project does not have: exit 2, the command line is
+    wrong, whichever command it is given to."""
 
 
 def load_project_or_exit(
@@ -35,11 +32,9 @@ def load_project_or_exit(
         raise ProjectInvalid(exc.diagnostics, f"the project has invalid rules; {not_done}") from None
     if templates:
         require_valid_templates(project, not_done)
-    known = {c.id for c in project.campaigns}
-    unknown = [c for c in campaigns or () if c not in known]
+    unknown = [c for c in campaigns or () if project.campaign(c) is None]
     if unknown:
-        raise UnknownCampaignOption(f"unknown campaign {', '.join(map(repr, unknown))}; known: "
-                                    f"{', '.join(sorted(known))}")
+        raise UnknownCampaign(f"unknown campaign {', '.join(map(repr, unknown))}; known: {_known(project)}")
     return project
 
 
@@ -54,12 +49,14 @@ def require_valid_templates(project: Project, not_done: str = "nothing was run")
         raise ProjectInvalid(problems, f"the project has invalid templates; {not_done}")
 
 
-def require_campaign(project: Project, campaign_id: str, *, usage: bool = False) -> Campaign:
-    """The project's campaign with this id; otherwise an error listing the known ids (a usage error when the
-    command treats the id as part of its command line, as `preview` does)."""
+def require_campaign(project: Project, campaign_id: str) -> Campaign:
+    """The project's campaign with this id; otherwise UnknownCampaign (exit 2) listing the known ids. Every
+    command that takes a campaign id as an argument asks here, so they all answer alike."""
     campaign = project.campaign(campaign_id)
     if campaign is None:
-        known = ", ".join(sorted(c.id for c in project.campaigns)) or "none"
-        error = UnknownCampaignOption if usage else UnknownCampaign
-        raise error(f"unknown campaign {campaign_id!r}; known: {known}")
+        raise UnknownCampaign(f"unknown campaign {campaign_id!r}; known: {_known(project)}")
     return campaign
+
+
+def _known(project: Project) -> str:
+    return ", ".join(sorted(c.id for c in project.campaigns)) or "none"

@@ -24,6 +24,7 @@ from engine.documents.schemas import validator
 from engine.timezones import unknown_timezone_message
 from engine.documents.yaml_loader import YamlDocument, load_yaml_file
 from engine.config.schedule import SCHEDULE_PATTERN, parse_cadence
+from engine.store.connect import url_problem
 from engine.timeutil import parse_duration
 
 CONFIG_CODES = dict.fromkeys(RULE_CODES, "C102")
@@ -31,18 +32,32 @@ CONFIG_CODES = dict.fromkeys(RULE_CODES, "C102")
 
 _URLS_WITH_CREDENTIALS = (("store", "url"), ("delivery", "smtp", "url"))
 
+PROJECT_FOLDERS: tuple[tuple[str, ...], ...] = (("rules_dir",), ("segments_dir",), ("templates_dir",),
+                                                 ("delivery", "maildir", "path"))
+"""Folders the config names that must stay inside the project (C107) unless allow_folders_outside_project:
+what Rekindle reads (rules, segments, templates) and where the maildir backend writes emails."""
+
 
 def load_config(
     path: Path, display: str | None = None, environ: Mapping[str, str] | None = None
 ) -> tuple[Config | None, list[Diagnostic]]:
     """The typed Config, or None and the reasons. `display` names the file in diagnostics."""
+    config, _, problems = load_config_document(path, display, environ)
+    return config, problems
+
+
+def load_config_document(
+    path: Path, display: str | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[Config | None, YamlDocument | None, list[Diagnostic]]:
+    """`load_config`, with the interpolated document the Config was built from (for checks across files that
+    locate what they find in the config, such as the segments lifecycle stages use)."""
     display = display or str(path)
     if not path.is_file():
-        return None, [Diagnostic("C101", f"config file not found: {display}", Location(display),
-                                 hint="run `rekindle init DIR` to create a project, or pass --config PATH")]
+        return None, None, [Diagnostic("C101", f"config file not found: {display}", Location(display),
+                                       hint="run `rekindle init DIR` to create a project, or pass --config PATH")]
     document, problems = load_yaml_file(path, display)
     if document is None:
-        return None, problems
+        return None, None, problems
     problems += _literal_secrets(document)
     hidden, unset = interpolate(document, os.environ if environ is None else environ)
     problems += unset
@@ -52,8 +67,8 @@ def load_config(
     problems += _value_problems(document)
     problems += [d for d in _secret_safe_values(document, hidden, path.absolute().parent) if d.path not in unset_paths]
     if problems:
-        return None, problems
-    return build_config(document.data, path.absolute().parent, display), []
+        return None, document, problems
+    return build_config(document.data, path.absolute().parent, display), document, []
 
 
 def _literal_secrets(document: YamlDocument) -> Iterator[Diagnostic]:
@@ -107,13 +122,19 @@ def _secret_safe_values(document: YamlDocument, hidden: frozenset[DocPath], root
                 yield Diagnostic("C105", f"{'.'.join(path)} {problem}{source}", document.location(path),
                                  ".".join(path))
     folders_allowed = data.get("allow_folders_outside_project") is True if isinstance(data, dict) else False
-    for key in ("rules_dir", "segments_dir", "templates_dir"):
-        value = data.get(key) if isinstance(data, dict) else None
+    for folder in PROJECT_FOLDERS:
+        value = _get(data, folder)
         if isinstance(value, str) and value and not folders_allowed \
                 and leaves(root / value, root):
-            yield Diagnostic("C107", f"{key} points outside the project folder", document.location((key,)), key,
+            name = ".".join(folder)
+            yield Diagnostic("C107", f"{name} points outside the project folder", document.location(folder), name,
                              hint="keep project folders inside the project, or set allow_folders_outside_project: "
                                   "true if that is intended")
+    url = _get(data, ("store", "url"))
+    problem = url_problem(url) if isinstance(url, str) else None
+    if problem:  # url_problem never quotes the URL: it may hold a password from the environment
+        source = " (the value comes from the environment)" if ("store", "url") in hidden else ""
+        yield Diagnostic("C108", f"{problem}{source}", document.location(("store", "url")), "store.url")
 
 
 def _get(data: Any, path: tuple[str, ...]) -> Any:

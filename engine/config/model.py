@@ -109,7 +109,8 @@ class Config:
     templates_dir: Path = Path("templates")
     #: The data catalog file; when it does not exist, names are not checked against data.
     catalog: Path = Path("catalog.yaml")
-    #: Whether the three folders may lie outside the project folder (otherwise C107 refuses them).
+    #: Whether the configured folders (engine.config.loader.PROJECT_FOLDERS) may lie outside the project folder
+    #: (otherwise C107 refuses them).
     allow_folders_outside_project: bool = False
     #: The declared run schedule (`schedule:`), or None when the project does not say how often it runs.
     schedule: Cadence | None = None

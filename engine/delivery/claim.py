@@ -46,6 +46,7 @@ class Claimed:
     message: bytes | None
     message_id: str
     attempts: int
+    campaign_id: str
 
 
 def new_token(worker_id: str) -> str:
@@ -68,7 +69,8 @@ def claim_batch(
     deliveries of paused campaigns and of the campaigns in `hold` are left queued."""
     rows = claim_rows(
         conn, _due(now, hold), size, {"status": SENDING, "claimed_by": token, "claimed_at": now},
-        (Delivery.id, Delivery.customer_id, Delivery.email, Delivery.message, Delivery.message_id, Delivery.attempts),
+        (Delivery.id, Delivery.customer_id, Delivery.email, Delivery.message, Delivery.message_id, Delivery.attempts,
+         Delivery.campaign_id),
     )
     return sorted((Claimed(*row) for row in rows), key=lambda row: row.id)
 

@@ -9,7 +9,8 @@ States of a delivery (`deliveries.status`)::
        |                 |----4xx / dropped / timeout, attempts < max --> queued (next_attempt_at = backoff)
        |                 |----same, attempts = max --> failed
        +----lease expired (the worker died)----+
-    queued --address suppressed or customer unsubscribed--> suppressed   (never handed to a backend)
+    queued --address suppressed, customer unsubscribed or opted out of the campaign's category--> suppressed
+                                                                          (never handed to a backend)
 
 Each batch is claimed and committed before any SMTP traffic, and each outcome is committed as soon as the
 backend reports it (group commit, in a thread, while sending goes on), so a crash loses nothing: rows left in
@@ -29,7 +30,7 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -53,6 +54,7 @@ from engine.delivery.outcomes import record, row_update
 from engine.addresses import address_problem
 from engine.delivery.message import OutgoingMessage, SendResult, SendStatus
 from engine.suppression import store as suppressions
+from engine.suppression.preferences import opted_out_pairs
 from engine.timeutil import to_naive_utc
 
 log = logging.getLogger("rekindle.delivery.dispatch")
@@ -100,6 +102,7 @@ def dispatch(
     sender: str | None = None,
     on_batch: Callable[[DispatchSummary], None] | None = None,
     hold: Collection[str] = (),
+    categories: Mapping[str, str] | None = None,
     keep_going: Callable[[], bool] = lambda: True,
 ) -> DispatchSummary:
     """Send the deliveries due at `now` (default: the wall clock), at most `limit`, and record every outcome.
@@ -108,7 +111,9 @@ def dispatch(
     defaults to the backend's (`delivery.smtp.max_attempts`); `on_batch` is called after each batch (progress).
     Deliveries of paused campaigns and of the campaign ids in `hold` (disabled ones) stay queued. Before each
     batch is claimed `keep_going()` is asked, so a worker told to stop finishes the batch in hand and claims
-    no more. Runs its own event loop, so call it from synchronous code (the CLI, `rekindle run`)."""
+    no more. `categories` ({campaign id: category}, `Project.categories()`) lets the sender check category
+    opt-outs made after an email was queued. Runs its own event loop, so call it from synchronous code (the
+    CLI, `rekindle run`)."""
     run = _Run(
         engine=engine,
         backend=backend,
@@ -118,6 +123,7 @@ def dispatch(
         retry_backoff=retry_backoff,
         sender=sender,
         hold=tuple(hold),
+        categories=dict(categories or {}),
         keep_going=keep_going,
     )
     return asyncio.run(run.go(batch_size, limit, lease, on_batch))
@@ -135,6 +141,7 @@ class _Run:
     retry_backoff: Backoff
     sender: str | None
     hold: tuple[str, ...] = ()
+    categories: dict[str, str] = field(default_factory=dict)
     keep_going: Callable[[], bool] = lambda: True
 
     def clock(self) -> datetime:
@@ -176,6 +183,16 @@ class _Run:
         self.summary.unavailable = str(exc)
         log.warning("transport unavailable", extra={"event": "unavailable", "error": str(exc)})
 
+    def category_pairs(self, batch: list[Claimed]) -> list[tuple[int, str]]:
+        """(customer, category) of the batch's rows whose campaign declares a category."""
+        return [(r.customer_id, self.categories[r.campaign_id]) for r in batch if r.campaign_id in self.categories]
+
+    def opted_out_reason(self, row: Claimed, opted_out: set[tuple[int, str]]) -> str | None:
+        category = self.categories.get(row.campaign_id)
+        if category is None or (row.customer_id, category) not in opted_out:
+            return None
+        return f"opted out of the category {category!r}"  # the words of the queue-time check (runner/sequence.py)
+
     async def send_batch(self, batch: list[Claimed], token: str) -> bool:
         """Send one claimed batch and record the outcomes. False when the transport went down (batch released)."""
         summary, engine = self.summary, self.engine
@@ -183,9 +200,10 @@ class _Run:
         with engine.begin() as conn:
             suppressed, unsubscribed = suppressions.blocked(conn, (r.email for r in batch),
                                                             (r.customer_id for r in batch))
+            opted_out = opted_out_pairs(conn, self.category_pairs(batch))
         outgoing: list[OutgoingMessage] = []
         for row in batch:
-            reason = _blocked_reason(row, suppressed, unsubscribed)
+            reason = _blocked_reason(row, suppressed, unsubscribed) or self.opted_out_reason(row, opted_out)
             if reason is not None:
                 decided.append(row_update(row, token, SUPPRESSED, failure_reason=reason, count_attempt=False))
                 summary.suppressed += 1

@@ -24,6 +24,7 @@ _CODES = [
     Code("C105", "invalid config value"),
     Code("C106", "folder not found"),
     Code("C107", "folder outside the project"),
+    Code("C108", "store URL Rekindle cannot use"),
     # --- R1xx: rule-file syntax and schema ---
     Code("R101", "YAML syntax error"),
     Code("R102", "unknown key"),
@@ -52,6 +53,7 @@ _CODES = [
     Code("R210", "unknown customer field or attribute"),
     Code("R211", "value type does not match the catalog"),
     Code("R212", "name never seen in the store"),
+    Code("R213", "trigger event not in the audience"),
     # --- S1xx: segments ---
     Code("S101", "duplicate segment id"),
     Code("S102", "segment id differs from its file name"),

@@ -27,7 +27,8 @@ log = logging.getLogger("rekindle.failures")
 @dataclass(frozen=True)
 class Failure:
     kind: str
-    """`render` (the email could not be built) or `delivery` (the relay refused it or it was given up)."""
+    """`render` (the email could not be built), `delivery` (the relay refused it or it was given up) or
+    `campaign` (the database refused the campaign's SQL: no customer or step, engine/runner/isolation.py)."""
     customer: str
     campaign: str
     step: str
@@ -36,8 +37,10 @@ class Failure:
     reason: str
 
     def line(self) -> str:
+        customer = f"customer {self.customer}, " if self.customer else ""
+        step = f"/{self.step}" if self.step else ""
         where = f", {self.where}" if self.where else ""
-        return f"{self.kind} failed: customer {self.customer}, {self.campaign}/{self.step}{where}: {self.reason}"
+        return f"{self.kind} failed: {customer}{self.campaign}{step}{where}: {self.reason}"
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)

@@ -72,8 +72,10 @@ def gather(conn: Connection, now: datetime, thresholds: Thresholds, disabled: tu
 
 
 def last_runs(conn: Connection, count: int) -> list[dict[str, Any]]:
-    query = select(Run.id, Run.started_at, Run.finished_at, Run.status, Run.now, Run.summary).order_by(
-        Run.id.desc()).limit(count)
+    # Enrolments on arrival (kind `arrival`, engine/runner/arrival.py) are not runs of the schedule: counting
+    # them would hide a schedule that stopped while events keep arriving.
+    query = select(Run.id, Run.started_at, Run.finished_at, Run.status, Run.now, Run.summary).where(
+        Run.kind == "tick").order_by(Run.id.desc()).limit(count)
     runs = []
     for id_, started, finished, state, at, summary in conn.execute(query):
         delivery = (summary or {}).get("delivery") or {}
@@ -108,24 +110,31 @@ def or_held(disabled: tuple[str, ...]):
     return held | Delivery.campaign_id.in_(list(disabled)) if disabled else held
 
 
+FAILED_DECISIONS = {"render_failed": "render", "campaign_failed": "campaign"}
+"""Decisions that are failures, and the kind `status` reports them as."""
+
+
 def failures(conn: Connection, since: datetime) -> list[dict[str, Any]]:
-    """Render failures (decisions) and failed deliveries since `since`, grouped by reason, most first."""
+    """Render and campaign failures (decisions) and failed deliveries since `since`, grouped by reason, most
+    first."""
     failed_at = func.coalesce(Delivery.claimed_at, Delivery.queued_at)
     deliveries = conn.execute(
         select(Delivery.failure_reason, func.count(), func.max(failed_at),
                func.min(Delivery.campaign_id), func.count(func.distinct(Delivery.campaign_id)))
         .where(Delivery.status == "failed", failed_at >= since).group_by(Delivery.failure_reason)
     ).all()
-    renders = conn.execute(
-        select(Decision.reason, func.count(), func.max(Decision.decided_at),
+    decided = conn.execute(
+        select(Decision.decision, Decision.reason, func.count(), func.max(Decision.decided_at),
                func.min(Decision.campaign_id), func.count(func.distinct(Decision.campaign_id)))
-        .where(Decision.decision == "render_failed", Decision.decided_at >= since).group_by(Decision.reason)
+        .where(Decision.decision.in_(FAILED_DECISIONS), Decision.decided_at >= since)
+        .group_by(Decision.decision, Decision.reason)
     ).all()
+    rows: list[tuple[Any, ...]] = [(FAILED_DECISIONS[decision], *row) for decision, *row in decided]
+    rows += [("delivery", *row) for row in deliveries]
     grouped = [
         {"kind": kind, "reason": reason or "", "count": count, "latest": _iso(latest),
          "campaign": campaign if campaigns == 1 else f"{campaigns} campaigns"}
-        for kind, rows in (("render", renders), ("delivery", deliveries))
-        for reason, count, latest, campaign, campaigns in rows
+        for kind, reason, count, latest, campaign, campaigns in rows
     ]
     return sorted(grouped, key=lambda g: (-g["count"], g["kind"], g["reason"]))
 

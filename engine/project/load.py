@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from engine.catalog import Catalog, catalog_file, load_catalog
 from engine.errors import InvalidInput
-from engine.config.loader import load_config
+from engine.config.loader import load_config_document
 from engine.config.model import Config
 from engine.diagnostics import Diagnostic, Location, Severity
 from engine.documents.paths import YAML_SUFFIXES, contained, display_path, is_within, yaml_files
@@ -59,7 +59,7 @@ def check_project(
     Segments always come from the project's segments folder, so references in the given files resolve. With
     `store`, every data name the rules use is also looked up in that store (`validate --against-store`).
     """
-    config, diagnostics = load_config(config_path, display_path(config_path))
+    config, config_document, diagnostics = load_config_document(config_path, display_path(config_path))
     if config is None:
         return None, _sorted(diagnostics)
     if rule_paths is None:
@@ -90,7 +90,8 @@ def check_project(
                   diagnostics)
     catalog, problems = load_catalog(catalog_file(config))
     diagnostics += problems
-    diagnostics += run_checks(ProjectSources(config, tuple(campaigns), tuple(segments), catalog, store))
+    diagnostics += run_checks(ProjectSources(config, tuple(campaigns), tuple(segments), catalog, store,
+                                             config_document))
     project = _project(config, campaigns, segments, catalog)
     return project, _sorted(diagnostics)
 

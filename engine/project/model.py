@@ -20,3 +20,7 @@ class Project:
 
     def campaign(self, campaign_id: str) -> Campaign | None:
         return next((c for c in self.campaigns if c.id == campaign_id), None)
+
+    def categories(self) -> dict[str, str]:
+        """{campaign id: category} of the campaigns that declare one: what the sender checks opt-outs against."""
+        return {c.id: c.category for c in self.campaigns if c.category}

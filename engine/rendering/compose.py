@@ -116,7 +116,7 @@ def email_bodies(rendered: Rendered, params: dict[str, str], skip: tuple[str, ..
             return html, tag_text_links(rendered.text, params, skip)
         return html, html_to_text(html)
     escaped = escape_values(rendered.values)
-    html, hrefs = build_html(rendered.plan, escaped, params, skip)
+    html, hrefs = build_html(rendered.plan, rendered.values, escaped, params, skip)
     if rendered.text is not None:
         return html, tag_text_links(rendered.text, params, skip)
     pieces = text_plan(rendered.plan, escaped, hrefs)

@@ -128,7 +128,7 @@ class _StartTag(HTMLParser):
 
 
 @lru_cache(maxsize=2048)
-def _parse_link_tag(fragment: str) -> tuple[int, tuple[str, list[tuple[str, str | None]], str] | None]:
+def parse_link_tag(fragment: str) -> tuple[int, tuple[str, list[tuple[str, str | None]], str] | None]:
     """(offset, parsed start tag) of the one link tag a fragment holds, parsed once per distinct text."""
     parser = _StartTag()
     parser.feed(fragment)
@@ -166,7 +166,7 @@ def rewrite_link_tag(tag: str, params: Mapping[str, str], skip: Collection[str] 
     and its new href, or None when the tag is left as it is."""
     if not params:
         return tag, None
-    start, found = _parse_link_tag(tag)
+    start, found = parse_link_tag(tag)
     if found is None or found[0] not in LINK_TAGS:
         return tag, None
     name, attrs, raw = found

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import string
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
@@ -74,6 +75,8 @@ def format_mailbox(name: str | None, address: str) -> str:
     name = clean_line(name or "")
     address = _header_address(address)
     if address.isascii():
+        if name and not name.isascii():  # what formataddr writes, without making a Charset per call
+            return f"{_word(name)} <{address}>"
         return formataddr((name, address), charset="utf-8")
     # formataddr would RFC 2047-encode the address itself, which no mail system decodes: keep it raw UTF-8.
     shown = formataddr((name, "x@x"), charset="utf-8").rpartition("<")[0] if name else ""
@@ -100,11 +103,46 @@ def _date_header(date: datetime) -> str:
 def encode_unstructured(name: str, value: str) -> str:
     """A folded, RFC 2047-encoded (when not ASCII) header line such as a subject, without the final CRLF."""
     value = clean_line(value)
-    if value.isascii() and "=?" not in value and len(name) + 2 + len(value) <= MAX_HEADER_LINE:
-        return f"{name}: {value}"  # nothing to encode or fold (most subjects and all X- headers)
-    charset = "us-ascii" if value.isascii() and "=?" not in value else "utf-8"
+    if value.isascii() and "=?" not in value:
+        if len(name) + 2 + len(value) <= MAX_HEADER_LINE:
+            return f"{name}: {value}"  # nothing to encode or fold (most subjects and all X- headers)
+        charset = "us-ascii"
+    else:
+        word = _encoded_word(name, value)
+        if word is not None:
+            return f"{name}: {word}"
+        charset = "utf-8"
     encoded = Header(value, charset, maxlinelen=MAX_HEADER_LINE, header_name=name).encode(linesep=CRLF)
     return f"{name}: {encoded}"
+
+
+def _encoded_word(name: str, value: str) -> str | None:
+    """The one RFC 2047 word `Header(value, "utf-8", maxlinelen=78, header_name=name).encode()` gives when the
+    whole value fits on the header's first line, or None when it must be folded (then `Header` does it).
+    Same choice as the standard library's: quoted-printable unless base64 is strictly shorter. `Header` tries
+    every prefix of the value to fold it, which made a non-ASCII subject cost half a Jinja render; the
+    equality is checked against `Header` in tests/rendering/test_message_fast.py."""
+    word = _word(value)
+    return word if len(word) <= MAX_HEADER_LINE - len(name) - 2 else None
+
+
+#: The header quoted-printable table of `email.quoprimime` (which keeps it private): letters, digits and
+#: `-!*+/` as they are, a space as `_`, every other byte as `=XX`.
+_QP_HEADER = ["=%02X" % byte for byte in range(256)]
+for _byte in (b"-!*+/" + (string.ascii_letters + string.digits).encode("ascii")):
+    _QP_HEADER[_byte] = chr(_byte)
+_QP_HEADER[ord(" ")] = "_"
+
+
+def _word(value: str) -> str:
+    """`Charset("utf-8").header_encode(value)`: one RFC 2047 word, quoted-printable unless base64 is strictly
+    shorter (the standard library's SHORTEST rule), however long."""
+    raw = value.encode("utf-8")
+    quoted = raw.decode("latin-1").translate(_QP_HEADER)
+    groups, leftover = divmod(len(raw), 3)
+    if groups * 4 + (4 if leftover else 0) < len(quoted):
+        return f"=?utf-8?b?{binascii.b2a_base64(raw, newline=False).decode('ascii')}?="
+    return f"=?utf-8?q?{quoted}?="
 
 
 def _list_header(name: str, items: tuple[str, ...]) -> str:
@@ -116,10 +154,35 @@ def _list_header(name: str, items: tuple[str, ...]) -> str:
     return line
 
 
+#: Encoded body lines kept (a line and its newline -> its quoted-printable bytes with CRLF); emptied when full.
+MAX_QP_LINES = 8192
+_QP_LINES: dict[str, bytes] = {}
+
+
+def _qp_line(line: str) -> bytes:
+    """One body line and its newline, encoded and remembered: most lines of an email are its template's static
+    text, the same in every message, so nearly every line is a dictionary hit instead of an encoding."""
+    encoded = binascii.b2a_qp(to_utf8(line + "\n"), istext=True).replace(b"\n", b"\r\n")
+    if len(_QP_LINES) >= MAX_QP_LINES:
+        _QP_LINES.clear()
+    _QP_LINES[line] = encoded
+    return encoded
+
+
 def _qp(body: str) -> bytes:
-    """Quoted-printable UTF-8 with CRLF line ends; every encoded line is at most 76 characters."""
-    normalised = body.replace("\r\n", "\n").replace("\r", "\n")
-    return binascii.b2a_qp(to_utf8(normalised), istext=True).replace(b"\n", b"\r\n")
+    """Quoted-printable UTF-8 with CRLF line ends; every encoded line is at most 76 characters.
+
+    Exactly `binascii.b2a_qp(body, istext=True)` with CRLF line ends, built a line at a time: b2a_qp starts
+    afresh after every newline (its soft breaks and escapes depend only on the line itself), so each line and
+    its newline encode the same alone. Only the last line, which has no newline, is encoded in place (a space
+    or a lone dot at the very end of the data is encoded differently). tests/rendering/test_message_fast.py
+    compares the two."""
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    last = lines.pop()
+    known = _QP_LINES.get
+    encoded = [known(line) or _qp_line(line) for line in lines]
+    encoded.append(binascii.b2a_qp(to_utf8(last), istext=True).replace(b"\n", b"\r\n"))
+    return b"".join(encoded)
 
 
 def _boundary(message_id: str) -> str:
@@ -131,6 +194,12 @@ def _boundary(message_id: str) -> str:
 def _part(content_type: str, body: str) -> bytes:
     head = f"Content-Type: {content_type}; charset=utf-8{CRLF}Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
     return head.encode("ascii") + _qp(body)
+
+
+@lru_cache(maxsize=256)
+def _extra_headers(extra: tuple[tuple[str, str], ...]) -> list[str]:
+    """The X-Rekindle-* lines: the same few per campaign step, so encoded once."""
+    return [encode_unstructured(_single_token(name, "header name"), value) for name, value in extra]
 
 
 def build_message(envelope: Envelope, text: str, html: str) -> bytes:
@@ -153,8 +222,7 @@ def build_message(envelope: Envelope, text: str, html: str) -> bytes:
         headers.append(_list_header("List-Unsubscribe", envelope.list_unsubscribe))
         if envelope.one_click:
             headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
-    for name, value in envelope.extra:
-        headers.append(encode_unstructured(_single_token(name, "header name"), value))
+    headers += _extra_headers(envelope.extra)
     boundary = _boundary(message_id)
     headers += ["MIME-Version: 1.0", f'Content-Type: multipart/alternative; boundary="{boundary}"']
     delimiter = f"{CRLF}--{boundary}{CRLF}".encode("ascii")

@@ -20,7 +20,7 @@ from engine.config.model import Config
 from engine.rendering.budget import MAX_OUTPUT, RenderBudgetExceeded, budget
 from engine.rendering.environment import make_environment
 from engine.rendering.errors import NO_SUBJECT, RenderError, display_path, from_exception
-from engine.rendering.skeleton import MAX_PLANS, HtmlPlan, compile_plan
+from engine.rendering.skeleton import MAX_PLANS, HtmlPlan, compile_plan, fill_slots
 from engine.rendering.slots import capture, template_is_slot_safe
 from engine.rendering.text import clean_line
 
@@ -87,13 +87,17 @@ class Renderer:
                 raise self.error(exc, name) from None
         raise AssertionError("unreachable")
 
-    def _block(self, template: Template, name: str, context: Context) -> str:
-        """One block rendered alone and un-escaped: subject and preheader are written in the HTML file (so they
-        are escaped there) but are plain text in the message headers and the preview. `context` must be the one
-        the whole template was just rendered with, so top-level `{% set %}` and imports are visible."""
+    def _block(self, template: Template, name: str, context: Context, written: dict[str, str]) -> str:
+        """One block un-escaped: subject and preheader are written in the HTML file (so they are escaped there)
+        but are plain text in the message headers and the preview. The block's output as the document wrote it
+        (`written`, see `_tap_blocks`) is used when there is one; otherwise the block is rendered alone, with
+        `context`, the one the whole template was just rendered with (top-level `{% set %}` and imports)."""
         if name not in template.blocks:
             return ""
-        return clean_line(Markup(self.env.concat(template.blocks[name](context))).unescape())
+        output = written.get(name)
+        if output is None:
+            output = self.env.concat(template.blocks[name](context))
+        return clean_line(Markup(output).unescape())
 
     def render_string(self, source: str, context: dict[str, Any], where: str, line: int = 0) -> str:
         """A one-line template written in a rule file (a variant's subject), rendered without autoescaping.
@@ -135,10 +139,12 @@ class Renderer:
                               self.display(html_name), 1)
         skeleton_plan: HtmlPlan | None = None
         values: tuple[str, ...] = ()
+        wanted = ("preheader",) if subject is not None else ("subject", "preheader")
         try:
             with budget():
                 if plan and self.slot_safe(html_name):
                     state = template.new_context(context)
+                    taps = _tap_blocks(template, state, wanted)
                     with capture() as captured:
                         skeleton = self.env.concat(_capped(template.root_render_func(state)))
                     if len(skeleton) + sum(len(value) for value in captured.values) > MAX_OUTPUT:
@@ -147,11 +153,15 @@ class Renderer:
                     values = tuple(captured.values)
                 if skeleton_plan is not None:
                     html = skeleton
+                    written = {name: fill_slots(output, values) for name, output in taps.items()}
                 else:  # no plan (rare: see slots.py): the plain render
                     state = template.new_context(context)
+                    taps = _tap_blocks(template, state, wanted)
                     html = self.env.concat(_capped(template.root_render_func(state)))
-                rendered_subject = subject if subject is not None else self._block(template, "subject", state)
-                preheader = self._block(template, "preheader", state)
+                    written = taps
+                rendered_subject = subject if subject is not None else self._block(template, "subject", state,
+                                                                                   written)
+                preheader = self._block(template, "preheader", state, written)
         except Exception:  # noqa: BLE001 - Jinja rewrites the traceback to template lines, then we locate it
             try:
                 self.env.handle_exception()
@@ -161,6 +171,30 @@ class Renderer:
         if not rendered_subject:
             raise RenderError(NO_SUBJECT, "the subject rendered empty", self.display(html_name), 1)
         return Rendered(rendered_subject, preheader, html, text, skeleton_plan, values)
+
+
+def _tap_blocks(template: Template, state: Context, names: tuple[str, ...]) -> dict[str, str]:
+    """Record what the `names` blocks write while the document renders, so the subject and preheader are not
+    rendered a second time on their own. Only the template's own block is wrapped (the one the document
+    renders; `super()` calls reach the layout's, unwrapped), with the very context the document renders it in.
+    A block the layout never writes is simply not recorded (then `_block` renders it alone, as before).
+    Returns block name -> the text its first complete rendering wrote (filled in as the render goes)."""
+    taps: dict[str, str] = {}
+    for name in names:
+        stack = state.blocks.get(name)
+        if stack and name in template.blocks:
+            stack[0] = _recording(stack[0], name, taps)
+    return taps
+
+
+def _recording(block: Any, name: str, taps: dict[str, str]) -> Any:
+    def recorded(context: Context) -> Iterator[str]:
+        pieces = []
+        for piece in block(context):
+            pieces.append(piece)
+            yield piece
+        taps.setdefault(name, "".join(pieces))
+    return recorded
 
 
 def _capped(parts: Iterator[str]) -> Iterator[str]:

@@ -24,15 +24,19 @@ from html.parser import HTMLParser
 
 from markupsafe import escape
 
-from engine.rendering.links import LINK_TAGS, TAG_NAME, rewrite_link_tag
+from engine.rendering.links import LINK_TAGS, TAG_NAME, parse_link_tag, retag, rewrite_link_tag, tag_url
 from engine.rendering.plaintext import html_to_text_or_none
 from engine.rendering.slots import CLOSE, OPEN, RESERVED, is_simple
 
 _SLOT = re.compile(f"{OPEN}(\\d+){CLOSE}")
 LINK_OPEN, LINK_CLOSE = "\ue002", "\ue003"
 _TEXT_SLOT = re.compile(f"{OPEN}(\\d+){CLOSE}|{LINK_OPEN}(\\d+){LINK_CLOSE}")
+_OPEN_END = re.compile(f"{CLOSE}\\s*/?>$")
 #: Distinct skeletons (and structural variants) kept per renderer; beyond that messages take the direct path.
 MAX_PLANS = 256
+
+
+Attribute = tuple[str, str | int | None]
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,46 @@ class LinkTag:
     """A link start tag of the skeleton: its pieces (static text and slot numbers)."""
 
     pieces: tuple[str | int, ...]
+    parsed: tuple[str, tuple[Attribute, ...]] | None = None
+    """The tag parsed once, when its only slot-bearing attribute is an href that is exactly one slot (the
+    footer's `href="{{ unsubscribe_url }}"`): its name and attributes, that href as its slot number. Then no
+    message parses the tag again (its text differs per message, so the parse cache never hits)."""
+
+
+def _parse_once(text: str) -> tuple[str, tuple[Attribute, ...]] | None:
+    """`parsed` for a link tag's skeleton text, or None. Without `&` in it, the parser decodes nothing, so the
+    attribute values are the tag's own text; a message's escaped value in the slot decodes back to the value
+    (markupsafe escapes exactly what the parser decodes, quotes included, so a quoted value stays whole)."""
+    if "&" in text:
+        return None
+    start, found = parse_link_tag(text)
+    if found is None or start != 0 or found[2] != text or found[0] not in LINK_TAGS:
+        return None
+    name, attrs, _ = found
+    parsed: list[Attribute] = []
+    seen = 0
+    for attribute, value in attrs:
+        if value is None or not RESERVED.search(value):
+            parsed.append((attribute, value))
+            continue
+        slot = _SLOT.fullmatch(value)
+        if attribute != "href" or slot is None or not (f'"{value}"' in text or f"'{value}'" in text):
+            return None  # unquoted, a value with a space would end the attribute: parse each message's tag
+        parsed.append((attribute, int(slot[1])))
+        seen += 1
+    return (name, tuple(parsed)) if seen == len(_SLOT.findall(text)) else None
+
+
+def _rewrite_parsed(parsed: tuple[str, tuple[Attribute, ...]], written: str, values: tuple[str, ...],
+                    params: Mapping[str, str], skip: Collection[str]) -> tuple[str, str | None]:
+    """`rewrite_link_tag(written, params, skip)` for a tag parsed once: its attributes with this message's
+    values, retagged by the same code."""
+    name, attrs = parsed
+    real = [(attribute, values[value] if isinstance(value, int) else value) for attribute, value in attrs]
+    if all(value in skip for attribute, value in real if attribute == "href" and value is not None):
+        return written, None  # the unsubscribe link: `retag` leaves a skipped href as it is
+    replacement, href = retag(name, real, written, lambda url: tag_url(url, params), skip)
+    return (written, None) if replacement is None else (replacement, href)
 
 
 @dataclass
@@ -47,6 +91,9 @@ class HtmlPlan:
     pieces: tuple[str | int | LinkTag, ...]
     structural: tuple[int, ...]
     """Slots inside start tags other than link hrefs: the text layout may depend on their values."""
+    closed_by_value: bool = False
+    """A link tag ends in an unquoted value (`<a href={{ url }}>`): a value ending in `/` makes it `<a .../>`,
+    an empty link, so no text layout stands for every value (those messages are converted whole)."""
     texts: dict[tuple[str | bool, ...], tuple[str | tuple[str, int], ...] | None] = field(default_factory=dict)
 
 
@@ -108,19 +155,22 @@ def compile_plan(skeleton: str, slot_count: int) -> HtmlPlan | None:
     cursor = 0
     for start, end in scanner.links:
         pieces += _split(skeleton[cursor:start])
-        pieces.append(LinkTag(tuple(_split(skeleton[start:end]))))
+        text = skeleton[start:end]
+        pieces.append(LinkTag(tuple(_split(text)), _parse_once(text) if RESERVED.search(text) else None))
         cursor = end
     pieces += _split(skeleton[cursor:])
-    return HtmlPlan(tuple(pieces), tuple(sorted(scanner.structural)))
+    closed_by_value = any(_OPEN_END.search(skeleton, start, end) for start, end in scanner.links)
+    return HtmlPlan(tuple(pieces), tuple(sorted(scanner.structural)), closed_by_value)
 
 
 def _join(pieces: tuple[str | int, ...], escaped: list[str]) -> str:
     return "".join(piece if isinstance(piece, str) else escaped[piece] for piece in pieces)
 
 
-def build_html(plan: HtmlPlan, escaped: list[str], params: Mapping[str, str],
+def build_html(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], params: Mapping[str, str],
                skip: Collection[str]) -> tuple[str, list[str | None]]:
-    """The message's HTML (links tagged) and, per link tag, its new href (None when tagging left it as is)."""
+    """The message's HTML (links tagged) and, per link tag, its new href (None when tagging left it as is).
+    `values` are the slot values, `escaped` the same as the HTML writes them (`escape_values`)."""
     out: list[str] = []
     hrefs: list[str | None] = []
     for piece in plan.pieces:
@@ -129,7 +179,11 @@ def build_html(plan: HtmlPlan, escaped: list[str], params: Mapping[str, str],
         elif isinstance(piece, int):
             out.append(escaped[piece])
         else:
-            tag, href = rewrite_link_tag(_join(piece.pieces, escaped), params, skip)
+            written = _join(piece.pieces, escaped)
+            if piece.parsed is not None and params:
+                tag, href = _rewrite_parsed(piece.parsed, written, values, params, skip)
+            else:
+                tag, href = rewrite_link_tag(written, params, skip)
             out.append(tag)
             hrefs.append(href)
     return "".join(out), hrefs
@@ -174,13 +228,14 @@ def _with_link_slot(tag_text: str, number: int) -> str:
         f" {name}" if value is None else
         f' {name}="{LINK_OPEN}{number}{LINK_CLOSE}"' if name == "href" and value else
         f' {name}="{html_lib.escape(value, quote=True)}"' for name, value in attrs)
-    return f"<{tag}{rendered}>"
+    closing = "/>" if tag_text.rstrip().endswith("/>") else ">"  # as `retag` writes it: `<a .../>` stays empty
+    return f"<{tag}{rendered}{closing}"
 
 
 def text_plan(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) -> tuple[str | tuple[str, int], ...] | None:
     """The generated text's pieces for this message's structural values and re-tagged links (built on first
     use), or None when this layout has no plan."""
-    if any(href is not None and not is_simple(href) for href in hrefs):
+    if plan.closed_by_value or any(href is not None and not is_simple(href) for href in hrefs):
         return None  # the conversion would collapse its spaces: no slot can stand for it
     key: tuple[str | bool, ...] = (*(escaped[i] for i in plan.structural), *(href is None for href in hrefs))
     if key in plan.texts:
@@ -215,6 +270,11 @@ def build_text(pieces: tuple[str | tuple[str, int], ...], values: list[str], hre
 
 
 _NEEDS_ESCAPE = re.compile(r"[&<>\"']")
+
+
+def fill_slots(text: str, values: tuple[str, ...]) -> str:
+    """A piece of the skeleton with its slots filled in, escaped as the template wrote them."""
+    return _SLOT.sub(lambda match: str(escape(values[int(match[1])])), text) if OPEN in text else text
 
 
 def escape_values(values: tuple[str, ...]) -> list[str]:

@@ -37,6 +37,11 @@ _PLAIN_TYPES = (str, int, float, Decimal)
 _SIMPLE = re.compile(r"[^\s\x00-\x1f\x7f-\x9f\ud800-\udfff\ue000-\ue003]+(?: [^\s\x00-\x1f\x7f-\x9f\ud800-\udfff\ue000-\ue003]+)*")
 
 
+_simple = _SIMPLE.fullmatch
+#: The placeholders of the first slots, made once (finalize runs for every value of every message).
+_PLACEHOLDERS = tuple(f"{OPEN}{number}{CLOSE}" for number in range(256))
+
+
 def is_simple(text: str) -> bool:
     """One line of words separated by single spaces: text the HTML-to-text layout writes unchanged."""
     return _SIMPLE.fullmatch(text) is not None
@@ -62,11 +67,14 @@ def finalize(eval_ctx: EvalContext, value: Any) -> Any:
     capture = _CURRENT.get()
     if capture is None or not eval_ctx.autoescape:
         return value
-    if type(value) in _PLAIN_TYPES and type(value) is not bool:
-        text = str(value)
-        if _SIMPLE.fullmatch(text):
-            capture.values.append(text)
-            return f"{OPEN}{len(capture.values) - 1}{CLOSE}"
+    kind = type(value)
+    if kind is str or kind in _PLAIN_TYPES:  # exact types: bool (an int) and Markup (a str) are not plain
+        text = value if kind is str else str(value)
+        if _simple(text):
+            values = capture.values
+            values.append(text)
+            number = len(values) - 1
+            return _PLACEHOLDERS[number] if number < len(_PLACEHOLDERS) else f"{OPEN}{number}{CLOSE}"
         if RESERVED.search(text):
             capture.tainted = True
     return value

@@ -58,6 +58,19 @@ class Reentry:
 
 
 @dataclass(frozen=True)
+class Trigger:
+    """The event that starts a campaign. `on_arrival`: an event posted to the web endpoint enrols its customer
+    at once (engine/runner/arrival.py), if the audience matches; `next_run`: the next tick does, as without."""
+
+    event: str
+    enrol: str = "next_run"
+
+    @property
+    def on_arrival(self) -> bool:
+        return self.enrol == "on_arrival"
+
+
+@dataclass(frozen=True)
 class SendWindow:
     """When steps may be sent, in the customer's timezone (or a fixed IANA zone); other times defer the step."""
 
@@ -82,6 +95,7 @@ class Campaign:
     group: str | None = None
     #: What kind of email this is (newsletter, offers...): customers can opt out of a category (docs/web.md).
     category: str | None = None
+    trigger: Trigger | None = None
     send_window: SendWindow | None = None
     holdout: float = 0.0
     max_audience: int | None = None
@@ -145,6 +159,7 @@ def build_campaign(doc: dict[str, Any], source: str = "", step_locations: list[L
         priority=doc.get("priority", 0),
         group=doc.get("group"),
         category=doc.get("category"),
+        trigger=Trigger(**doc["trigger"]) if "trigger" in doc else None,
         send_window=SendWindow(
             days=tuple(window.get("days", WEEKDAYS)),
             start=_time(window.get("start", "00:00")),

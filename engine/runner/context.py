@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,29 @@ if TYPE_CHECKING:
     from engine.runner.decisions import DecisionLog
 
 
+@dataclass(frozen=True)
+class Tally:
+    """What the tick had counted when its work was last committed (or a campaign's turn began): the decisions
+    per campaign and step, the failures kept, the email budget. A rolled-back batch is taken back to this."""
+
+    counts: dict[str, dict[str, Counter]]
+    failures: int
+    limit_reached: bool
+    remaining: int | None
+
+    @classmethod
+    def of(cls, summary: RunSummary, budget: Budget) -> "Tally":
+        counts = {cid: {step: Counter(counter) for step, counter in c.counts.items()}
+                  for cid, c in summary.campaigns.items()}
+        return cls(counts, len(summary.failures), summary.limit_reached, budget.remaining)
+
+    def restore(self, summary: RunSummary, budget: Budget) -> None:
+        for cid, campaign in summary.campaigns.items():
+            campaign.counts = {step: Counter(counter) for step, counter in self.counts.get(cid, {}).items()}
+        del summary.failures[self.failures:]
+        summary.limit_reached, budget.remaining = self.limit_reached, self.remaining
+
+
 @dataclass
 class TickContext:
     conn: Connection
@@ -30,6 +54,8 @@ class TickContext:
     budget: Budget
     sql: "SqlContext"
     """The conditions' compile context for this tick (now, segments, timezones)."""
+    kept: Tally | None = field(default=None, repr=False)
+    """The tally at the last commit (engine/runner/isolation.py rolls a failed campaign back to it)."""
     decided: Callable[[int], None] = lambda emails: None
     """Told how many emails each committed batch left to render (the crew starts once there is enough)."""
 
@@ -46,6 +72,11 @@ class TickContext:
         """Commit the work so far (a crash loses at most one batch), unless the caller will roll back."""
         if self.options.persist:
             self.conn.commit()
+            self.keep()
+
+    def keep(self) -> None:
+        """Remember the tally as it is now: what a rollback of the work that follows returns to."""
+        self.kept = Tally.of(self.summary, self.budget)
 
 
 def insert_ignoring_conflicts(conn: Connection, table: Table) -> Insert:

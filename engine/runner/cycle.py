@@ -86,10 +86,10 @@ def _send_and_report(cycle: Cycle, project, engine: Engine, options: RunOptions,
     assert summary is not None, "the tick ran"
     cycle.status = summary.status
     cycle.failures = list(summary.failures)
-    cycle.failure_total = summary.total("render_failed")
+    cycle.failure_total = summary.total("render_failed") + summary.total("campaign_failed")
     if backend is not None:
         cycle.delivery = dispatch(engine, backend, now=options.now, hold=disabled_campaigns(project),
-                                  keep_going=keep_going, batch_size=batch_size)
+                                  categories=project.categories(), keep_going=keep_going, batch_size=batch_size)
         with engine.begin() as conn:
             cycle.status = record_delivery(conn, summary, cycle.delivery)
             cycle.failures += delivery_failures(conn, project, cycle.delivery)

@@ -54,6 +54,10 @@ class DecisionLog:
             self.conn.execute(insert(DECISIONS), self._rows)
             self._rows = []
 
+    def discard(self) -> None:
+        """Forget the decisions not yet written: their batch was rolled back."""
+        self._rows = []
+
     def add_selected(
         self,
         campaign: Campaign,

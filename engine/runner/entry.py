@@ -29,6 +29,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
 )
 
@@ -87,9 +88,14 @@ def insert_enrollments(ctx: TickContext, columns: dict[str, ColumnElement], quer
     return ctx.conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
-def enrol(ctx: TickContext, campaign: Campaign, group_peers: tuple[str, ...]) -> bool:
-    """Enrol everyone who qualifies; False when the campaign is held by its blast-radius guard."""
+def enrol(ctx: TickContext, campaign: Campaign, group_peers: tuple[str, ...],
+          among: ColumnElement[bool] | None = None) -> bool:
+    """Enrol everyone who qualifies (of the customers `among` selects, e.g. those whose event just arrived:
+    engine/runner/arrival.py); False when the campaign is held by its blast-radius guard."""
+    serialise_enrolment(ctx)
     predicate = entry_predicate(ctx, campaign, group_peers)
+    if among is not None:
+        predicate = and_(predicate, among)
     holdout = (
         (unit_hash_sql(campaign.id, C.c.external_id) < campaign.holdout)
         if campaign.holdout > 0
@@ -112,6 +118,16 @@ def enrol(ctx: TickContext, campaign: Campaign, group_peers: tuple[str, ...]) ->
         decision="held_out", reason=f"in the {campaign.holdout:.0%} control group: enrolled, never mailed",
     )
     return True
+
+
+def serialise_enrolment(ctx: TickContext) -> None:
+    """Enrolments of a tick and of an arrival never interleave. The group check (an active enrolment in a
+    peer campaign) reads what is committed, so two concurrent INSERT ... SELECTs for two campaigns of a group
+    could each enrol the same customer. SQLite has one writer at a time already; on PostgreSQL a transaction
+    advisory lock, released by the commit that follows the enrolment, queues them. A dry run commits nothing
+    and takes no lock (so a long `rekindle plan` never holds arrivals up)."""
+    if ctx.options.persist and ctx.conn.dialect.name == "postgresql":
+        ctx.conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('rekindle.enrol:' || current_schema()))"))
 
 
 def _hold(ctx: TickContext, campaign: Campaign, candidates: int, breach: str) -> None:

@@ -3,7 +3,8 @@ next to the tick's), and every failure with its customer, campaign/step, file:li
 
     finished   nothing failed
     partial    something failed (an email that did not render, a delivery refused or given up, a campaign
-               held by its max_audience guard, the relay unreachable) beside work that was done
+               held by its max_audience guard or failed on a database error, the relay unreachable) beside
+               work that was done
     failed     only failures: nothing was queued or sent, or the tick itself broke
 """
 

@@ -206,5 +206,5 @@ def fold_failures(conn: Connection, summary: RunSummary) -> None:
             counts.add(step_id, decision, -1)
         where = f"{row.details['template']}:{row.details['line']}" if row.details.get("line") \
             else row.details.get("template", "")
-        summary.failed_to_render(Failure("render", row.external_id, row.campaign_id, row.step_id, where,
+        summary.add_failure(Failure("render", row.external_id, row.campaign_id, row.step_id, where,
                                          row.details.get("message", "")))

@@ -46,7 +46,8 @@ def print_table(summary: RunSummary, title: str, console: Console | None = None)
     console.print(table(summary))
     for campaign in summary.campaigns.values():
         if campaign.message:
-            console.print(f"[bold red]held[/]: {campaign.message}")
+            label = "failed" if campaign.status == "failed" else "held"
+            console.print(f"[bold red]{label}[/]: {campaign.message}", highlight=False, soft_wrap=True)
     if summary.limit_reached:
         console.print(f"per-run limit of {summary.limit} emails reached: the rest stays due for the next run")
 

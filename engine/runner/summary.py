@@ -21,8 +21,13 @@ DECISIONS = (
     "render_failed",
     "completed",
     "held_blast_radius",
+    "campaign_failed",
 )
-"""Every decision a tick records, in the order reports show them (entry, ending, steps, completion)."""
+"""Every decision a tick records, in the order reports show them (entry, ending, steps, completion, and the
+campaign-level holds and failures)."""
+
+TROUBLE = ("held_blast_radius", "failed")
+"""Campaign statuses that make the run exit 1: held by its audience guard, failed on a database error."""
 
 FAILURE_SAMPLE = 100
 """How many failures a summary keeps for reports (every one is counted, and recorded as a decision)."""
@@ -35,7 +40,7 @@ CAMPAIGN_LEVEL = ""
 class CampaignSummary:
     campaign_id: str
     version: str
-    status: str = "ran"  # ran | held_blast_radius | disabled | paused
+    status: str = "ran"  # ran | held_blast_radius | failed (engine/runner/isolation.py) | disabled | paused
     message: str | None = None
     counts: dict[str, Counter] = field(default_factory=dict)
     step_order: tuple[str, ...] = ()
@@ -66,7 +71,7 @@ class RunSummary:
     failures: list[Any] = field(default_factory=list)
     """The first FAILURE_SAMPLE failures (engine.observability.failures.Failure) of this tick."""
 
-    def failed_to_render(self, failure: Any) -> None:
+    def add_failure(self, failure: Any) -> None:
         if len(self.failures) < FAILURE_SAMPLE:
             self.failures.append(failure)
 
@@ -78,17 +83,13 @@ class RunSummary:
 
     @property
     def failed(self) -> bool:
-        """A held campaign or an email that could not be rendered makes the run exit 1."""
-        return any(c.status == "held_blast_radius" for c in self.campaigns.values()) or bool(
-            self.total("render_failed")
-        )
+        """A held or failed campaign, or an email that could not be rendered, makes the run exit 1."""
+        return bool(self.total("render_failed")) or any(c.status in TROUBLE for c in self.campaigns.values())
 
     @property
     def status(self) -> str:
         """`finished`; `partial` when something failed beside work that was done; `failed` when only failures."""
-        problems = self.total("render_failed") + sum(
-            c.status == "held_blast_radius" for c in self.campaigns.values())
-        if not problems:
+        if not self.failed:
             return "finished"
         return "partial" if self.total("queued") else "failed"
 

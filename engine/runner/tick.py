@@ -1,40 +1,37 @@
 """One tick of the run engine over every (selected) campaign, highest priority first.
 
 For each enabled campaign: version changes, goals and exits (set-based), enrolment (set-based), then the due
-steps in batches, written as deliveries waiting to be rendered, then the rendering of those
-(engine/runner/render_queue.py). Priority order matters twice: within a mutually exclusive group the higher-priority
+steps in batches. Priority order matters twice: within a mutually exclusive group the higher-priority
 campaign enrols first (so the group check keeps the customer out of the others), and the per-run email limit
 is spent on higher-priority campaigns first. A `runs` row records the tick, its summary and its status:
 `finished`, `partial` (something failed beside work that was done), `failed` (only failures, or the tick
-itself broke: the error is kept in the summary and raised again). A campaign paused in the store
-(engine/store/pauses.py) is passed over like a disabled one: nobody enters, nothing advances.
+itself broke: the error is kept in the summary and raised again). A database error that one campaign's SQL
+raises fails that campaign only (engine/runner/isolation.py); the store failing as a whole breaks the tick. A
+campaign paused in the store (engine/store/pauses.py) is passed over like a disabled one: nobody enters,
+nothing advances.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from functools import partial
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, update
 
 from engine.project import Project
 from engine.rules.model import Campaign
 from engine.runner.advance import advance_campaign
-from engine.runner.conditions import base_sql_context
 from engine.runner.context import TickContext
-from engine.runner.decisions import DecisionLog
 from engine.runner.entry import enrol
+from engine.runner.isolation import isolated_turn
 from engine.runner.lifecycle import reconcile_versions, record_exits, record_goals
-from engine.runner.options import Budget, RunOptions
+from engine.runner.options import RunOptions
 from engine.runner.provenance import rules_commit
 from engine.runner.parallel import Crew, renderers
 from engine.runner.render import Renderer, compose_renderer
 from engine.runner.render_queue import drain, fold_failures
+from engine.runner.runs import RUNS, finish_run, start_run, wall_clock
 from engine.runner.summary import RunSummary
-from engine.scheduling.hashing import register_sqlite_functions
 from engine.store import pauses
-from engine.store.models import Run
-
-RUNS = Run.__table__
 
 
 def ordered(campaigns: tuple[Campaign, ...], only: tuple[str, ...] = ()) -> list[Campaign]:
@@ -58,42 +55,22 @@ def run_tick(
     The tick decides and writes the due emails as `rendering` deliveries; `render` (default: the production
     renderer) then renders them in this process, beside the `crew`'s processes, if any, which have been
     rendering since the first batch was committed (engine/runner/parallel.py)."""
-    if conn.dialect.name == "sqlite":
-        register_sqlite_functions(conn.connection.driver_connection)
     if commit == "auto":
         commit = rules_commit(project.config.path(project.config.rules_dir))
-    limit = options.limit if options.limit is not None else project.config.defaults.per_run_limit
-    inserted = conn.execute(
-        insert(RUNS).values(
-            started_at=_wall_clock(), now=options.now.replace(tzinfo=None), status="running",
-            rules_commit=commit, summary={},
-        )
-    ).inserted_primary_key
-    assert inserted is not None  # a single-row INSERT of a table with a primary key
-    run_id = inserted[0]
-    summary = RunSummary(now=options.now, rules_commit=commit, run_id=run_id, dry_run=not options.persist,
-                         limit=limit)
-    ctx = TickContext(
-        conn=conn, project=project, options=options, run_id=run_id, rules_commit=commit, summary=summary,
-        log=DecisionLog(conn, run_id, options.now.replace(tzinfo=None), commit, summary), budget=Budget(limit),
-        sql=base_sql_context(conn, project, options.now),
-        decided=crew.grow if crew is not None else lambda emails: None,
-    )
+    ctx = start_run(conn, project, options, commit)
+    summary = ctx.summary
+    if crew is not None:
+        ctx.decided = crew.grow
     render = render or compose_renderer(project, options.now)
     paused = pauses.paused_ids(conn)
     try:
         for campaign in ordered(project.campaigns, options.campaigns):
-            _campaign_turn(ctx, campaign, paused)
+            isolated_turn(ctx, campaign, partial(_campaign_turn, ctx, campaign, paused))
         _render_decided(ctx, render, crew)
     except Exception as exc:
         _record_broken_tick(ctx, exc)
         raise
-    conn.execute(
-        update(RUNS).where(RUNS.c.id == run_id).values(
-            finished_at=_wall_clock(), status=summary.status, summary=summary.to_dict()
-        )
-    )
-    ctx.checkpoint()
+    finish_run(ctx)
     return summary
 
 
@@ -105,7 +82,7 @@ def _record_broken_tick(ctx: TickContext, exc: Exception) -> None:
     ctx.conn.rollback()
     document = {**ctx.summary.to_dict(), "error": f"{type(exc).__name__}: {exc}"}
     ctx.conn.execute(update(RUNS).where(RUNS.c.id == ctx.run_id).values(
-        finished_at=_wall_clock(), status="failed", summary=document))
+        finished_at=wall_clock(), status="failed", summary=document))
     ctx.conn.commit()
 
 
@@ -137,7 +114,3 @@ def _campaign_turn(ctx: TickContext, campaign: Campaign, paused: set[str]) -> No
     ctx.checkpoint()
     if entered:
         advance_campaign(ctx, campaign)
-
-
-def _wall_clock() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)

@@ -8,7 +8,8 @@ It ticks at start, then on the declared schedule (`schedule:` in rekindle.yaml, 
 it wakes when work falls due: every `send_every` it sends queued mail whose (retry) time has come, and at
 the moment the earliest waiting step becomes due (a send window opens, a wait or a frequency cap ends) it
 runs a tick then. So a step deferred to a 10:00 window is sent at 10:00 even on a daily 09:00 schedule,
-which a daily cron would miss forever.
+which a daily cron would miss forever. A customer enrolled on the arrival of an event (`rekindle serve`,
+engine/runner/arrival.py) is such a step, found at the next `send_every` wake-up.
 
 Stopping (`request_stop`, SIGTERM/SIGINT in the CLI) never cuts work in half: a tick in progress finishes,
 a dispatch finishes the batch in hand (each outcome is committed as the relay answers) and claims no more,
@@ -99,15 +100,16 @@ class Worker:
     def run(self) -> Health:
         now = self.clock.now()
         next_tick = self.options.cadence.next_tick(now)
-        tick = True
+        tick, ticked = True, now
         while not self.stop.is_set():
             if tick:
                 self._tick(now)
+                ticked = now
             else:
                 self._send(now)
             if self.stop.is_set():
                 break
-            due = self._earliest_due(now)
+            due = self._earliest_due(ticked)
             wake = min(m for m in (next_tick, now + self.options.send_every, due) if m is not None)
             if self.options.until is not None and wake > self.options.until:
                 break
@@ -144,6 +146,7 @@ class Worker:
         self._report("sending", None)
         try:
             summary = dispatch(self.engine, self.backend, now=now, hold=disabled_campaigns(self.project),
+                               categories=self.project.categories(),
                                batch_size=self.options.batch_size, keep_going=lambda: not self.stop.is_set())
         except DBAPIError as exc:
             self._failed(now, exc)
@@ -155,15 +158,19 @@ class Worker:
         if summary.claimed:
             log.info("sent", extra={"event": "worker.sent", "sent": summary.sent, "failed": summary.failed})
 
-    def _earliest_due(self, now: datetime) -> datetime | None:
-        """When the next waiting step of an active enrolment falls due (after `now`), to tick right then."""
+    def _earliest_due(self, ticked: datetime) -> datetime | None:
+        """When the next waiting step of an active enrolment falls due after the last tick (at `ticked`), to
+        tick right then. Due before that tick means the tick passed it over (a held campaign, the run's
+        limit): not new work. Due since, and already past, is an enrolment made on arrival of an event
+        (engine/runner/arrival.py) since the last tick: the worker ticks at once, so its first step goes out
+        within `send_every` of the event."""
         query = select(func.min(Enrollment.next_due_at)).where(
-            Enrollment.status == "active", Enrollment.next_due_at > to_naive_utc(now))
+            Enrollment.status == "active", Enrollment.next_due_at > to_naive_utc(ticked))
         try:
             with self.engine.connect() as conn:
                 due = conn.execute(query).scalar_one()
         except DBAPIError as exc:
-            self._failed(now, exc)
+            self._failed(self.clock.now(), exc)
             return None
         return as_utc(due) if due is not None else None
 

@@ -3,6 +3,7 @@ are worth retrying (exit 3). Opening the store a config names is engine/config/s
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -52,6 +53,9 @@ def url_problem(url: str) -> str | None:
     if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
         return (f"the store URL names a {parsed.get_backend_name()!r} database; Rekindle stores are SQLite "
                 "(sqlite:///file.db) or PostgreSQL (postgresql+psycopg://host/db)")
+    if parsed.password and not parsed.username:
+        return ("the store URL has a password but no user name, so the password would not be used; write "
+                "postgresql+psycopg://user:${PGPASSWORD}@host/db")
     return None
 
 
@@ -59,6 +63,39 @@ def is_permanent(reason: str) -> bool:
     """Whether a connection failure's reason is one that retrying cannot fix (see _PERMANENT_REASONS)."""
     lowered = reason.lower()
     return any(marker in lowered for marker in _PERMANENT_REASONS)
+
+
+def database_reason(exc: DBAPIError) -> str:
+    """The first line of what the database said, without SQLAlchemy's statement and parameters around it
+    (they can hold customers' data)."""
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    return lines[0] if lines else type(exc).__name__
+
+
+_STORE_SQLSTATE_CLASSES = ("08", "28", "3D", "53", "57", "58", "XX")
+"""PostgreSQL error classes about the server or the session rather than one statement: connection, login,
+missing database, out of disk or memory, shutdown, system and internal errors."""
+_STORE_SQLSTATES = ("25006", "42501")
+"""A read-only transaction, and a privilege missing on the store's own tables."""
+_STORE_SQLITE_CODES = (sqlite3.SQLITE_PERM, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_NOMEM,
+                       sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_FULL,
+                       sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_AUTH, sqlite3.SQLITE_NOTADB)
+"""SQLite primary result codes about the file rather than one statement."""
+
+
+def store_failed(exc: DBAPIError) -> bool:
+    """Whether a database error is the store's as a whole (the connection lost, a read-only, full, corrupt or
+    locked database, a missing privilege) rather than one statement's: those stop a run, while a statement's
+    error belongs to the campaign whose SQL raised it (engine/runner/isolation.py)."""
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate[:2] in _STORE_SQLSTATE_CLASSES or sqlstate in _STORE_SQLSTATES
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _STORE_SQLITE_CODES  # extended codes keep the primary one in the low byte
+    return is_permanent(database_reason(exc))
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -86,7 +123,7 @@ def connect(url: str) -> Engine:
                 connection.execute(text("SELECT count(*) FROM sqlite_master"))
     except DBAPIError as exc:
         engine.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        reason = database_reason(exc)
         if is_permanent(reason):
             raise StoreError(f"cannot use the store at {display_url(url)}: {reason}{_advice(url, reason)}") from None
         raise StoreError(f"cannot reach the store at {display_url(url)}: {reason}", unreachable=True) from None

@@ -110,7 +110,8 @@ class CategoryOptOut(Base):
 
 
 class Run(Base):
-    """One `rekindle run` tick (or simulated tick). `summary` holds per-campaign, per-step counts."""
+    """One `rekindle run` tick (or simulated tick), or one enrolment on arrival (engine/runner/arrival.py).
+    `summary` holds per-campaign, per-step counts."""
 
     __tablename__ = "runs"
 
@@ -121,6 +122,8 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(16))  # running, finished, partial, failed
     rules_commit: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: `tick` (a run, simulated or not) or `arrival` (enrolment on the arrival of posted events, no sending).
+    kind: Mapped[str] = mapped_column(String(16), default="tick", server_default="tick")
 
 
 class Enrollment(Base):

@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 from collections.abc import Mapping
+from functools import lru_cache
 
 from engine.errors import InvalidInput
 
@@ -59,11 +60,34 @@ def verify(token: str, secret: bytes) -> tuple[str, str]:
     return str(customer_id), str(email)
 
 
+#: `json.dumps(values, separators=(",", ":"))`, without building an encoder per call.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+#: How that encoder writes one string (ASCII-only, escaped): the C function it calls itself.
+_json_string = json.encoder.encode_basestring_ascii
+
+
+@lru_cache(maxsize=16)
+def _keyed(secret: bytes) -> hmac.HMAC:
+    """An HMAC-SHA256 already keyed with `secret`: copying it skips hashing the key for every token (a run
+    signs one unsubscribe token per message and one click token per link)."""
+    return hmac.new(secret, digestmod=hashlib.sha256)
+
+
+def _signature(payload: str, secret: bytes) -> str:
+    mac = _keyed(secret).copy()
+    mac.update(payload.encode())
+    return _b64(mac.digest())
+
+
 def sign_values(values: list, secret: bytes) -> str:
     """`payload.signature`: the JSON list, base64url, and its HMAC-SHA256. Other kinds of token (click links)
     use this with a secret of their own (`purpose_key`), so one kind can never pass for another."""
-    payload = _b64(json.dumps(values, separators=(",", ":")).encode())
-    return f"{payload}.{_b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest())}"
+    if all(type(value) is str for value in values):  # an unsubscribe token: the same text, built directly
+        text = "[" + ",".join(map(_json_string, values)) + "]"
+    else:
+        text = _COMPACT_JSON.encode(values)
+    payload = _b64(text.encode())
+    return f"{payload}.{_signature(payload, secret)}"
 
 
 def verify_values(token: str, secret: bytes, kind: str) -> list:
@@ -72,7 +96,7 @@ def verify_values(token: str, secret: bytes, kind: str) -> list:
     payload, _, signature = token.strip().partition(".")
     if not payload.isascii() or not signature.isascii():
         raise TokenError(f"{kind} token is malformed")
-    expected = _b64(hmac.new(secret, payload.encode(), hashlib.sha256).digest())
+    expected = _signature(payload, secret)
     if not signature or not hmac.compare_digest(signature, expected):
         raise TokenError(f"{kind} token signature does not match")
     try:
@@ -84,6 +108,7 @@ def verify_values(token: str, secret: bytes, kind: str) -> list:
     return values
 
 
+@lru_cache(maxsize=16)
 def purpose_key(secret: bytes, purpose: str) -> bytes:
     """A key derived from the project secret for one purpose (HMAC of the purpose's name)."""
     return hmac.new(secret, f"rekindle/{purpose}".encode(), hashlib.sha256).digest()

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from engine.project import Project
+from engine.runner.provenance import rules_commit
 from engine.suppression.tokens import secret_from_env
 from engine.web import clicks, events_api, feedback, health, preferences, unsubscribe
 from engine.web.context import WebContext, wall_clock
@@ -38,6 +39,7 @@ def create_app(
         secret=secret_from_env(config.unsubscribe.secret_env, environ),
         api_token=environ.get(config.web.api_token_env) or None,
         clock=clock,
+        rules_commit=rules_commit(config.path(config.rules_dir)),
     )
     routes = [
         *health.routes(ctx),

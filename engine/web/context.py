@@ -24,6 +24,8 @@ class WebContext:
     #: The bearer token /v1 requires; None while its environment variable is unset (then /v1 answers 503).
     api_token: str | None
     clock: Callable[[], datetime] = wall_clock
+    #: The git commit of the rules the server loaded at start: what enrolments on arrival are stamped with.
+    rules_commit: str | None = None
 
     @property
     def categories(self) -> list[str]:

@@ -8,12 +8,20 @@ idempotent by `event_id` (or their content key), so a client retries a failed ba
 
 Answers: 200 everything stored, 422 some objects rejected (the others were stored unless strict), 400 the body
 is not JSON at all.
+
+Once the events are committed, the campaigns whose `trigger` is one of their names with `enrol: on_arrival`
+enrol those customers at once (engine/runner/arrival.py, the tick's own enrolment restricted to them); the
+answer's `enrolled` counts them per campaign. Nothing is sent here: the worker or the next run sends the first
+step. A failure to enrol (the store) is logged and leaves the enrolment to the next run; the events are stored.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Literal
+
+from sqlalchemy.exc import DBAPIError
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,8 +31,11 @@ from starlette.routing import Route
 from engine.importer.report import ImportReport
 from engine.importer.run import ImportOptions, import_rows
 from engine.importer.source import FileFormat, Row, jsonl_row
+from engine.runner.arrival import enrol_arrivals
 from engine.web.auth import require_token
 from engine.web.context import WebContext
+
+log = logging.getLogger("rekindle.web.events")
 
 NDJSON = ("application/x-ndjson", "application/jsonl", "application/jsonlines")
 
@@ -49,7 +60,24 @@ def rows_of(body: bytes, content_type: str) -> list[Row]:
     return [jsonl_row(number, json.dumps(item, ensure_ascii=False)) for number, item in enumerate(items, start=1)]
 
 
-def answer(report: ImportReport) -> JSONResponse:
+def arrivals(rows: list[Row]) -> set[tuple[str, str]]:
+    """(customer id, event name) of the well-formed event objects: who may enrol on arrival. A rejected one
+    only makes its customer's audience be evaluated, which decides nothing by itself."""
+    pairs = ((row.values.get("customer_id"), row.values.get("name")) for row in rows if row.error is None)
+    return {(customer, name) for customer, name in pairs if isinstance(customer, str) and isinstance(name, str)}
+
+
+def enrol_on_arrival(ctx: WebContext, rows: list[Row]) -> dict[str, int] | None:
+    """Enrolment on arrival of the events just stored; None when the store failed (the next run enrols)."""
+    try:
+        return enrol_arrivals(ctx.store, ctx.project, arrivals(rows), ctx.clock(), ctx.rules_commit)
+    except DBAPIError as exc:
+        log.warning("enrolment on arrival failed; the next run enrols", extra={
+            "event": "web.arrival_failed", "error": str(exc.orig or exc).strip().splitlines()[0]})
+        return None
+
+
+def answer(report: ImportReport, enrolled: dict[str, int] | None = None) -> JSONResponse:
     errors = [
         {"item": d.location.line, "code": d.code, "field": d.path or None, "message": d.message}
         for d in report.diagnostics()
@@ -61,6 +89,8 @@ def answer(report: ImportReport) -> JSONResponse:
         "errors": errors,
         "summary": report.summary(),
     }
+    if report.kind == "events":
+        body["enrolled"] = enrolled
     return JSONResponse(body, status_code=200 if report.ok else 422)
 
 
@@ -78,7 +108,10 @@ def routes(ctx: WebContext) -> list[Route]:
             )
             report = ImportReport(kind, f"POST /v1/{kind}")
             await run_in_threadpool(import_rows, ctx.store, rows, options, report)
-            return answer(report)
+            enrolled = None
+            if kind == "events" and report.committed:
+                enrolled = await run_in_threadpool(enrol_on_arrival, ctx, rows)
+            return answer(report, enrolled)
 
         return require_token(ctx.api_token, ctx.project.config.web.api_token_env, receive)
 

@@ -80,9 +80,9 @@ def test_audience_of_every_campaign(store: dict[str, str]) -> None:
     assert len(sizes) == 8
 
 
-def test_audience_unknown_campaign_exits_1(store: dict[str, str]) -> None:
+def test_audience_unknown_campaign_is_a_usage_error(store: dict[str, str]) -> None:
     result = _run(store, "audience", "winback-9")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.startswith("error: unknown campaign 'winback-9'; known: birthday-reward, ")
     assert result.stdout == ""
 
@@ -127,7 +127,7 @@ def test_explain_unknown_customer_exits_1(store: dict[str, str]) -> None:
     assert result.stderr == "error: no customer with external id 'nobody' in the store\n"
 
 
-def test_explain_unknown_campaign_exits_1(store: dict[str, str]) -> None:
+def test_explain_unknown_campaign_is_a_usage_error(store: dict[str, str]) -> None:
     result = _run(store, "explain", "nope", "lapsed")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.startswith("error: unknown campaign 'nope'; known: ")

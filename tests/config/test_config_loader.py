@@ -75,9 +75,10 @@ tracking: {utm: {source: rekindle, medium: email, campaign: spring}}
     ("cost $5", {}, "cost $5"),
 ])
 def test_interpolation(tmp_path: Path, value: str, environ: dict[str, str], expected: str) -> None:
-    config, problems = load_config(_write(tmp_path, f'version: 1\nstore: {{url: "{value}"}}\n'), environ=environ)
+    text = f'version: 1\ntracking: {{utm: {{source: "{value}", medium: email}}}}\n'
+    config, problems = load_config(_write(tmp_path, text), environ=environ)
     assert problems == []
-    assert config.store_url == expected
+    assert config.tracking.utm["source"] == expected
 
 
 def test_every_missing_variable_is_reported(tmp_path: Path) -> None:
@@ -154,3 +155,62 @@ reporting: {dormant_after: ninety}
         ("C102", 5, 28, 'invalid duration "ninety" at reporting.dormant_after; write a whole number and a unit: '
                         "30m, 36h, 90d or 2w"),
     ]
+
+
+def _problems(tmp_path: Path, text: str, environ: dict[str, str] | None = None) -> list[str]:
+    config, problems = load_config(_write(tmp_path, text), "rekindle.yaml", environ=environ or {})
+    assert config is None
+    return [f"{d.location}: {d.code} {d.message}" + (f" | {d.hint}" if d.hint else "") for d in problems]
+
+
+OUTSIDE_HINT = "keep project folders inside the project, or set allow_folders_outside_project: true if that is intended"
+
+
+@pytest.mark.parametrize("folder", ["/var/mail/outbox", "../outbox", "demo/../../outbox"])
+def test_a_maildir_folder_outside_the_project_is_refused(tmp_path: Path, folder: str) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    assert _problems(project, f"version: 1\ndelivery:\n  backend: maildir\n  maildir:\n    path: {folder}\n") == [
+        f"rekindle.yaml:5:11: C107 delivery.maildir.path points outside the project folder | {OUTSIDE_HINT}"]
+
+
+def test_a_maildir_folder_that_links_out_of_the_project_is_refused(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (project / "outbox").symlink_to(tmp_path / "elsewhere")
+    text = "version: 1\ndelivery:\n  backend: smtp\n  maildir: {path: outbox}\n  smtp: {url: 'smtp://relay:25'}\n"
+    assert _problems(project, text) == [  # checked whichever backend is chosen: switching is one value
+        f"rekindle.yaml:4:19: C107 delivery.maildir.path points outside the project folder | {OUTSIDE_HINT}"]
+
+
+def test_a_maildir_folder_outside_the_project_may_be_allowed(tmp_path: Path) -> None:
+    config, problems = load_config(_write(tmp_path, "version: 1\nallow_folders_outside_project: true\n"
+                                                    "delivery: {backend: maildir, maildir: {path: /var/mail/x}}\n"),
+                                   environ={})
+    assert problems == [] and config is not None
+    assert config.delivery.options == {"path": "/var/mail/x"}
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("mysql://rekindle@db/rekindle", "the store URL names a 'mysql' database; Rekindle stores are SQLite "
+                                     "(sqlite:///file.db) or PostgreSQL (postgresql+psycopg://host/db)"),
+    ("postgresql+psycopg://rekindle@db:five/rekindle", "the store URL is not valid: its port is not a number; "
+                                                       "write e.g. sqlite:///rekindle.db or postgresql+psycopg://host/db"),
+    ("postgresql+psycopg://:${PGPASSWORD}@db/rekindle", "the store URL has a password but no user name, so the "
+                                                        "password would not be used; write "
+                                                        "postgresql+psycopg://user:${PGPASSWORD}@host/db (the "
+                                                        "value comes from the environment)"),
+])
+def test_a_store_url_rekindle_cannot_use_is_located(tmp_path: Path, url: str, message: str) -> None:
+    problems = _problems(tmp_path, f'version: 1\nstore:\n  url: "{url}"\n', {"PGPASSWORD": "hunter2"})
+    assert problems == [f"rekindle.yaml:3:8: C108 {message}"]
+
+
+def test_a_store_url_from_the_environment_is_never_printed(tmp_path: Path) -> None:
+    environ = {"REKINDLE_STORE_URL": "postgresql+psycopg://:hunter2@db:5432/rekindle"}
+    problems = _problems(tmp_path, "version: 1\nstore: {url: '${REKINDLE_STORE_URL}'}\n", environ)
+    assert problems == ["rekindle.yaml:2:14: C108 the store URL has a password but no user name, so the password "
+                        "would not be used; write postgresql+psycopg://user:${PGPASSWORD}@host/db (the value comes "
+                        "from the environment)"]
+    assert "hunter2" not in "".join(problems)

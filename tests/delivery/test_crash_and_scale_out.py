@@ -11,12 +11,13 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
 
 from engine.delivery.testing import RecordingHandler, SmtpSink, queue_deliveries
 from engine.store.models import Delivery
@@ -25,12 +26,23 @@ from tests.delivery.smtp_faults import write_project
 pytestmark = pytest.mark.slow
 
 
-def _rekindle(config: Path, *args: str) -> subprocess.Popen:
+def _rekindle(config: Path, *args: str, application: str = "rekindle") -> subprocess.Popen:
+    """`rekindle send` in a process of its own; its PostgreSQL sessions carry `application` as their name."""
     return subprocess.Popen(
         [sys.executable, "-m", "engine", "send", "--config", str(config), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=config.parent,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PGAPPNAME": application},
     )
+
+
+def _sessions_left(engine: Engine, application: str) -> int:
+    """PostgreSQL backends still serving a (killed) client's sessions. A backend finishes the statement in hand,
+    a COMMIT the client sent just before it died included, before it notices the client is gone and exits."""
+    if engine.dialect.name != "postgresql":
+        return 0  # SQLite has no server: what the dead process wrote is in the file, or is not
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
+                            {"name": application}).scalar_one()
 
 
 def _wait_until(condition, timeout: float) -> None:
@@ -50,10 +62,13 @@ def test_a_sender_killed_midway_loses_nothing_and_duplicates_only_in_flight(
         config, engine = write_project(tmp_path, store_url, {"backend": "smtp", "smtp": smtp})
         ids = queue_deliveries(engine, [f"person{i}@example.com" for i in range(1000)], now)
 
-        first = _rekindle(config, "--batch-size", "20")
+        killed = f"rekindle-killed-{uuid.uuid4().hex[:8]}"
+        first = _rekindle(config, "--batch-size", "20", application=killed)
         _wait_until(lambda: len(sink.handler.received) >= 300 or first.poll() is not None, timeout=60)
         first.send_signal(signal.SIGKILL)
         first.wait()
+        # Read the states only once the server has finished whatever the dead process had already sent.
+        _wait_until(lambda: _sessions_left(engine, killed) == 0, timeout=60)
         with engine.connect() as conn:
             states = Counter(conn.execute(select(Delivery.status)).scalars())
             in_flight = set(conn.execute(select(Delivery.message_id).where(Delivery.status == "sending")).scalars())

@@ -38,6 +38,16 @@ EXPECTED: dict[str, list[str]] = {
         'bad-time.yaml:6:10: R104 "9:00" is not valid at send_window.start; expected a time of day as HH:MM on a 24-hour clock, e.g. 09:00 or 18:30',
         'bad-time.yaml:7:8: R104 "6pm" is not valid at send_window.end; expected a time of day as HH:MM on a 24-hour clock, e.g. 09:00 or 18:30',
     ],
+    'bad-trigger.yaml': [
+        'bad-trigger.yaml:3:47: R104 "on-arrival" is not allowed at trigger.enrol; expected one of on_arrival, next_run (did you mean "on_arrival"?)',
+    ],
+    'trigger-not-in-audience.yaml': [
+        'trigger-not-in-audience.yaml:3:18: R213 the trigger event "onboarding_completed" is not in the audience, so it does not decide who enters',
+        '    hint: require a recent one in the audience, e.g. event: {name: onboarding_completed, within: 7d}',
+    ],
+    'trigger-without-enrol.yaml': [
+        'trigger-without-enrol.yaml:4:3: R105 missing required key "enrol" in trigger',
+    ],
     'bad-var-name.yaml': [
         'bad-var-name.yaml:6:3: R104 variable name "discount-usd" in vars is not allowed; use letters, digits and _ (starting with a letter)',
     ],
@@ -83,12 +93,20 @@ EXPECTED: dict[str, list[str]] = {
         'config-env-sender/rekindle.yaml:7:9: C105 sender.from does not hold a valid email address, e.g. Your Company <hello@example.com> (the value comes from the environment)',
         "config-env-sender/rekindle.yaml:8:13: C105 sender.reply_to must be exactly one email address, e.g. Your Company <hello@example.com>: 'two@example.com, addresses@example.com'",
     ],
+    'config-outbox-and-store-outside/': [
+        "config-outbox-and-store-outside/rekindle.yaml:3:8: C108 the store URL names a 'mysql' database; Rekindle stores are SQLite (sqlite:///file.db) or PostgreSQL (postgresql+psycopg://host/db)",
+        'config-outbox-and-store-outside/rekindle.yaml:7:11: C107 delivery.maildir.path points outside the project folder',
+        '    hint: keep project folders inside the project, or set allow_folders_outside_project: true if that is intended',
+    ],
     'config-folder-outside/': [
         'config-folder-outside/rekindle.yaml:2:12: C107 rules_dir points outside the project folder',
         '    hint: keep project folders inside the project, or set allow_folders_outside_project: true if that is intended',
         'config-folder-outside/rekindle.yaml:3:16: C107 templates_dir points outside the project folder',
         '    hint: keep project folders inside the project, or set allow_folders_outside_project: true if that is intended',
         'config-folder-outside/rekindle.yaml:5:13: C105 defaults.timezone: unknown timezone "localtime" (use an IANA name such as Europe/Paris)',
+    ],
+    'config-lifecycle-segment/': [
+        'config-lifecycle-segment/rekindle.yaml:8:23: R204 unknown segment "engagd": segments/engagd.yaml does not exist (did you mean "engaged"?)',
     ],
     'config-literal-secret/': [
         'config-literal-secret/rekindle.yaml:5:10: C104 delivery.smtp.url contains a password; secrets never go in the config file',

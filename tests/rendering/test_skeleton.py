@@ -128,3 +128,27 @@ def test_templates_where_a_placeholder_could_reach_logic_take_the_direct_path(pr
     assert fast.plan is None
     assert fast_bodies == direct_bodies
     assert "ADA" in fast_bodies[0] or "ada" in fast_bodies[0]
+
+
+LINKS = ["https://a.example/x", "https://a.example/x?q=1", "https://a.example/a&b=1", "https://a.example/x/",
+         "mailto:a@b.example", UNSUBSCRIBE, "https://a.example/'q'", 'https://a.example/"q"', "https://a.example/<x>",
+         "HTTPS://A.example/?utm_source=mine", "https://a.example/a b", "ftp://a.example/f"]
+
+
+def test_a_link_whose_href_is_one_value_is_parsed_once_and_tagged_the_same(project_dir) -> None:
+    """The unsubscribe link's tag differs per message: it is parsed once, with its slot, not per message.
+    Also a self-closing link and an unquoted href at the end of a tag (a value ending in `/` closes it)."""
+    source = (SUBJECT + '{% block body %}<a href="{{ vars.link }}" class="b">q</a><a href={{ vars.link }}>u</a>'
+              "<a title=t href='{{ vars.link }}'/>{% endblock %}")
+    config = _project(project_dir, {"hrefs": source})
+    renderer = renderer_for(config)
+    camp = campaign({"id": "s", "template": "hrefs"})
+    for link in LINKS:
+        context = context_for(camp, camp.steps[0])
+        context["vars"]["link"] = link
+        fast, fast_bodies, direct_bodies = both_paths(renderer, "hrefs", context)
+        assert fast_bodies == direct_bodies, link
+        if link == UNSUBSCRIBE:
+            tags = [piece for piece in fast.plan.pieces if hasattr(piece, "parsed")]
+            # quoted hrefs are parsed once; the unquoted one is parsed per message (a space would split it)
+            assert [tag.parsed is not None for tag in tags] == [True, False, True, True]

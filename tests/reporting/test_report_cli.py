@@ -81,5 +81,5 @@ def test_html_page_is_written(store: dict[str, str], tmp_path: Path) -> None:
 
 def test_unknown_campaign_lists_the_known_ones(store: dict[str, str]) -> None:
     result = run(store, "winback-9O")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.splitlines()[-1].startswith("error: unknown campaign 'winback-9O'; known: birthday-reward,")

@@ -167,3 +167,30 @@ def make_kit(engine: Engine, root: Path) -> Kit:
     (root / "templates").mkdir(parents=True, exist_ok=True)
     config = Config(root=root, templates_dir=Path("templates"), rules_dir=Path("rules"), defaults=Defaults())
     return Kit(engine, root, Project(config, (), {}))
+
+
+REFUSED = "the broken campaign is refused"
+"""What `refuse` makes the database say: a real error, raised by the database for one campaign's rows."""
+
+
+def refuse(engine: Engine, table: str, campaign: str = "broken", body: str = f"RAISE EXCEPTION '{REFUSED}';") -> None:
+    """A trigger that makes the database refuse every row of `campaign` in `table` (`body` on PostgreSQL)."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} WHEN NEW.campaign_id = '{campaign}' "
+                f"BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END")
+            return
+        conn.exec_driver_sql(
+            f"CREATE FUNCTION refuse_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.campaign_id = '{campaign}' THEN {body} END IF; RETURN NEW; END $$")
+        conn.exec_driver_sql(f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} FOR EACH ROW "
+                             f"EXECUTE FUNCTION refuse_{table}()")
+
+
+def allow(engine: Engine, table: str) -> None:
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"DROP TRIGGER refuse_{table}")
+        else:
+            conn.exec_driver_sql(f"DROP TRIGGER refuse_{table} ON {table}")

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from engine.cli.app import app
 from engine.store.database import open_engine
 from engine.store.models import Customer, Run
-from tests.runner.cliproject import write_project
+from tests.runner.cliproject import TWO_STEPS, write_project
+from tests.runner.kit import REFUSED, refuse
 
 NOW = "2026-11-23T10:00:00Z"
 SEATS = ("{% block subject %}Seats{% endblock %}"
@@ -120,3 +121,37 @@ def test_an_unreachable_relay_leaves_the_run_failed_with_its_delivery_summary(tm
         summary = conn.execute(select(Run.summary)).scalar_one()
     engine.dispose()
     assert summary["delivery"]["sent"] == 0 and summary["delivery"]["unavailable"].startswith("cannot connect")
+
+
+BROKEN = TWO_STEPS.replace("id: nudge", "id: broken").replace("name: Nudge", "name: Broken") \
+    .replace("audience:", "priority: 5\naudience:")
+
+
+def test_a_campaign_the_database_fails_is_reported_and_the_others_are_sent(tmp_path, store_url, monkeypatch):
+    monkeypatch.setenv("REKINDLE_UNSUBSCRIBE_SECRET", "s")
+    config = write_project(tmp_path, store_url, rules={"nudge.yaml": TWO_STEPS, "broken.yaml": BROKEN}, customers=2)
+    engine = open_engine(store_url)
+    refuse(engine, "enrollments")
+    engine.dispose()
+    result = rekindle("run", "-c", str(config), "--now", NOW)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: campaign failed: broken, {tmp_path}/rules/broken.yaml: the database refused "
+                             f"its SQL: {REFUSED}\n")
+    assert "Run 1 at 2026-11-23T10:00:00Z: partial" in result.stdout
+    assert (f"failed: campaign 'broken' failed: the database refused its SQL: {REFUSED}; what it had not "
+            "committed was rolled back, the other campaigns went on, the next run tries it again") in result.stdout
+    assert "Sent 2, failed 0" in result.stdout  # nudge's two emails went out
+    assert run_statuses(store_url) == ["partial"]
+
+    status = rekindle("status", "-c", str(config), "--now", "2026-11-23T10:05:00Z", "--format", "json")
+    assert status.exit_code == 1
+    report = json.loads(status.stdout)
+    reason = (f"campaign 'broken' failed: the database refused its SQL: {REFUSED}; what it had not committed was "
+              "rolled back, the other campaigns went on, the next run tries it again")
+    assert report["attention"] == ["the last run (1) is partial", f"1 campaign failures: {reason}"]
+    assert report["failures"] == [{"kind": "campaign", "count": 1, "campaign": "broken",
+                                   "latest": "2026-11-23T10:00:00Z", "reason": reason}]
+
+    plan = rekindle("plan", "-c", str(config), "--now", "2026-11-23T10:10:00Z")
+    assert plan.exit_code == 1
+    assert f"failed: {reason}" in plan.stdout

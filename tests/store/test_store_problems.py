@@ -60,9 +60,11 @@ def test_a_read_only_file_is_permanent(tmp_path: Path) -> None:
     ("not a url", "the store URL is not valid: it cannot be parsed; write e.g. sqlite:///rekindle.db or "
                   "postgresql+psycopg://host/db"),
 ])
-def test_an_unusable_store_url_is_a_message(tmp_path: Path, url: str, message: str) -> None:
-    result = rekindle(config_for(tmp_path, url), "db", "current")
-    assert (result.exit_code, result.stderr) == (1, f"error: {message}\n")
+def test_an_unusable_store_url_is_a_located_diagnostic(tmp_path: Path, url: str, message: str) -> None:
+    config = config_for(tmp_path, url)
+    result = rekindle(config, "db", "current")
+    assert (result.exit_code, result.stderr) == (1, f"{config}:3:8: C108 {message}\n"
+                                                    f"error: cannot read the project config {config}\n")
 
 
 def test_a_database_that_does_not_exist_is_permanent(postgres_url: str, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ def test_a_batch_is_stored_once_however_often_it_is_posted(kit: WebKit) -> None:
     first = client.post("/v1/events", json=BATCH, headers=AUTH)
     assert first.status_code == 200
     assert first.json() == {"imported": 3, "duplicates": 0, "rejected": 0, "errors": [],
-                            "summary": "Imported 3 event rows from POST /v1/events."}
+                            "summary": "Imported 3 event rows from POST /v1/events.", "enrolled": {}}
     stored = kit.events()
     again = client.post("/v1/events", json=BATCH, headers=AUTH)
     assert again.json()["imported"] == 0 and again.json()["duplicates"] == 3

@@ -84,6 +84,7 @@ def operator() -> str:
 
 
 def _target(campaign: str | None, everything: bool, config_path: Path) -> str:
+    from engine.cli.project import require_campaign
     from engine.project.load import check_project
     from engine.store.pauses import ALL
 
@@ -92,9 +93,8 @@ def _target(campaign: str | None, everything: bool, config_path: Path) -> str:
     if campaign is None:
         return ALL
     project, _ = check_project(config_path)  # a broken rule file must not stop an emergency pause
-    known = {c.id for c in project.campaigns} if project is not None else set()
-    if project is not None and campaign not in known:
-        raise UsageError(f"unknown campaign {campaign!r}; known: {', '.join(sorted(known))}")
+    if project is not None:
+        require_campaign(project, campaign)
     return campaign
 
 

@@ -43,7 +43,7 @@ def _pick(project: Project, campaign_id: str, step_id: str | None, variant_id: s
           ) -> tuple[Campaign, Step, Variant | None]:
     from engine.cli.project import require_campaign
 
-    campaign = require_campaign(project, campaign_id, usage=True)
+    campaign = require_campaign(project, campaign_id)
     step = campaign.step(step_id) if step_id else campaign.steps[0]
     if step is None:
         raise UsageError(f"campaign {campaign.id!r} has no step {step_id!r}; steps: "

@@ -2,8 +2,8 @@
 
 Exit codes: 0 finished (or skipped because another run holds the lock), 1 invalid rules, or a run recorded
 `partial`/`failed`: a campaign held by its audience guard (a share of the subscribed customers, or
-max_audience), an email that failed to render or a delivery that failed permanently (each printed on stderr),
-2 usage, 3 SMTP unreachable (the queued emails stay queued).
+max_audience), a campaign whose SQL the database refused (engine/runner/isolation.py), an email that failed to
+render or a delivery that failed permanently (each printed on stderr), 2 usage, 3 SMTP unreachable (the queued emails stay queued).
 """
 
 from __future__ import annotations

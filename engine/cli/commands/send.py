@@ -6,7 +6,7 @@ unreachable, in which case the unsent work stays queued for the next run.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypedDict
@@ -26,6 +26,7 @@ class _DispatchOptions(TypedDict):
     limit: int | None
     lease: timedelta
     hold: Collection[str]
+    categories: Mapping[str, str]
 
 
 def register(app: typer.Typer) -> None:
@@ -67,8 +68,9 @@ def send(
 
     project = _rules_if_readable(config_path)
     hold = () if project is None else tuple(c.id for c in project.campaigns if not c.enabled)
+    categories = {} if project is None else project.categories()
     options = _DispatchOptions(now=now, worker_id=worker_id, batch_size=batch_size, limit=limit, lease=lease_span,
-                               hold=hold)
+                               hold=hold, categories=categories)
     if log_format == "text" and sys.stderr.isatty():
         summary = _dispatch_with_progress(engine, backend, options)
     else:
@@ -112,8 +114,8 @@ def _rules_if_readable(config_path: Path):
 
     project, diagnostics = check_project(config_path)
     if project is None and any(d.code != "C106" for d in diagnostics):  # C106: no rules folder, nothing to hold
-        typer.echo("warning: the rules cannot be read; only paused campaigns are held, not disabled ones",
-                   err=True)
+        typer.echo("warning: the rules cannot be read; only paused campaigns are held, not disabled ones, and "
+                   "category opt-outs are not checked", err=True)
     return project
 
 

@@ -17,6 +17,7 @@ from engine.project.checks.references import segment_cycles, segments_exist, tem
 from engine.project.checks.settings import schedule_reaches_windows, send_windows, variants
 from engine.project.checks.sources import ProjectSources
 from engine.project.checks.store_names import store_names
+from engine.project.checks.triggers import trigger_in_audience
 
 Check = Callable[[ProjectSources], Iterable[Diagnostic]]
 
@@ -29,6 +30,7 @@ CHECKS: list[Check] = [
     send_windows,
     schedule_reaches_windows,
     variants,
+    trigger_in_audience,
     templates_exist,
     segments_exist,
     segment_cycles,

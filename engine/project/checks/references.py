@@ -42,7 +42,7 @@ def templates_exist(sources: ProjectSources) -> Iterator[Diagnostic]:
 def segments_exist(sources: ProjectSources) -> Iterator[Diagnostic]:
     known = {source.segment.id for source in sources.segments}
     shown_dir = sources.config.segments_dir.as_posix()
-    for document in sources.documents():
+    for document in sources.condition_documents():  # lifecycle stages too: `rekindle report` compiles them
         for root, node in condition_roots(document):
             for kind, body, path in walk_conditions(node, root):
                 if kind == "segment" and body not in known:

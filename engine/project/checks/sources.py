@@ -27,14 +27,22 @@ class ProjectSources:
     """The project's data catalog; None when it has none (names are then not checked against data)."""
     store: Connection | None = None
     """A connection to the store for `validate --against-store`; None: the store is not consulted."""
+    config_document: YamlDocument | None = None
+    """rekindle.yaml as loaded, to locate what is found in its lifecycle stages' conditions."""
 
     def documents(self) -> Iterator[YamlDocument]:
         yield from (source.document for source in self.campaigns)
         yield from (source.document for source in self.segments)
 
+    def condition_documents(self) -> Iterator[YamlDocument]:
+        """Every document holding conditions: campaigns, segments and the config (its lifecycle stages)."""
+        yield from self.documents()
+        if self.config_document is not None:
+            yield self.config_document
+
 
 def condition_roots(document: YamlDocument) -> Iterator[tuple[DocPath, Any]]:
-    """Every top-level condition of a campaign or segment document, with its path."""
+    """Every top-level condition of a campaign, segment or config document, with its path."""
     data = document.data
     if "condition" in data:
         yield ("condition",), data["condition"]
@@ -47,6 +55,9 @@ def condition_roots(document: YamlDocument) -> Iterator[tuple[DocPath, Any]]:
     for index, step in enumerate(data.get("steps", ())):
         if "when" in step:
             yield ("steps", index, "when"), step["when"]
+    lifecycle = data.get("lifecycle")
+    for index, stage in enumerate(lifecycle.get("stages", ()) if isinstance(lifecycle, dict) else ()):
+        yield ("lifecycle", "stages", index, "condition"), stage["condition"]
 
 
 def walk_conditions(node: Any, path: DocPath) -> Iterator[tuple[str, Any, DocPath]]:
