@@ -8,7 +8,8 @@ Works on a copy of the cached store (bench/generate.py), so it can be repeated. 
 (set-based enrolment, then batched rendering and queueing of every due email) with 1, 2 and 4 rendering
 worker processes (`rekindle run --workers`), the deciding process's CPU time, and its resident memory
 sampled during the tick: it must stay flat while 100,000 emails are rendered and queued. With --postgres
-(or REKINDLE_BENCH_POSTGRES_URL) the same ticks run on PostgreSQL, each rolled back.
+(or REKINDLE_BENCH_POSTGRES_URL) the same ticks run on PostgreSQL, each undone afterwards (the crew renders
+from committed rows, so the tick cannot be one rolled-back transaction any more).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from bench._report import Figure  # noqa: E402
 from bench.generate import NOW, ensure_store  # noqa: E402
@@ -36,7 +37,8 @@ from engine.config.model import FrequencyCap  # noqa: E402
 from engine.project import load_project  # noqa: E402
 from engine.rules.model import build_campaign  # noqa: E402
 from engine.runner.options import RunOptions  # noqa: E402
-from engine.runner.parallel import RenderPool  # noqa: E402
+from engine.runner.parallel import Crew  # noqa: E402
+from engine.runner.render import compose_renderer  # noqa: E402
 from engine.runner.tick import run_tick  # noqa: E402
 from engine.store.database import open_engine  # noqa: E402
 from engine.store.models import Delivery  # noqa: E402
@@ -53,6 +55,10 @@ CAMPAIGN = {
         {"id": "last-call", "template": "winback/last-call", "wait": "3d"},
     ],
 }
+
+
+CHILDREN_BEFORE = [0.0]
+"""CPU seconds of the finished child processes so far (each tick's crew is the difference)."""
 
 
 def rss_mb() -> float:
@@ -73,26 +79,40 @@ class Sampler(threading.Thread):
             time.sleep(self.every)
 
 
-def one_tick(url: str, project, workers: int, batch: int, persist: bool) -> dict:
-    """Run one tick with `workers` rendering processes; its wall and CPU time, what it queued, RSS samples."""
+def one_tick(url: str, project, workers: int, batch: int, clean) -> dict:
+    """Run one tick with `workers` rendering processes (the tick's own included, as `rekindle run --workers`);
+    its wall and CPU time, what it queued, RSS samples. `clean` first empties what earlier ticks wrote (PostgreSQL): the
+    crew renders from committed rows, so the tick must persist."""
     now = NOW.replace(tzinfo=timezone.utc)
     engine = open_engine(url)
+    if clean is not None:
+        clean(engine)
     baseline = rss_mb()
     sampler = Sampler()
     sampler.start()
     started, cpu = time.perf_counter(), time.process_time()
-    with RenderPool(project, now, b"bench-secret", workers, min_jobs=1) as pool, engine.connect() as conn:
-        summary = run_tick(conn, project, RunOptions(now=now, batch_size=batch, persist=persist), pool, commit=None)
-        queued = conn.execute(select(func.count()).select_from(Delivery)).scalar_one()
-        if not persist:
-            conn.rollback()
-        started_workers = pool._pool is not None
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    with engine.connect() as conn, Crew(engine, project, b"bench-secret", workers, min_jobs=1) as crew:
+        summary = run_tick(conn, project, RunOptions(now=now, batch_size=batch),
+                           compose_renderer(project, now, b"bench-secret"), commit=None, crew=crew)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        queued = conn.execute(select(func.count()).select_from(Delivery).where(Delivery.status == "queued")
+                              ).scalar_one()
+        conn.rollback()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    children_cpu = children.ru_utime + children.ru_stime - CHILDREN_BEFORE.pop()
+    CHILDREN_BEFORE.append(children.ru_utime + children.ru_stime)
     sampler.stop.set()
     sampler.join()
     engine.dispose()
-    return {"workers": workers, "seconds": elapsed, "cpu": cpu, "queued": queued, "pool": started_workers,
+    return {"workers": workers, "seconds": elapsed, "cpu": cpu, "children_cpu": children_cpu, "queued": queued,
             "totals": summary.to_dict()["totals"], "rss_before": baseline, "samples": sampler.samples}
+
+
+def undo_tick(engine) -> None:
+    """Put a PostgreSQL store back as it was before any tick (every tick of this benchmark starts alike): the
+    generated store has no runs, enrolments, decisions or deliveries."""
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE deliveries, decisions, enrollments, runs CASCADE"))
 
 
 def _project(url: str):
@@ -109,7 +129,8 @@ def _report(label: str, result: dict) -> None:
         if samples else []
     print(f"{label}: {result['workers']} worker(s): {result['queued']:,} deliveries queued in "
           f"{result['seconds']:.1f} s ({result['queued'] / result['seconds']:,.0f} emails/s incl. enrolment), "
-          f"CPU of the deciding process {result['cpu']:.1f} s; {result['totals']}")
+          f"CPU of the deciding process {result['cpu']:.1f} s, of its rendering processes "
+          f"{result['children_cpu']:.1f} s; {result['totals']}")
     print(f"  RSS of the deciding process before: {result['rss_before']:.0f} MB; during: "
           + ", ".join(f"{t:.0f}s {mb:.0f} MB" for t, mb in marks), flush=True)
 
@@ -134,12 +155,12 @@ def main(argv: list[str] | None = None) -> list[Figure]:
             store = Path(folder) / "tick.db"
             shutil.copyfile(source, store)
             url = f"sqlite:///{store}"
-            results["SQLite", workers] = one_tick(url, _project(url), workers, args.batch, persist=True)
+            results["SQLite", workers] = one_tick(url, _project(url), workers, args.batch, None)
         _report("SQLite", results["SQLite", workers])
     if args.postgres:
         for workers in counts:
             results["PostgreSQL", workers] = one_tick(args.postgres, _project(args.postgres), workers, args.batch,
-                                                      persist=False)
+                                                      undo_tick)
             _report("PostgreSQL", results["PostgreSQL", workers])
     for (store, workers), result in results.items():
         one = results[store, counts[0]]

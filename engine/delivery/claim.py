@@ -26,9 +26,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import Connection, and_, func, not_, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, and_, func, not_, or_, select, update
+from sqlalchemy.orm import QueryableAttribute
 
 from engine.store import pauses
 from engine.store.models import Delivery
@@ -65,30 +67,29 @@ def claim_batch(
 ) -> list[Claimed]:
     """Mark up to `size` due deliveries as `sending` under `token` and return them (oldest first); the
     deliveries of paused campaigns and of the campaigns in `hold` are left queued."""
+    rows = claim_rows(
+        conn, _due(now, hold), size, {"status": SENDING, "claimed_by": token, "claimed_at": now},
+        (Delivery.id, Delivery.customer_id, Delivery.email, Delivery.message, Delivery.message_id, Delivery.attempts,
+         Delivery.campaign_id),
+    )
+    return sorted((Claimed(*row) for row in rows), key=lambda row: row.id)
+
+
+def claim_rows(conn: Connection, where: ColumnElement[bool], size: int, values: dict[str, Any],
+               returning: Sequence[QueryableAttribute[Any]]) -> list[Row]:
+    """The claim itself, for any kind of work kept in deliveries (sending here, rendering in
+    engine/runner/render_queue.py): up to `size` rows matching `where`, oldest first, set to `values` in one
+    statement, with the `returning` columns of the rows this caller got (see the module docstring)."""
     pick = (
         select(Delivery.id)
-        .where(_due(now, hold))
+        .where(where)
         .order_by(Delivery.id)
         .limit(size)
         .with_for_update(skip_locked=True)
         .cte("picked")
     )
-    statement = (
-        update(Delivery)
-        .where(Delivery.id.in_(select(pick.c.id)), _due(now, hold))
-        .values(status=SENDING, claimed_by=token, claimed_at=now)
-        .returning(
-            Delivery.id,
-            Delivery.customer_id,
-            Delivery.email,
-            Delivery.message,
-            Delivery.message_id,
-            Delivery.attempts,
-            Delivery.campaign_id,
-        )
-    )
-    rows = [Claimed(*row) for row in conn.execute(statement)]
-    return sorted(rows, key=lambda row: row.id)
+    statement = update(Delivery).where(Delivery.id.in_(select(pick.c.id)), where).values(values).returning(*returning)
+    return list(conn.execute(statement))
 
 
 def reclaim_stale(conn: Connection, now: datetime, lease: timedelta) -> int:

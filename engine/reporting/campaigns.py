@@ -15,7 +15,7 @@ from engine.reporting.uplift import uplift, variant_test
 from engine.rules.model import Campaign
 from engine.timeutil import format_duration
 
-PENDING = ("queued", "sending")
+PENDING = ("rendering", "queued", "sending")
 STATUS_FIELDS = {"sent": "delivered", "failed": "failed", "suppressed": "suppressed"}
 
 

@@ -2,9 +2,11 @@
 
 Per batch: one query for the due enrolments with their customer, suppression status and every step's `when`
 value (compiled to SQL, so no per-customer query), one query for the customers' recent emails (frequency
-caps), then rendering, one INSERT ... ON CONFLICT DO NOTHING of the deliveries (the ledger's unique
+caps), one INSERT ... ON CONFLICT DO NOTHING of the due deliveries in status `rendering` (the ledger's unique
 (enrollment_id, step_id) makes a second delivery impossible; a conflicting row is simply not written), one
 executemany for the enrolments and one for the decisions, and a commit. Memory is bounded by the batch size.
+Rendering is not done here: whoever renders claims those rows (engine/runner/render_queue.py), so the tick's
+deciding and the rendering of what it decided overlap, on every core and on other machines.
 """
 
 from __future__ import annotations
@@ -16,13 +18,11 @@ from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, exists, false, func, select, update
 
-from engine.observability.failures import Failure
-from engine.rendering.errors import RenderError
-from engine.rules.model import Campaign, Variant
+from engine.rules.model import Campaign
 from engine.runner.conditions import condition_sql
 from engine.runner.context import TickContext, insert_ignoring_conflicts
-from engine.runner.parallel import RenderJob, render_many
-from engine.runner.render import Renderer, message_id
+from engine.runner.render import message_id
+from engine.runner.render_queue import RENDERING
 from engine.runner.sequence import Outcome, Pending, advance
 from engine.scheduling.hashing import choose_variant
 from engine.scheduling.windows import zone_for
@@ -34,13 +34,13 @@ C = Customer.__table__
 D = Delivery.__table__
 S = Suppression.__table__
 O = CategoryOptOut.__table__
-COUNTED = ("queued", "sending", "sent")
+COUNTED = (RENDERING, "queued", "sending", "sent")
 """Delivery statuses that count toward frequency caps (failed and suppressed emails never reached anyone)."""
 CUSTOMER_FIELDS = ("external_id", "email", "first_name", "last_name", "locale", "timezone", "created_at",
                    "subscribed", "attributes", "last_active_at")
 
 
-def advance_campaign(ctx: TickContext, campaign: Campaign, render: Renderer) -> None:
+def advance_campaign(ctx: TickContext, campaign: Campaign) -> None:
     when_columns = [
         condition_sql(ctx, step.when, enrolled_at=E.c.enrolled_at).label(f"when_{index}")
         for index, step in enumerate(campaign.steps)
@@ -79,11 +79,12 @@ def advance_campaign(ctx: TickContext, campaign: Campaign, render: Renderer) -> 
         if not rows:
             return
         last_id = rows[-1].id
-        _advance_batch(ctx, campaign, rows, render)
+        ctx.decided(_advance_batch(ctx, campaign, rows))
         ctx.checkpoint()
 
 
-def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row], render: Renderer) -> None:
+def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row]) -> int:
+    """Decide and write one batch; returns how many emails it left to render."""
     caps = ctx.project.config.defaults.frequency_caps
     recent = _recent_emails(ctx, [row.customer_id for row in rows]) if caps else defaultdict(list)
     default_zone = ctx.project.config.defaults.timezone
@@ -102,7 +103,7 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row], re
         if outcome.stalled:
             ctx.summary.limit_reached = True
         outcomes.append((row, outcome))
-    deliveries = _render_batch(ctx, campaign, outcomes, render)
+    deliveries = _due_deliveries(ctx, campaign, outcomes)
     updates = [_enrollment_update(ctx, campaign, row, outcome) for row, outcome in outcomes]
     queued = _queue(ctx, rows, deliveries)
     for row, outcome in outcomes:
@@ -118,61 +119,34 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row], re
             [{f"b_{key}": value for key, value in item.items()} for item in updates],
         )
     ctx.log.flush()
+    return len(queued)
 
 
-def _render_batch(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[Row, Outcome]],
-                  render: Renderer) -> list[dict[str, Any]]:
-    """Render every send the batch decided, all at once (so a pool of workers can share them: see
-    engine/runner/parallel.py), and the delivery rows to queue. A send that fails to render stops its
-    enrolment there (it stays due, the failure is recorded as `render_failed`, and the run exits 1)."""
-    jobs: list[tuple[int, int, RenderJob, Variant | None]] = []
-    for number, (row, outcome) in enumerate(outcomes):
-        # Plain data, not an ORM instance: instrumented __init__ costs more than the SQL per customer.
-        customer = {"id": row.customer_id, **{name: row._mapping[name] for name in CUSTOMER_FIELDS}}
-        for position, (step_id, decision, _reason, _details) in enumerate(outcome.decisions):
+def _due_deliveries(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[Row, Outcome]]) -> list[dict[str, Any]]:
+    """The delivery rows of every send the batch decided, in status `rendering`: everything a renderer needs
+    (engine/runner/render_queue.py) but the bytes. The variant is chosen here (a hash, the same whoever
+    renders) and the Message-ID is derived from enrolment and step, so it is stable."""
+    rows: list[dict[str, Any]] = []
+    for row, outcome in outcomes:
+        for step_id, decision, _reason, details in outcome.decisions:
             if decision != "queued":
                 continue
             step = campaign.step(step_id) if step_id is not None else None
             assert step is not None  # a queued decision names one of the campaign's steps
             variant = choose_variant(step.variants, campaign.id, step.id, row.external_id)
-            msgid = message_id(row.id, step.id, ctx.project.config.sender.from_address, campaign_id=campaign.id,
-                               customer=row.external_id, enrolled_at=row.enrolled_at)
-            jobs.append((number, position, RenderJob(campaign.id, step.id, customer,
-                                                     variant.id if variant else None, msgid), variant))
-    results = render_many(render, campaign, [job for _, _, job, _ in jobs])
-    rows: list[dict[str, Any]] = []
-    stopped: set[int] = set()
-    for (number, position, job, variant), email in zip(jobs, results):
-        if number in stopped:
-            continue  # an earlier email of this enrolment failed: the sequence stops there
-        row, outcome = outcomes[number]
-        if isinstance(email, RenderError):  # this email cannot be built: stop here, keep the run going
-            step = campaign.step(job.step_id)
-            _stop_at(outcome, position, campaign.steps.index(step), ctx.now, str(email))
-            ctx.summary.add_failure(Failure("render", row.external_id, campaign.id, job.step_id,
-                                                 f"{email.template}:{email.line}" if email.line else email.template,
-                                                 email.message))
-            stopped.add(number)
-            continue
-        if variant is not None:
-            outcome.decisions[position][3]["variant"] = variant.id
-        rows.append(
-            {
-                "enrollment_id": row.id, "step_id": job.step_id, "campaign_id": campaign.id,
+            if variant is not None:
+                details["variant"] = variant.id
+            rows.append({
+                "enrollment_id": row.id, "step_id": step.id, "campaign_id": campaign.id,
                 "campaign_version": campaign.version, "customer_id": row.customer_id, "email": row.email,
-                "variant": variant.id if variant else None, "message_id": job.message_id, "subject": email.subject,
-                "message": email.message, "links": list(email.links) or None, "status": "queued",
-                "queued_at": ctx.now_db, "attempts": 0,
-                "next_attempt_at": ctx.now_db, "run_id": ctx.run_id,
-            }
-        )
+                "variant": variant.id if variant else None,
+                "message_id": message_id(row.id, step.id, ctx.project.config.sender.from_address,
+                                         campaign_id=campaign.id, customer=row.external_id,
+                                         enrolled_at=row.enrolled_at),
+                "status": RENDERING, "queued_at": ctx.now_db, "attempts": 0, "next_attempt_at": ctx.now_db,
+                "run_id": ctx.run_id,
+            })
     return rows
-
-
-def _stop_at(outcome: Outcome, position: int, step_index: int, now: datetime, error: str) -> None:
-    step_id = outcome.decisions[position][0]
-    outcome.decisions[position:] = [(step_id, "render_failed", f"the email could not be rendered: {error}", {})]
-    outcome.step_index, outcome.status, outcome.end_reason, outcome.due_at = step_index, "active", None, now
 
 
 def _queue(ctx: TickContext, rows: Sequence[Row], deliveries: list[dict[str, Any]]) -> set[tuple[int, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -55,6 +56,8 @@ class TickContext:
     """The conditions' compile context for this tick (now, segments, timezones)."""
     kept: Tally | None = field(default=None, repr=False)
     """The tally at the last commit (engine/runner/isolation.py rolls a failed campaign back to it)."""
+    decided: Callable[[int], None] = lambda emails: None
+    """Told how many emails each committed batch left to render (the crew starts once there is enough)."""
 
     @property
     def now(self) -> datetime:

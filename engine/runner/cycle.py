@@ -22,7 +22,8 @@ from engine.observability.logs import bound
 from engine.runner.lock import RunLocked, run_lock
 from engine.runner.options import RunOptions
 from engine.runner.outcome import delivery_failures, record_delivery
-from engine.runner.parallel import RenderPool
+from engine.runner.parallel import Crew
+from engine.runner.render import compose_renderer
 from engine.runner.summary import RunSummary
 from engine.runner.tick import run_tick
 
@@ -64,11 +65,13 @@ def run_cycle(
 ) -> Cycle:
     """Tick at `options.now` and, with a `backend`, send what is due. Failures go to stderr (capped)."""
     cycle = Cycle()
-    with RenderPool(project, options.now, secret, workers) as render, engine.connect() as conn:
+    with engine.connect() as conn:
         try:
             with run_lock(conn, wait):
                 under_lock()  # e.g. the template checks: after the lock, so slow checks never pile runs up
-                cycle.summary = run_tick(conn, project, options, render)
+                with Crew(engine, project, secret, workers) as crew:  # render beside the tick (parallel.py)
+                    cycle.summary = run_tick(conn, project, options, compose_renderer(project, options.now, secret),
+                                             crew=crew)
         except RunLocked as exc:
             cycle.skipped = str(exc)
             return cycle

@@ -1,45 +1,37 @@
-"""Rendering a tick's due emails on every core: a pool of worker processes, each with the project loaded.
+"""Rendering a tick's due emails on every core: a crew of worker processes claiming from the render queue.
 
-The tick still decides everything in SQL and in the pure state machine, in one process, and still writes
-every delivery row itself; only the rendering (most of a tick's time) is handed out, one batch of due
-emails at a time, in chunks. Each message is rendered exactly once and its bytes are stored in its delivery
-row before the batch commits and before any SMTP traffic, as without workers, so the crash guarantee and the
-stable Message-ID (derived from enrolment and step, not from who rendered it) hold. The results come back in
-job order, so a run with workers writes byte for byte what a run without them writes.
+The tick decides in its own process and writes what is due as `rendering` deliveries, batch after batch
+(engine/runner/render_queue.py); the crew's processes claim those rows as they are committed and render
+them meanwhile, so deciding and rendering overlap. When the tick has decided everything it renders what is
+left itself, beside the crew, and waits for it (`Crew.finish`). Each message is rendered once (a claim is
+exclusive; a lost lease writes nothing) and its bytes are stored before any SMTP traffic; the Message-ID
+comes from enrolment and step, so who rendered it changes no byte.
 
-Workers start on first use, and only for a batch with at least `min_jobs` emails: a small tick renders in
-process and never pays the pool's start-up. They are started with the `spawn` method (no fork of a process
-holding database connections and threads) and get the project and the run's instant once, at start.
+`workers` counts every rendering process, the tick's own included: `--workers 1` starts none (the tick
+decides, then renders), `--workers N` starts N-1, once the tick has committed at least 64 emails to render
+(so a small tick never pays for them). They are started with the `spawn` method (no fork of a
+process holding database connections and threads) and get the store URL, the project and the secret once.
+A member that dies leaves its claims behind; the tick gives them back at once (`release`) and renders them,
+and elsewhere (another machine) a dead renderer's lease expires.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
-from engine.rendering.errors import RenderError
-from engine.rules.model import Campaign, Step, Variant
-from engine.runner.render import Rendered, Renderer, compose_renderer
+from sqlalchemy import Connection, Engine
 
-#: Below this many emails in a batch, rendering in process is cheaper than shipping the work out.
+from engine.runner.render import Renderer, compose_renderer
+from engine.runner.render_queue import BATCH, RendererFor, drain, new_token, release, waiting
+
+POLL = 0.05
+"""Seconds an idle crew member waits before looking for newly decided work."""
 MIN_JOBS = 64
-
-
-@dataclass(frozen=True)
-class RenderJob:
-    """One email to render, as plain data (it travels to a worker process)."""
-
-    campaign_id: str
-    step_id: str
-    customer: dict[str, Any]
-    variant_id: str | None
-    message_id: str
+"""The crew starts once the tick has left this many emails to render: a small tick renders in process and
+never pays for starting interpreters (about a second each)."""
 
 
 def default_workers() -> int:
@@ -50,87 +42,115 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-_WORKER: dict[str, Any] = {}
+def renderers(project, secret: bytes | None, first: tuple[datetime, Renderer] | None = None) -> RendererFor:
+    """One renderer per instant the claimed emails were decided at (normally the one tick's `now`)."""
+    made: dict[datetime, Renderer] = dict([first]) if first else {}
+
+    def renderer_for(moment: datetime) -> Renderer:
+        if moment not in made:
+            made[moment] = compose_renderer(project, moment, secret)
+        return made[moment]
+
+    return renderer_for
 
 
-def _start_worker(project, now: datetime, secret: bytes | None) -> None:
-    _WORKER["project"] = project
-    _WORKER["render"] = compose_renderer(project, now, secret)
-    _WORKER["campaigns"] = {campaign.id: campaign for campaign in project.campaigns}
+def render_until_decided(url: str, project, secret: bytes | None, name: str, decided: Any,
+                         size: int = BATCH) -> None:
+    """A crew member (or `rekindle run --render-only` with `decided` already set): render what is waiting,
+    then keep looking until the tick says it has decided everything, then render what is left and stop."""
+    from engine.store.database import open_engine
+
+    engine = open_engine(url)
+    campaigns = {campaign.id: campaign for campaign in project.campaigns}
+    renderer_for = renderers(project, secret)
+    try:
+        with engine.connect() as conn:
+            while True:
+                last_round = decided.is_set()  # read first: what was decided before it was set is now visible
+                drain(conn, campaigns, renderer_for, token=new_token(name), size=size)
+                if last_round:
+                    return
+                while not decided.is_set() and not _work_waiting(conn):
+                    decided.wait(POLL)
+    finally:
+        engine.dispose()
 
 
-def _render_chunk(jobs: Sequence[RenderJob]) -> list[Rendered | tuple[str, str, str, int]]:
-    """Rendered emails, or (code, message, template, line) of the RenderError of one that failed."""
-    out: list[Rendered | tuple[str, str, str, int]] = []
-    for job in jobs:
-        campaign = _WORKER["campaigns"][job.campaign_id]
-        try:
-            out.append(render_job(_WORKER["render"], campaign, job))
-        except RenderError as exc:
-            out.append((exc.code, exc.message, exc.template, exc.line))
-    return out
+def _work_waiting(conn: Connection) -> bool:
+    """A read, so that an idle member never takes SQLite's write lock just to find nothing."""
+    found = waiting(conn) > 0
+    conn.rollback()
+    return found
 
 
-def _variant(step: Step, variant_id: str | None) -> Variant | None:
-    return next((v for v in step.variants if v.id == variant_id), None) if variant_id else None
+class Crew:
+    """`workers - 1` rendering processes beside the tick's own, started once `min_jobs` emails wait (`grow`,
+    called by the tick after each batch); a context manager (they stop at the end)."""
 
-
-def render_job(render: Renderer, campaign: Campaign, job: RenderJob) -> Rendered:
-    step = campaign.step(job.step_id)
-    assert step is not None  # jobs are made from the campaign's own queued steps
-    return render(campaign, step, SimpleNamespace(**job.customer), _variant(step, job.variant_id), job.message_id)
-
-
-class RenderPool:
-    """`render_many(campaign, jobs)`: each job's Rendered or RenderError, in job order, using `workers`
-    processes for large batches. Use as a context manager (the workers stop at the end)."""
-
-    def __init__(self, project, now: datetime, secret: bytes | None, workers: int, *,
+    def __init__(self, engine: Engine, project, secret: bytes | None, workers: int, *,
                  min_jobs: int = MIN_JOBS) -> None:
-        self.project, self.now, self.secret = project, now, secret
-        self.workers, self.min_jobs = max(1, workers), min_jobs
-        self.inline = compose_renderer(project, now, secret)
-        self._pool: ProcessPoolExecutor | None = None
+        self.context = multiprocessing.get_context("spawn")
+        self.decided = self.context.Event()
+        self.prefix = f"crew-{os.getpid()}-{os.urandom(3).hex()}"
+        self.args = (engine.url.render_as_string(hide_password=False), project, secret)
+        self.size, self.min_jobs, self.pending = max(0, workers - 1), min_jobs, 0
+        self.members: list[Any] = []
 
-    def __call__(self, campaign: Campaign, step: Step, customer: Any, variant: Variant | None,
-                 msgid: str) -> Rendered:
-        return self.inline(campaign, step, customer, variant, msgid)
+    def grow(self, emails: int) -> None:
+        """The tick committed `emails` more to render: start the members once there are enough."""
+        self.pending += emails
+        if self.members or self.pending < self.min_jobs:
+            return
+        url, project, secret = self.args
+        self.members = [
+            self.context.Process(target=render_until_decided, args=(url, project, secret, f"{self.prefix}.{n}",
+                                                                    self.decided), daemon=True)
+            for n in range(self.size)
+        ]
+        for member in self.members:
+            member.start()
 
-    def render_many(self, campaign: Campaign, jobs: Sequence[RenderJob]) -> list[Rendered | RenderError]:
-        if self.workers == 1 or len(jobs) < self.min_jobs:
-            return [_attempt(self.inline, campaign, job) for job in jobs]
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker, initargs=(self.project, self.now, self.secret))
-        size = -(-len(jobs) // (self.workers * 4))  # a few chunks per worker, so a slow one is not the tail
-        chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-        results: list[Rendered | RenderError] = []
-        for chunk in self._pool.map(_render_chunk, chunks):
-            results.extend(item if isinstance(item, Rendered) else RenderError(*item) for item in chunk)
-        return results
+    def finish(self, conn: Connection) -> int:
+        """Tell the members everything is decided, wait for them; give back what a dead one had claimed.
+        Returns how many claims were given back (the caller renders them)."""
+        self.decided.set()
+        given_back = 0
+        for number, member in enumerate(self.members):
+            member.join()
+            if member.exitcode != 0:
+                given_back += release(conn, f"{self.prefix}.{number}/")
+        self.members = []
+        return given_back
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self.decided.set()
+        for member in self.members:
+            member.terminate()
+            member.join()
+        self.members = []
 
-    def __enter__(self) -> RenderPool:
+    def __enter__(self) -> Crew:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def _attempt(render: Renderer, campaign: Campaign, job: RenderJob) -> Rendered | RenderError:
-    try:
-        return render_job(render, campaign, job)
-    except RenderError as exc:
-        return exc
-
-
-def render_many(render: Renderer, campaign: Campaign, jobs: Sequence[RenderJob]) -> list[Rendered | RenderError]:
-    """Any renderer's results for a batch: the pool's when it is one, else one after the other in process."""
-    if isinstance(render, RenderPool):
-        return render.render_many(campaign, jobs)
-    return [_attempt(render, campaign, job) for job in jobs]
+def render_waiting(engine: Engine, project, secret: bytes | None, workers: int) -> tuple[int, int]:
+    """`rekindle run --render-only`: render, with `workers` processes, what waits to be rendered in the store
+    (decided by a tick here or on another machine), then stop. Returns how many waited at the start and how
+    many wait at the end: a tick still deciding elsewhere may have added more, which its own renderers or the
+    next call take (a failed render is no longer waiting: it is a `render_failed` decision)."""
+    campaigns = {campaign.id: campaign for campaign in project.campaigns}
+    with engine.connect() as conn:
+        waited = waiting(conn)
+        conn.rollback()
+        with Crew(engine, project, secret, workers) as crew:
+            crew.decided.set()  # nothing to wait for: the members render what waits, and stop
+            crew.grow(waited)
+            drain(conn, campaigns, renderers(project, secret))
+            if crew.finish(conn):
+                drain(conn, campaigns, renderers(project, secret))
+        left = waiting(conn)
+        conn.rollback()
+    return waited, left

@@ -26,7 +26,9 @@ from engine.runner.isolation import isolated_turn
 from engine.runner.lifecycle import reconcile_versions, record_exits, record_goals
 from engine.runner.options import RunOptions
 from engine.runner.provenance import rules_commit
+from engine.runner.parallel import Crew, renderers
 from engine.runner.render import Renderer, compose_renderer
+from engine.runner.render_queue import drain, fold_failures
 from engine.runner.runs import RUNS, finish_run, start_run, wall_clock
 from engine.runner.summary import RunSummary
 from engine.store import pauses
@@ -44,19 +46,27 @@ def group_peers(campaign: Campaign, campaigns: tuple[Campaign, ...]) -> tuple[st
 
 
 def run_tick(
-    conn: Connection, project: Project, options: RunOptions, render: Renderer | None = None, commit: str | None = "auto"
+    conn: Connection, project: Project, options: RunOptions, render: Renderer | None = None,
+    commit: str | None = "auto", crew: Crew | None = None,
 ) -> RunSummary:
     """Run one tick on `conn`. With `options.persist` every batch is committed; otherwise nothing is, and the
-    caller decides (a dry run rolls back). `commit` "auto" reads the rules folder's git commit."""
+    caller decides (a dry run rolls back). `commit` "auto" reads the rules folder's git commit.
+
+    The tick decides and writes the due emails as `rendering` deliveries; `render` (default: the production
+    renderer) then renders them in this process, beside the `crew`'s processes, if any, which have been
+    rendering since the first batch was committed (engine/runner/parallel.py)."""
     if commit == "auto":
         commit = rules_commit(project.config.path(project.config.rules_dir))
     ctx = start_run(conn, project, options, commit)
     summary = ctx.summary
+    if crew is not None:
+        ctx.decided = crew.grow
     render = render or compose_renderer(project, options.now)
     paused = pauses.paused_ids(conn)
     try:
         for campaign in ordered(project.campaigns, options.campaigns):
-            isolated_turn(ctx, campaign, partial(_campaign_turn, ctx, campaign, render, paused))
+            isolated_turn(ctx, campaign, partial(_campaign_turn, ctx, campaign, paused))
+        _render_decided(ctx, render, crew)
     except Exception as exc:
         _record_broken_tick(ctx, exc)
         raise
@@ -76,7 +86,18 @@ def _record_broken_tick(ctx: TickContext, exc: Exception) -> None:
     ctx.conn.commit()
 
 
-def _campaign_turn(ctx: TickContext, campaign: Campaign, render: Renderer, paused: set[str]) -> None:
+def _render_decided(ctx: TickContext, render: Renderer, crew: Crew | None) -> None:
+    """Render what the tick decided (and what an earlier, interrupted tick left), then correct the counts
+    for the emails that failed to render. A dry run renders on its own uncommitted rows, then rolls back."""
+    campaigns = {campaign.id: campaign for campaign in ctx.project.campaigns}
+    renderer_for = renderers(ctx.project, None, (ctx.options.now, render))
+    drain(ctx.conn, campaigns, renderer_for, persist=ctx.options.persist)
+    if crew is not None and crew.finish(ctx.conn):
+        drain(ctx.conn, campaigns, renderer_for, persist=ctx.options.persist)  # what a dead member had claimed
+    fold_failures(ctx.conn, ctx.summary)
+
+
+def _campaign_turn(ctx: TickContext, campaign: Campaign, paused: set[str]) -> None:
     summary = ctx.summary.campaign(campaign.id, campaign.version)
     summary.step_order = tuple(step.id for step in campaign.steps)
     if not campaign.enabled:
@@ -92,4 +113,4 @@ def _campaign_turn(ctx: TickContext, campaign: Campaign, render: Renderer, pause
     ctx.log.flush()
     ctx.checkpoint()
     if entered:
-        advance_campaign(ctx, campaign, render)
+        advance_campaign(ctx, campaign)

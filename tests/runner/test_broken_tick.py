@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine.runner.options import RunOptions
 from engine.runner.tick import run_tick
-from engine.store.models import Run
+from engine.store.models import Delivery, Run
 from tests.runner.kit import at, campaign_doc
 
 
@@ -23,6 +23,9 @@ def test_a_broken_tick_is_recorded_failed_with_its_error(kit):
         run_tick(conn, kit.project, RunOptions(now=at("2026-11-23T10:00:00Z")), broken_renderer, commit=None)
     with kit.engine.connect() as conn:
         status, summary = conn.execute(select(Run.status, Run.summary)).one()
+        waiting = conn.execute(select(Delivery.status, Delivery.message)).all()
     assert status == "failed"
     assert summary["error"] == "RuntimeError: renderer bug"
-    assert summary["campaigns"]["c"]["steps"] == {"": {"enrolled": 1}}  # the enrolment batch was committed
+    # The deciding batches were committed; the email waits to be rendered, by the next renderer
+    assert summary["campaigns"]["c"]["steps"] == {"": {"enrolled": 1, "completed": 1}, "one": {"queued": 1}}
+    assert waiting == [("rendering", None)]

@@ -1,6 +1,6 @@
-"""Rendering a tick's emails in worker processes (engine/runner/parallel.py) writes what rendering in process
-writes: the same deliveries with the same bytes and Message-IDs, the same decisions for an email that cannot
-be rendered."""
+"""Rendering a tick's emails in a crew of worker processes (engine/runner/parallel.py) writes what rendering
+in process writes: the same deliveries with the same bytes and Message-IDs, the same decisions and counts for
+an email that cannot be rendered."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.runner.options import RunOptions
-from engine.runner.parallel import RenderPool
+from engine.runner.parallel import Crew
 from engine.runner.render import compose_renderer, message_id
 from engine.runner.tick import run_tick
 from engine.scheduling.hashing import choose_variant
@@ -33,16 +33,16 @@ def _setup(kit) -> None:
                     for i in range(90)))
 
 
-def _run(kit, render) -> None:
-    with kit.engine.connect() as conn:
-        run_tick(conn, kit.project, RunOptions(now=NOW), render, commit=None)
+def _run(kit, workers: int):
+    with kit.engine.connect() as conn, Crew(kit.engine, kit.project, None, workers, min_jobs=1) as crew:
+        summary = run_tick(conn, kit.project, RunOptions(now=NOW), commit=None, crew=crew)
+        assert crew.pending == 90 + 90 - 13 + 13  # the crew was told of every email decided: it started
+    return summary
 
 
 def test_workers_write_the_bytes_rendering_in_process_writes(kit) -> None:
     _setup(kit)
-    with RenderPool(kit.project, NOW, None, workers=2, min_jobs=1) as pool:
-        _run(kit, pool)
-        assert pool._pool is not None  # the workers really rendered
+    _run(kit, workers=3)
     inline = compose_renderer(kit.project, NOW)
     campaign = kit.campaign("two-step")
     with Session(kit.engine) as session:  # one session for every read, closed at the end (PostgreSQL: no open
@@ -68,8 +68,10 @@ def test_workers_write_the_bytes_rendering_in_process_writes(kit) -> None:
 
 def test_a_failed_render_in_a_worker_is_recorded_like_one_in_process(kit) -> None:
     _setup(kit)
-    with RenderPool(kit.project, NOW, None, workers=2, min_jobs=1) as pool:
-        _run(kit, pool)
+    summary = _run(kit, workers=3)
+    assert summary.campaigns["two-step"].counts["plan"]["render_failed"] == 13
+    assert summary.campaigns["two-step"].counts["plan"]["queued"] == 77
+    assert summary.status == "partial" and len(summary.failures) == 13
     failed = kit.decisions("render_failed")
     assert sorted(d.external_id for d in failed) == [f"c{i:03d}" for i in range(0, 90, 7)]
     assert all(d.step_id == "plan" and "templates/t/plan.html:1" in d.reason and "plan" in d.reason

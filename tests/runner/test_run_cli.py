@@ -134,3 +134,20 @@ def test_decisions_carry_the_rules_commit(tmp_path):
         stamps = set(conn.execute(select(Decision.rules_commit, Decision.campaign_version).distinct()))
     engine.dispose()
     assert stamps == {(head, report["campaigns"]["nudge"]["version"])}
+
+
+def test_render_only_renders_what_a_tick_decided_and_sends_nothing(tmp_path, store_url):
+    config = write_project(tmp_path, store_url, customers=5)
+    assert rekindle("run", "--config", str(config), "--now", NOW, "--no-send", "--workers", "1").exit_code == 0
+    engine = open_engine(store_url)
+    with engine.begin() as conn:  # as a tick leaves the store when it is stopped right after deciding
+        rendered = dict(conn.execute(select(Delivery.id, Delivery.message)).all())
+        conn.execute(Delivery.__table__.update().values(status="rendering", message=None))
+    result = rekindle("run", "--config", str(config), "--render-only", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{len(rendered)} email(s) waited to be rendered, 0 wait now (see `rekindle status`).\n"
+    with engine.connect() as conn:
+        after = conn.execute(select(Delivery.id, Delivery.message, Delivery.status)).all()
+    engine.dispose()
+    assert len(rendered) == 5 and {row.status for row in after} == {"queued"}
+    assert {row.id: row.message for row in after} == rendered  # the same bytes, rendered elsewhere

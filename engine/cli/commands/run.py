@@ -32,7 +32,11 @@ def run(
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json."),
     workers: int | None = typer.Option(
         None, "--workers", min=1, show_default="the number of cores",
-        help="Processes rendering the due emails (a batch of fewer than 64 renders in process)."),
+        help="Processes rendering the due emails, this one included: N-1 more start, and claim the emails "
+             "the tick decides while it decides (docs/operations.md#scaling-out)."),
+    render_only: bool = typer.Option(
+        False, "--render-only", help="No tick and no sending: render the emails that wait to be rendered "
+        "(decided by a tick here or on another machine sharing the store), then stop."),
 ) -> None:
     """Enrol customers, end sequences, queue the emails that are due and send them.
 
@@ -41,20 +45,23 @@ def run(
     from engine.cli.store import ready_store
     from engine.runner.cycle import run_cycle
     from engine.runner.options import RunOptions
-    from engine.runner.parallel import RenderPool, default_workers
-    from engine.runner.render import rehearsal_secret
+    from engine.runner.parallel import default_workers
+    from engine.runner.render import compose_renderer, rehearsal_secret
     from engine.runner.tick import run_tick
     from engine.suppression.tokens import secret_from_env
 
     project = load_project_or_exit(config_path, campaign, templates=False)  # templates: under the lock
     config, engine = ready_store(config_path)
+    if render_only:
+        _render_only(project, engine, workers or default_workers(), fmt)
+        return
     at = resolve_now(now)
     options = RunOptions(now=at, campaigns=tuple(campaign or ()), limit=limit, persist=not dry_run)
     pool_size = workers or default_workers()
     if dry_run:
-        with RenderPool(project, at, rehearsal_secret(project), pool_size) as render, engine.connect() as conn:
+        with engine.connect() as conn:  # in process: the crew could not see the uncommitted rows
             require_valid_templates(project)
-            summary = run_tick(conn, project, options, render)
+            summary = run_tick(conn, project, options, compose_renderer(project, at, rehearsal_secret(project)))
             conn.rollback()
         engine.dispose()
         _report(summary, None, summary.status, fmt)
@@ -74,6 +81,21 @@ def run(
         raise Unavailable()  # the report above says why; the emails stay queued
     if cycle.status != "finished":
         raise WorkFailed()  # each failure is on stderr already
+
+
+def _render_only(project, engine, workers: int, fmt: OutputFormat) -> None:
+    from engine.cli.project import require_valid_templates
+    from engine.runner.parallel import render_waiting
+    from engine.suppression.tokens import secret_from_env
+
+    require_valid_templates(project)
+    secret_from_env(project.config.unsubscribe.secret_env)  # signs the links
+    waited, left = render_waiting(engine, project, None, workers)
+    engine.dispose()
+    if fmt is OutputFormat.json:
+        typer.echo(json.dumps({"status": "rendered", "waited": waited, "waiting": left}))
+    else:
+        typer.echo(f"{waited} email(s) waited to be rendered, {left} wait now (see `rekindle status`).")
 
 
 def configured_backend(config):
