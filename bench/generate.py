@@ -175,10 +175,16 @@ def _create_indexes(url: str, indexes: list[Index]) -> None:
     engine.dispose()
 
 
+def store_path(customers: int, events: int) -> Path:
+    """The cached store's file, named by its size and the schema it was built with, so that a store made
+    before a migration is never reused (its tables would lack the new columns)."""
+    return RESULTS / f"store-{customers}-{events}-{migrate.HEAD}.db"
+
+
 def ensure_store(customers: int = 1_000_000, events: int = 10_000_000) -> Path:
     """A cached SQLite benchmark store of this size in bench/results/, generated on first use."""
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"store-{customers}-{events}.db"
+    path = store_path(customers, events)
     if not path.exists():
         partial = path.with_suffix(".partial")
         write_sqlite(partial, Dataset(customers, events))
@@ -191,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--out", type=Path, help="SQLite file (default bench/results/store-C-E.db)")
+    parser.add_argument("--out", type=Path, help="SQLite file (default bench/results/store-C-E-SCHEMA.db)")
     parser.add_argument("--postgres", metavar="URL", help="write into this PostgreSQL database instead")
     args = parser.parse_args(argv)
     data = Dataset(args.customers, args.events, args.seed)
@@ -200,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
         write_postgres(args.postgres, data)
         where = args.postgres
     else:
-        out = args.out or RESULTS / f"store-{args.customers}-{args.events}.db"
+        out = args.out or store_path(args.customers, args.events)
         out.parent.mkdir(parents=True, exist_ok=True)
         write_sqlite(out, data)
         where = str(out)
