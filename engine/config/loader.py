@@ -23,7 +23,7 @@ from engine.documents.schema_check import RULE_CODES, schema_problems
 from engine.timezones import unknown_timezone_message
 from engine.documents.yaml_loader import YamlDocument, load_yaml_file
 from engine.config.schedule import SCHEDULE_PATTERN, parse_cadence
-from engine.store.connect import url_problem
+from engine.store.urls import url_problem
 from engine.timeutil import parse_duration
 
 CONFIG_CODES = dict.fromkeys(RULE_CODES, "C102")

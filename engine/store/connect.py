@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from engine.errors import ExitCode, RekindleError
 from engine.diagnostics import Diagnostic
 from engine.store.database import open_engine
+from engine.store.urls import url_problem
 
 
 class StoreError(RekindleError):
@@ -32,31 +33,11 @@ def display_url(url: str) -> str:
         return "<invalid store URL>"
 
 
-SUPPORTED_BACKENDS = ("sqlite", "postgresql")
-
 _PERMANENT_REASONS = ("does not exist", "password authentication failed", "no password supplied",
                       "not a database", "readonly database", "read-only", "disk is full", "unable to open database",
                       "permission denied", "malformed", "is not permitted", "no pg_hba.conf entry")
 """Connection failures that no retry can fix (a missing database, folder or role, a corrupt or read-only file,
 a full disk): exit 1 with the reason, never 3, so a scheduler does not retry them forever."""
-
-
-def url_problem(url: str) -> str | None:
-    """Why `url` cannot name a Rekindle store, or None. The message never contains the URL (it may come from
-    the environment and hold a password)."""
-    try:
-        parsed = make_url(url)
-        parsed.port  # noqa: B018 - SQLAlchemy parses the port lazily on some versions
-    except (ArgumentError, ValueError) as exc:
-        reason = "its port is not a number" if "port" in str(exc) or "int()" in str(exc) else "it cannot be parsed"
-        return f"the store URL is not valid: {reason}; write e.g. sqlite:///rekindle.db or postgresql+psycopg://host/db"
-    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
-        return (f"the store URL names a {parsed.get_backend_name()!r} database; Rekindle stores are SQLite "
-                "(sqlite:///file.db) or PostgreSQL (postgresql+psycopg://host/db)")
-    if parsed.password and not parsed.username:
-        return ("the store URL has a password but no user name, so the password would not be used; write "
-                "postgresql+psycopg://user:${PGPASSWORD}@host/db")
-    return None
 
 
 def is_permanent(reason: str) -> bool:
