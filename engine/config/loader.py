@@ -19,7 +19,8 @@ from engine.config.model import (
 from engine.diagnostics.docpath import DocPath
 from engine.documents.paths import leaves
 from engine.diagnostics import Diagnostic, Location
-from engine.documents.schema_check import RULE_CODES, schema_problems
+from engine.documents.schema_check import schema_problems
+from engine.documents.schemas import RULE_CODES
 from engine.timezones import unknown_timezone_message
 from engine.documents.yaml_loader import YamlDocument, load_yaml_file
 from engine.config.schedule import SCHEDULE_PATTERN, parse_cadence

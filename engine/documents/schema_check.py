@@ -17,16 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.documents.cache import Fingerprint, ResultCache, project_cache
-from engine.documents.schemas import SCHEMA_DIR, SCHEMA_FILES
+from engine.documents.schemas import RULE_CODES, SCHEMA_DIR, SCHEMA_FILES
 
 if TYPE_CHECKING:
     from engine.diagnostics import Diagnostic
     from engine.diagnostics.docpath import DocPath
     from engine.documents.yaml_loader import YamlDocument
 
-RULE_CODES = {"unknown_key": "R102", "type": "R103", "value": "R104", "missing": "R105", "duration": "R108",
-              "range": "R205", "other": "R110"}
-"""Categories of schema problems and their codes in rule and segment files (config files use C102 for all)."""
 
 ENTRY = "valid-documents"
 KEPT = 2000

@@ -18,9 +18,8 @@ from jsonschema import Draft202012Validator, ValidationError
 from engine.diagnostics import Diagnostic
 from engine.diagnostics.docpath import DocPath, format_path
 from engine.diagnostics.suggest import did_you_mean
-from engine.documents.schema_check import RULE_CODES
 from engine.documents.yaml_loader import YamlDocument
-from engine.documents.schemas import DURATION_FORMAT
+from engine.documents.schemas import DURATION_FORMAT, RULE_CODES
 from engine.timeutil import DURATION_PATTERN, MAX_DURATION
 
 

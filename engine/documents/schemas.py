@@ -61,3 +61,8 @@ def validator(name: str) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(schema(name), registry=_registry(), format_checker=_format_checker())
+
+
+RULE_CODES = {"unknown_key": "R102", "type": "R103", "value": "R104", "missing": "R105", "duration": "R108",
+              "range": "R205", "other": "R110"}
+"""Categories of schema problems and their codes in rule and segment files (config files use C102 for all)."""
