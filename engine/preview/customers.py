@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine.config.model import Config
+from engine.project import Project
 from engine.rendering.samples import BUILTIN, EXAMPLE_CUSTOMERS, example_customers, find_example_customer
 from engine.store.models import Customer
 
@@ -58,7 +59,7 @@ def _from_store(config: Config, external_ids: list[str] | None, limit: int) -> l
         engine.dispose()
 
 
-def audience_samples(project: Any, now: datetime, limit: int) -> dict[str, list[Customer]] | None:
+def audience_samples(project: Project, now: datetime, limit: int) -> dict[str, list[Customer]] | None:
     """For each campaign, the first `limit` customers of its audience at `now` from the store (one query per
     campaign), or None when the store is missing, unreadable or holds no customer (then the caller falls back
     to the example customers, which are in no audience)."""

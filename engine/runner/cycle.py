@@ -19,6 +19,7 @@ from engine.delivery.dispatch import DispatchSummary, dispatch
 from engine.observability import failures as failure_report
 from engine.observability.failures import Failure
 from engine.observability.logs import bound
+from engine.project import Project
 from engine.runner.lock import RunLocked, run_lock
 from engine.runner.options import RunOptions
 from engine.runner.outcome import delivery_failures, record_delivery
@@ -46,12 +47,12 @@ class Cycle:
         return self.delivery is not None and self.delivery.unavailable is not None
 
 
-def disabled_campaigns(project) -> tuple[str, ...]:
+def disabled_campaigns(project: Project) -> tuple[str, ...]:
     return tuple(c.id for c in project.campaigns if not c.enabled)
 
 
 def run_cycle(
-    project,
+    project: Project,
     engine: Engine,
     options: RunOptions,
     backend: Backend | None,
@@ -80,7 +81,7 @@ def run_cycle(
     return cycle
 
 
-def _send_and_report(cycle: Cycle, project, engine: Engine, options: RunOptions, backend: Backend | None,
+def _send_and_report(cycle: Cycle, project: Project, engine: Engine, options: RunOptions, backend: Backend | None,
                      keep_going: Callable[[], bool], batch_size: int) -> None:
     summary = cycle.summary
     assert summary is not None, "the tick ran"

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select, update
 
 from engine.delivery.dispatch import DispatchSummary
 from engine.observability.failures import CAP, Failure
+from engine.project import Project
 from engine.runner.summary import RunSummary
 from engine.store.models import Customer, Delivery, Run
 
@@ -35,7 +36,7 @@ def record_delivery(conn: Connection, summary: RunSummary, delivery: DispatchSum
     return status
 
 
-def delivery_failures(conn: Connection, project, delivery: DispatchSummary) -> list[Failure]:
+def delivery_failures(conn: Connection, project: Project | None, delivery: DispatchSummary) -> list[Failure]:
     """The first CAP failed deliveries of a dispatch, with their customer and the rule file's step line."""
     reasons = {int(str(f["delivery_id"])): str(f["reason"]) for f in delivery.failures[:CAP]}
     if not reasons:
@@ -50,7 +51,7 @@ def delivery_failures(conn: Connection, project, delivery: DispatchSummary) -> l
             for id_, customer, campaign, step in conn.execute(query)]
 
 
-def step_location(project, campaign_id: str, step_id: str) -> str:
+def step_location(project: Project | None, campaign_id: str, step_id: str) -> str:
     """`rules/x.yaml:12` for a campaign's step, or the rule file, or "" when the campaign is gone."""
     campaign = next((c for c in project.campaigns if c.id == campaign_id), None) if project is not None else None
     if campaign is None:

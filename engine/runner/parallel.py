@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from engine.project import Project
 from engine.runner.render import Renderer, compose_renderer
 from engine.runner.render_queue import BATCH, RendererFor, drain, new_token, release, waiting
 
@@ -42,7 +43,7 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def renderers(project, secret: bytes | None, first: tuple[datetime, Renderer] | None = None) -> RendererFor:
+def renderers(project: Project, secret: bytes | None, first: tuple[datetime, Renderer] | None = None) -> RendererFor:
     """One renderer per instant the claimed emails were decided at (normally the one tick's `now`)."""
     made: dict[datetime, Renderer] = dict([first]) if first else {}
 
@@ -54,7 +55,7 @@ def renderers(project, secret: bytes | None, first: tuple[datetime, Renderer] | 
     return renderer_for
 
 
-def render_until_decided(url: str, project, secret: bytes | None, name: str, decided: Any,
+def render_until_decided(url: str, project: Project, secret: bytes | None, name: str, decided: Any,
                          size: int = BATCH) -> None:
     """A crew member (or `rekindle run --render-only` with `decided` already set): render what is waiting,
     then keep looking until the tick says it has decided everything, then render what is left and stop."""
@@ -87,7 +88,7 @@ class Crew:
     """`workers - 1` rendering processes beside the tick's own, started once `min_jobs` emails wait (`grow`,
     called by the tick after each batch); a context manager (they stop at the end)."""
 
-    def __init__(self, engine: Engine, project, secret: bytes | None, workers: int, *,
+    def __init__(self, engine: Engine, project: Project, secret: bytes | None, workers: int, *,
                  min_jobs: int = MIN_JOBS) -> None:
         self.context = multiprocessing.get_context("spawn")
         self.decided = self.context.Event()
@@ -136,7 +137,7 @@ class Crew:
         self.close()
 
 
-def render_waiting(engine: Engine, project, secret: bytes | None, workers: int) -> tuple[int, int]:
+def render_waiting(engine: Engine, project: Project, secret: bytes | None, workers: int) -> tuple[int, int]:
     """`rekindle run --render-only`: render, with `workers` processes, what waits to be rendered in the store
     (decided by a tick here or on another machine), then stop. Returns how many waited at the start and how
     many wait at the end: a tick still deciding elsewhere may have added more, which its own renderers or the

@@ -35,6 +35,7 @@ from sqlalchemy.exc import DBAPIError
 from engine.config.schedule import Cadence
 from engine.delivery.backends.base import Backend
 from engine.delivery.dispatch import dispatch
+from engine.project import Project
 from engine.runner.cycle import disabled_campaigns, run_cycle
 from engine.runner.options import RunOptions
 from engine.store.models import Enrollment
@@ -85,7 +86,7 @@ class Health:
 
 
 class Worker:
-    def __init__(self, project, engine: Engine, backend: Backend, options: WorkerOptions,
+    def __init__(self, project: Project, engine: Engine, backend: Backend, options: WorkerOptions,
                  clock: Clock | None = None, secret: bytes | None = None) -> None:
         self.project, self.engine, self.backend, self.options = project, engine, backend, options
         self.clock = clock or WallClock()

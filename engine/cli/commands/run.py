@@ -11,11 +11,17 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from engine.cli.options import CampaignOption, ConfigOption, NowOption, OutputFormat, resolve_now
 from engine.errors import Unavailable, WorkFailed
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from engine.project import Project
 
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
@@ -83,7 +89,7 @@ def run(
         raise WorkFailed()  # each failure is on stderr already
 
 
-def _render_only(project, engine, workers: int, fmt: OutputFormat) -> None:
+def _render_only(project: Project, engine: Engine, workers: int, fmt: OutputFormat) -> None:
     from engine.cli.project import require_valid_templates
     from engine.runner.parallel import render_waiting
     from engine.suppression.tokens import secret_from_env

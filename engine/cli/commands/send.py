@@ -9,12 +9,18 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 import typer
 
 from engine.cli.options import ConfigOption, NowOption
 from engine.errors import Unavailable, WorkFailed
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from engine.delivery.dispatch import DispatchSummary
+    from engine.project import Project
 
 
 class _DispatchOptions(TypedDict):
@@ -107,7 +113,7 @@ def _dispatch_with_progress(engine, backend, options: _DispatchOptions):
                         on_batch=lambda summary: progress.update(task, completed=summary.claimed))
 
 
-def _rules_if_readable(config_path: Path):
+def _rules_if_readable(config_path: Path) -> Project | None:
     """The project as far as its rules can be read: sending goes on when a rule is broken (the outbox holds
     rendered mail), but only the campaigns that can be read are known to be disabled and held."""
     from engine.project.load import check_project
@@ -119,7 +125,7 @@ def _rules_if_readable(config_path: Path):
     return project
 
 
-def _report_failures(engine, project, summary) -> None:
+def _report_failures(engine: Engine, project: Project | None, summary: DispatchSummary) -> None:
     from engine.observability.failures import report
     from engine.runner.outcome import delivery_failures
 
