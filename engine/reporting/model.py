@@ -127,7 +127,7 @@ class DailyPoint:
 @dataclass
 class Reactivation:
     """Customers dormant (no activity for `dormant_days`) when enrolled who were active again within
-    `within_days` of enrolment (the first email of a step without wait), mailed vs held out."""
+    `within_days` of the first email (enrolment plus the first step's wait, for both arms), mailed vs held out."""
 
     dormant_days: float
     within_days: float
