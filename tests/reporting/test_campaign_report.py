@@ -102,6 +102,8 @@ def test_steps_credit_the_last_email_before_the_conversion(ledger: Ledger) -> No
     assert (a.variant, a.mailed, a.delivered, a.customers, a.converted, a.rate) == ("a", 2, 2, 2, 1, 0.5)
     assert (a.credited_conversions, a.credited_revenue, a.clicks, a.clickers) == (1, 30.0, 1, 1)
     assert (b.variant, b.mailed, b.failed, b.suppressed, b.converted, b.hard_bounces) == ("b", 2, 1, 1, 0, 1)
+    # e3 exited on 10-03 after two/b (queued 10-02, failed): the exit follows the last email queued before it
+    assert (one.exited, two.exited, a.exited, b.exited) == ({}, {"exit_condition": 1}, {}, {"exit_condition": 1})
     # expected converted counts are 0.5 per variant: far below 5, so no verdict
     assert two.variant_test is not None and two.variant_test.verdict.startswith("Too little data to compare")
     assert two.variant_test.min_expected == pytest.approx(0.5)
