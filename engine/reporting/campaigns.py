@@ -38,6 +38,9 @@ def campaign_reports(
             setattr(target, STATUS_FIELDS[row.status], getattr(target, STATUS_FIELDS[row.status]) + row.n)
         elif row.status in PENDING:
             target.pending += row.n
+    for row in ledger.exits(conn, ids, window):
+        reasons = figures(row.campaign_id, row.step_id, row.variant).exited
+        reasons[row.end_reason or "unknown"] = reasons.get(row.end_reason or "unknown", 0) + row.n
     for row in ledger.suppressed_steps(conn, ids, window):
         figures(row.campaign_id, row.step_id, None).suppressed += row.n
     for field, rows in (("unsubscribes", ledger.unsubscribes(conn, ids, window)),

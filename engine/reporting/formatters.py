@@ -42,6 +42,7 @@ MAIL_COLUMNS: list[tuple[str, Callable[[Mail], str]]] = [
     ("unsubs", lambda m: str(m.unsubscribes)),
     ("bounces", lambda m: str(m.hard_bounces)),
     ("clicks", lambda m: str(m.clicks)),
+    ("exits", lambda m: str(sum(m.exited.values()))),
 ]
 
 
@@ -155,7 +156,8 @@ def format_json(report: Report) -> str:
 
 CSV_FIELDS = ["campaign", "step", "variant", "group", "customers", "converted", "rate", "revenue",
               "median_hours_to_convert", "mailed", "delivered", "failed", "suppressed", "pending",
-              "credited_conversions", "credited_revenue", "unsubscribes", "hard_bounces", "clicks", "clickers"]
+              "credited_conversions", "credited_revenue", "unsubscribes", "hard_bounces", "clicks", "clickers",
+              "exited"]
 
 
 def format_csv(report: Report) -> str:
@@ -171,6 +173,7 @@ def format_csv(report: Report) -> str:
         for step in c.steps:
             for variant, mail in [("", step), *((v.variant, v) for v in step.variants)]:
                 row = {name: getattr(mail, name) for name in CSV_FIELDS[4:] if hasattr(mail, name)}
+                row["exited"] = sum(mail.exited.values())
                 writer.writerow({"campaign": c.id, "step": step.step, "variant": variant, "group": "treatment",
                                  **row})
     return buffer.getvalue()

@@ -1,5 +1,6 @@
 """Grouped SQL aggregates over the ledger that do not depend on a campaign's goal: enrolments by arm and
-ending, emails by step, variant and status, suppressed steps, unsubscribes and hard bounces caused, clicks.
+ending, emails by step, variant and status, exits by the step they followed, suppressed steps, unsubscribes
+and hard bounces caused, clicks.
 
 Each function is one GROUP BY over all requested campaigns at once and returns a few rows per campaign and
 step, never a row per customer. The window limits enrolments by `enrolled_at`; deliveries, decisions and
@@ -71,6 +72,28 @@ def emails(conn: Connection, campaign_ids: Sequence[str], window: Window) -> lis
         .select_from(source)
         .where(D.c.campaign_id.in_(campaign_ids), *criteria)
         .group_by(D.c.campaign_id, D.c.step_id, D.c.variant, D.c.status)
+    )
+    return list(conn.execute(query))
+
+
+def exits(conn: Connection, campaign_ids: Sequence[str], window: Window) -> list[Any]:
+    """(campaign_id, step_id, variant, end_reason, n): exited enrolments by the step of the last email queued
+    for them at or before the exit (any status), so a marketer sees after which email customers leave and
+    why. Exits before any email have no step and are counted on the campaign only. The last email is looked
+    up per exited enrolment on the (enrollment_id, step_id) index; exits are a small part of a ledger."""
+    last_email = (select(D.c.step_id, D.c.variant)
+                  .where(D.c.enrollment_id == E.c.id, D.c.queued_at <= E.c.ended_at)
+                  .order_by(D.c.queued_at.desc(), D.c.id.desc()).limit(1))
+    exited = select(
+        E.c.campaign_id, E.c.end_reason,
+        last_email.with_only_columns(D.c.step_id).scalar_subquery().label("step_id"),
+        last_email.with_only_columns(D.c.variant).scalar_subquery().label("variant"),
+    ).where(E.c.campaign_id.in_(campaign_ids), E.c.status == "exited", *in_window(window)).subquery("exited")
+    query = (
+        select(exited.c.campaign_id, exited.c.step_id, exited.c.variant, exited.c.end_reason,
+               func.count().label("n"))
+        .where(exited.c.step_id.is_not(None))
+        .group_by(exited.c.campaign_id, exited.c.step_id, exited.c.variant, exited.c.end_reason)
     )
     return list(conn.execute(query))
 

@@ -61,15 +61,20 @@ class Mail:
     hard_bounces: int = 0
     clicks: int = 0
     clickers: int = 0
+    exited: dict[str, int] = field(default_factory=dict)
+    """Enrolments that exited after this email (the last one queued before the exit), by end reason."""
 
     def add(self, other: "Mail") -> None:
         for name in ("mailed", "delivered", "failed", "suppressed", "pending", "customers", "converted",
                      "credited_conversions", "unsubscribes", "hard_bounces", "clicks", "clickers"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.credited_revenue += other.credited_revenue
+        for reason, n in other.exited.items():
+            self.exited[reason] = self.exited.get(reason, 0) + n
 
     def finish(self) -> Self:
         self.rate = rate(self.converted, self.customers)
+        self.exited = dict(sorted(self.exited.items()))
         return self
 
 
@@ -127,7 +132,7 @@ class DailyPoint:
 @dataclass
 class Reactivation:
     """Customers dormant (no activity for `dormant_days`) when enrolled who were active again within
-    `within_days` of enrolment (the first email of a step without wait), mailed vs held out."""
+    `within_days` of the first email (enrolment plus the first step's wait, for both arms), mailed vs held out."""
 
     dormant_days: float
     within_days: float

@@ -1,6 +1,11 @@
 """Reactivation: of the customers who were dormant when they entered a campaign, how many became active
-again soon after, mailed vs held out. One grouped query per campaign; the per-enrolment tests are correlated
-EXISTS on the (customer_id, name, occurred_at) events index."""
+again soon after the first email, mailed vs held out. One grouped query per campaign; the per-enrolment tests
+are correlated EXISTS on the (customer_id, name, occurred_at) events index.
+
+"The first email" is when the campaign's first step falls due, enrolment plus its `wait`, for both arms: a
+held-out customer gets no email, and intent to treat compares the arms from the same instant (a mailed
+customer's actual send may be held back a few hours by a send window, which a 30-day window does not feel).
+Activity between enrolment and that instant came before any email and does not count."""
 
 from __future__ import annotations
 
@@ -31,13 +36,15 @@ class ReactivationRule:
 def reactivation(conn: Connection, campaign: Campaign, window: Window, rule: ReactivationRule) -> Reactivation | None:
     """None when no enrolment of the campaign was dormant (e.g. a welcome series)."""
     dormant_s, within_s = rule.dormant.total_seconds(), rule.within.total_seconds()
+    first_email_s = campaign.steps[0].wait.total_seconds() if campaign.steps else 0.0
     since_activity = seconds_between(E.c.enrolled_at, EV.c.occurred_at)
     activity = and_(EV.c.customer_id == E.c.customer_id, EV.c.name.in_(rule.activity_events))
     dormant = and_(
         seconds_between(E.c.enrolled_at, C.c.created_at) >= dormant_s,
         ~exists().where(activity, EV.c.occurred_at <= E.c.enrolled_at, since_activity < dormant_s),
     )
-    back = exists().where(activity, EV.c.occurred_at >= E.c.enrolled_at, -since_activity <= within_s)
+    back = exists().where(activity, EV.c.occurred_at >= E.c.enrolled_at, -since_activity >= first_email_s,
+                          -since_activity <= first_email_s + within_s)
     query = (
         select(E.c.holdout, func.count().label("n"), func.sum(case((back, 1), else_=0)).label("back"))
         .select_from(E.join(C, C.c.id == E.c.customer_id))

@@ -102,6 +102,8 @@ def test_steps_credit_the_last_email_before_the_conversion(ledger: Ledger) -> No
     assert (a.variant, a.mailed, a.delivered, a.customers, a.converted, a.rate) == ("a", 2, 2, 2, 1, 0.5)
     assert (a.credited_conversions, a.credited_revenue, a.clicks, a.clickers) == (1, 30.0, 1, 1)
     assert (b.variant, b.mailed, b.failed, b.suppressed, b.converted, b.hard_bounces) == ("b", 2, 1, 1, 0, 1)
+    # e3 exited on 10-03 after two/b (queued 10-02, failed): the exit follows the last email queued before it
+    assert (one.exited, two.exited, a.exited, b.exited) == ({}, {"exit_condition": 1}, {}, {"exit_condition": 1})
     # expected converted counts are 0.5 per variant: far below 5, so no verdict
     assert two.variant_test is not None and two.variant_test.verdict.startswith("Too little data to compare")
     assert two.variant_test.min_expected == pytest.approx(0.5)
@@ -135,3 +137,22 @@ def test_window_limits_enrolments_and_follows_them(ledger: Ledger) -> None:
     assert r.uplift.call == "no_holdout"
     before = report(ledger, until=datetime(2026, 11, 1, tzinfo=timezone.utc))
     assert (before.enrolled, before.converted) == (8, 3)
+
+
+def test_reactivation_counts_from_the_first_email_when_the_first_step_waits(store_engine) -> None:
+    """The first step waits 5 days: the first email (and the held-out arm's would-be one) is due on 10-06, so
+    the 30-day window is 10-06 to 11-05. d1 came back on 10-03, before any email: not reactivated; d2 on
+    10-07: reactivated; d3 on 11-06: a day too late; the held-out h1 on 11-04: reactivated."""
+    led = Ledger(store_engine)
+    for name, back in (("d1", "2026-10-03 00:00"), ("d2", "2026-10-07 00:00"), ("d3", "2026-11-06 00:00"),
+                       ("h1", "2026-11-04 00:00")):
+        led.customer(name)
+        led.event(name, "login", "2026-05-01 00:00")
+        led.event(name, "login", back)
+        led.enrol(name, name, holdout=name.startswith("h"))
+    c = campaign(steps=[{"id": "one", "wait": "5d", "template": "t/one"}])
+    with led.engine.connect() as conn:
+        r = build_report(conn, project(c), [c], now=NOW, with_lifecycle=False).campaigns[0].reactivation
+    assert r is not None
+    assert r.treatment == {"dormant": 3, "reactivated": 1, "rate": pytest.approx(1 / 3)}
+    assert r.holdout == {"dormant": 1, "reactivated": 1, "rate": 1.0}

@@ -3,9 +3,13 @@ that never converts, thin and ample data."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from engine.reporting import build_report
+from engine.reporting.model import VariantFigures
+from engine.reporting.uplift import variant_test
 from tests.reporting.kit import Ledger, arm, campaign, project
 from tests.reporting.test_campaign_report import NOW
 
@@ -67,3 +71,25 @@ def test_ample_data_calls_the_winner(store_engine) -> None:
     assert u.call == "helped" and u.sequential["p_value"] < 0.001
     assert u.verdict.startswith("Emailing helped: 30.0% of 100 mailed converted vs 0.0% of 100 held out, +30.0 points")
     assert u.incremental_conversions == pytest.approx(30.0)
+
+
+def variants(*counts: tuple[str, int, int]) -> list[VariantFigures]:
+    return [VariantFigures(variant=name, customers=n, converted=x).finish() for name, x, n in counts]
+
+
+def test_variant_test_names_the_best_variant_only_when_the_difference_is_significant() -> None:
+    # a 20/40 vs b 5/40: pooled 25/80, expected 12.5 converted and 27.5 not per variant (all above 5);
+    # chi-squared = 2 x 7.5^2/12.5 + 2 x 7.5^2/27.5 = 13.09, df 1, p = erfc(sqrt(13.09 / 2)) = 0.000297
+    found = variant_test(variants(("a", 20, 40), ("b", 5, 40)))
+    assert found is not None and (found.df, found.min_expected) == (1, 12.5)
+    assert found.statistic == pytest.approx(9 + 2 * 56.25 / 27.5)
+    assert found.p_value == pytest.approx(math.erfc(math.sqrt(found.statistic / 2)))
+    assert found.verdict == "The variants differ (chi-squared 13.09, df 1, p = 0.000297); best: a at 50.0%."
+    same = variant_test(variants(("a", 10, 40), ("b", 11, 40)))
+    assert same is not None and same.verdict.startswith("No detectable difference between variants (chi-squared 0.06")
+    thin = variant_test(variants(("a", 2, 10), ("b", 1, 10)))  # expected 1.5 converted per variant
+    assert thin is not None and thin.verdict == ("Too little data to compare variants: the smallest expected count "
+                                                 "is 1.5, below 5.")
+    none = variant_test(variants(("a", 0, 10), ("b", 0, 10)))
+    assert none is not None and none.verdict == "Cannot compare variants yet: nobody (or everybody) converted."
+    assert variant_test(variants(("a", 3, 10))) is None  # a single variant: nothing to compare
