@@ -23,7 +23,7 @@ from engine.project import Project
 from engine.rendering.compose import compose_email
 from engine.rendering.errors import RenderError
 from engine.rendering.message import HeaderInjection
-from engine.rules.model import Campaign, Step, Variant
+from engine.rules.model import Campaign, Step, Variant, counterpart
 from engine.store.models import Customer, Enrollment
 
 E = Enrollment.__table__
@@ -119,20 +119,6 @@ def _render(project: Project, campaign: Campaign, step: Step, variant: Variant |
 def _text_diff(old: str, new: str) -> list[str]:
     lines = list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=1))[2:]
     return lines[:DIFF_LINES] + ([f"… {len(lines) - DIFF_LINES} more lines"] if len(lines) > DIFF_LINES else [])
-
-
-def counterpart(old: Campaign | None, new: Campaign, step: Step) -> Step | None:
-    """The base's version of a head step: the same id, or the step it renames (same position, an id that is
-    new on one side and gone on the other)."""
-    if old is None:
-        return None
-    same = old.step(step.id)
-    if same is not None:
-        return same
-    index = new.steps.index(step)
-    if index < len(old.steps) and new.step(old.steps[index].id) is None:
-        return old.steps[index]
-    return None
 
 
 def _step_changes(base: Project, head: Project, old: Campaign | None, new: Campaign, step: Step,

@@ -11,6 +11,10 @@ from engine.diagnostics import Diagnostic
 from engine.plan.review import CampaignReview, EmailChange, Review
 
 MARKER = "<!-- rekindle-plan -->"
+COMMENT_BUDGET = 45_000
+"""Characters the review may reach with email diffs; later diffs are counted instead of shown. GitHub refuses a comment above 65,536 characters
+(GitLab's notes allow 1,000,000); the rest of the review and the next run's table (`rekindle plan` appends it)
+(and the headers of later campaigns) fit in what is left. A change of a shared layout or partial can change every email of every campaign."""
 
 
 def _instant(review: Review) -> str:
@@ -42,7 +46,15 @@ def _warning_line(warning: Diagnostic) -> str:
     return f"`{warning.location}` **{warning.code}** {_md(warning.message)}"
 
 
-def as_markdown(review: Review) -> str:
+def _email_blocks(email: EmailChange) -> list[str]:
+    block = [f"<details><summary>{_md(_email_title(email))}</summary>"]
+    block += ["", "````diff", *email.diff, "````", ""] if email.diff else [""]
+    return block + ["</details>", ""]
+
+
+def as_markdown(review: Review, budget: int = COMMENT_BUDGET) -> str:
+    """The review as one comment; an email diff that would take it past `budget` characters is counted instead
+    of shown."""
     changed, unchanged = review.changed(), [c for c in review.campaigns if c.status == "unchanged"]
     lines = [MARKER, f"### Rekindle plan: this branch compared with `{review.base_ref}` "
              f"(`{review.base_commit[:12]}`) at {_instant(review)}", ""]
@@ -68,10 +80,18 @@ def as_markdown(review: Review) -> str:
                       for w in campaign.waiting] + [""]
         if campaign.emails:
             lines += ["Emails that change for sample customers of the audience:", ""]
+            left_out = 0
             for email in campaign.emails:
-                lines.append(f"<details><summary>{_md(_email_title(email))}</summary>")
-                lines += ["", "````diff", *email.diff, "````", ""] if email.diff else [""]
-                lines += ["</details>", ""]
+                block = _email_blocks(email)
+                size = sum(len(line) + 1 for line in block)
+                if left_out or sum(len(line) + 1 for line in lines) + size > budget:
+                    left_out += 1
+                    continue
+                lines += block
+            if left_out:
+                lines += [f"… and {left_out} more changed email{'s' if left_out != 1 else ''} of `{campaign.campaign}`"
+                          " not shown, to keep this comment within GitHub's size limit: `rekindle plan --base "
+                          f"{review.base_ref} --format json` (or `text`) lists every one.", ""]
         elif campaign.status != "removed":
             lines += ["No email changes for the sample customers.", ""]
     if unchanged:

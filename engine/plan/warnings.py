@@ -59,7 +59,7 @@ def waiting_warnings(conn: Connection, head: Project, base: Project | None) -> I
                 continue
             campaign = new or old
             assert campaign is not None
-            yield Diagnostic("P502", f"{count} customer{'s' if count != 1 else ''} wait at step {step_id!r} of "
+            yield Diagnostic("P502", f"{count} customer{'s wait' if count != 1 else ' waits'} at step {step_id!r} of "
                              f"campaign {campaign_id!r}, which is {fate}", _where(campaign), "steps",
                              severity=Severity.warning,
                              hint=f"on_change: {campaign.on_change} decides what happens to them; keep the step "

@@ -20,7 +20,7 @@ from engine.project import Project
 from engine.rendering.compose import ComposedEmail, compose_email
 from engine.rendering.errors import RenderError
 from engine.rendering.message import HeaderInjection
-from engine.rules.model import Campaign, Step, Variant
+from engine.rules.model import Campaign, Step, Variant, counterpart
 from engine.store.models import Customer
 from engine.timeutil import format_duration
 
@@ -79,11 +79,13 @@ def _render(project: Project, campaign: Campaign, step: Step, variant: Variant |
 
 def _change(base: Base | None, campaign: Campaign, step: Step, variant: Variant | None, customer: Customer,
             now: datetime, secret: bytes | None, email: ComposedEmail) -> str | None:
-    """"new" (the base has no such email), "changed" (subject, text or HTML differ from the base's) or None."""
+    """"new" (the base has no such email), "changed" (subject, text or HTML differ from the base's) or None.
+    A renamed step is compared with the step it renames (engine.rules.model.counterpart), as `plan --base`
+    does, so a rename is not a new email."""
     if base is None:
         return None
     old_campaign = base.project.campaign(campaign.id)
-    old_step = old_campaign.step(step.id) if old_campaign else None
+    old_step = counterpart(old_campaign, campaign, step)
     if old_campaign is None or old_step is None:
         return "new"
     old_variant = next((v for v in old_step.variants if variant and v.id == variant.id), None)

@@ -115,6 +115,21 @@ class Campaign:
         return next((s for s in self.steps if s.id == step_id), None)
 
 
+def counterpart(old: Campaign | None, new: Campaign, step: Step) -> Step | None:
+    """The base's version of a head step: the same id, or the step it renames (same position, an id that is
+    new on one side and gone on the other). Shared by `plan --base` and the gallery's `--base`, so both call
+    the same step a rename."""
+    if old is None:
+        return None
+    same = old.step(step.id)
+    if same is not None:
+        return same
+    index = new.steps.index(step)
+    if index < len(old.steps) and new.step(old.steps[index].id) is None:
+        return old.steps[index]
+    return None
+
+
 def content_hash(document: dict[str, Any]) -> str:
     """A short, stable hash of a document's meaning (key order and formatting do not change it)."""
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)

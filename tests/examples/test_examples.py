@@ -77,6 +77,18 @@ def test_the_shipped_schedule_is_what_every_scheduler_example_runs():
     assert cronjob["spec"]["schedule"] == "*/15 * * * *"
 
 
+def test_every_scheduler_example_sends_by_smtp():
+    """The shipped rekindle.yaml delivers to demo/outbox unless REKINDLE_DELIVERY says otherwise: a production
+    run started by these examples must send (and on the CronJob's read-only filesystem a maildir would fail)."""
+    config, problems = load_config(ROOT / "rekindle.yaml", environ={})
+    assert config is not None and config.delivery.backend == "maildir", problems
+    cron = (EXAMPLES / "schedule/rekindle.cron").read_text().splitlines()
+    assert "REKINDLE_DELIVERY=smtp" in cron
+    assert "Environment=REKINDLE_DELIVERY=smtp" in (EXAMPLES / "schedule/rekindle-run.service").read_text().splitlines()
+    config, problems = load_config(ROOT / "rekindle.yaml", environ={"REKINDLE_DELIVERY": "smtp"})
+    assert config is not None and config.delivery.backend == "smtp", problems
+
+
 def test_github_workflow_runs_as_written_in_a_fresh_clone(tmp_path):
     workflow = yaml.safe_load((EXAMPLES / "ci/rekindle-pull-request.yml").read_text())
     paths = workflow[True]["pull_request"]["paths"]  # YAML 1.1 reads the key `on` as True
@@ -251,6 +263,6 @@ def test_the_cronjob_never_overlaps_and_reads_secrets_from_a_secret():
     assert cronjob["apiVersion"] == "batch/v1" and cronjob["spec"]["concurrencyPolicy"] == "Forbid"
     (container,) = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
     assert container["envFrom"] == [{"secretRef": {"name": secret["metadata"]["name"]}}]
-    assert "env" not in container  # no secret value in the pod spec itself
+    assert container["env"] == [{"name": "REKINDLE_DELIVERY", "value": "smtp"}]  # no secret value in the pod spec
     assert set(secret["stringData"]) == {"REKINDLE_STORE_URL", "REKINDLE_SMTP_URL", "REKINDLE_UNSUBSCRIBE_SECRET"}
     assert container["args"][:2] == ["rekindle", "run"]

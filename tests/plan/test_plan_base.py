@@ -121,3 +121,29 @@ def test_base_reading_leaves_the_work_tree_alone(tmp_path):
     winback = next(c for c in review["campaigns"] if c["campaign"] == "winback-90")
     assert winback["keys"] == [{"key": "priority", "old": 60, "new": 61}]
     assert git(config.parent, "status", "--porcelain") == before
+
+
+def test_markdown_stays_within_githubs_comment_limit_when_every_email_changes():
+    """A shared footer edit changes every email of every campaign: the diffs past the budget are counted, not
+    shown, so the sticky comment can still be posted (GitHub refuses more than 65,536 characters)."""
+    from datetime import UTC, datetime
+
+    from engine.plan.review import CampaignReview, EmailChange, Review
+    from engine.plan.review_report import COMMENT_BUDGET, as_markdown
+
+    def emails(campaign: str) -> list[EmailChange]:
+        return [EmailChange(campaign, f"step-{i}", None, f"cus_{i:04d} <a***@example.com>", "changed", "Hi", "Hi",
+                            ["@@ -1 +1 @@", "-" + "old footer " * 40, "+" + "new footer " * 40])
+                for i in range(30)]
+
+    campaigns = [CampaignReview(f"campaign-{n}", "changed", [], 10, 10, "continue", emails(f"campaign-{n}"))
+                 for n in range(20)]
+    review = Review("origin/main", "0" * 40, datetime(2026, 11, 23, 9, tzinfo=UTC), True, campaigns)
+    text = as_markdown(review)
+    assert len(text) < 60_000  # room for the next run's table that `rekindle plan` appends
+    shown = text.count("<details>")
+    assert 0 < shown < 600
+    assert sum(len(line) + 1 for line in text.splitlines()) > COMMENT_BUDGET * 0.9
+    assert "… and 30 more changed emails of `campaign-19` not shown" in text
+    assert "`rekindle plan --base origin/main --format json` (or `text`) lists every one." in text
+    assert as_markdown(review, budget=10**9).count("<details>") == 600  # everything, given the room

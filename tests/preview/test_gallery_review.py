@@ -57,3 +57,19 @@ def test_base_marks_exactly_the_changed_emails(tmp_path):
     assert f"{len(marked)} emails changed against HEAD~1" in index
     assert result.output.strip().endswith(", 6 changed against HEAD~1")
     assert index.count('<li><a href="#') == 6
+
+
+def test_a_renamed_step_is_compared_with_the_step_it_renames_not_marked_new(tmp_path):
+    """As in `plan --base`: `offer` renamed to `offer-20` (same position) is compared with `offer`; the gallery's
+    emails render the same, so nothing is marked (before, all three were marked `new`)."""
+    config = make_repo(tmp_path, f"sqlite:///{tmp_path / 's.db'}")
+    load_store(config, run_at=None)
+    edit(config.parent / "rules/reactivation/winback-90.yaml", "  - id: offer\n", "  - id: offer-20\n")
+    commit(config.parent, "rename")
+    out = tmp_path / "gallery"
+    _gallery(config, out, "--base", "HEAD~1")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    marked = re.findall(r'<div class="email (changed|new)" id="([^"]+)" data-change="\1">', index)
+    assert marked == []
+    assert "No email differs from HEAD~1." in index
+    assert len(re.findall(r'<div class="email" id="winback-90\.offer-20\.', index)) == 3
