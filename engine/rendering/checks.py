@@ -40,12 +40,15 @@ _NESTED_FIELDS = {"campaign": ("id", "name", "vars", "locale", "currency"), "ste
 
 class _Report:
     """Diagnostics in the order found. Static findings are kept one per place and message; a render failure
-    is kept once per (code, file, line) and dropped where a static finding already explains that line."""
+    is kept once per (code, file, line) and dropped where a static finding already explains that line, of any
+    code: `{{ vars.discount_usd | money }}` with the var unset is the T302 of the name, not also a T303 "money
+    expects a number, got Undefined" that sends the reader after the filter."""
 
     def __init__(self) -> None:
         self.items: list[Diagnostic] = []
         self._seen: set[tuple] = set()
         self._lines: set[tuple[str, str, int]] = set()
+        self._static_lines: set[tuple[str, int]] = set()
 
     def add(self, diagnostic: Diagnostic) -> None:
         """A static finding (located to the column when known)."""
@@ -54,12 +57,13 @@ class _Report:
         if key not in self._seen:
             self._seen.add(key)
             self._lines.add((diagnostic.code, where.file, where.line))
+            self._static_lines.add((where.file, where.line))
             self.items.append(diagnostic)
 
     def add_render(self, diagnostic: Diagnostic) -> None:
         """A failure found by rendering, which knows the line only."""
         key = (diagnostic.code, diagnostic.location.file, diagnostic.location.line)
-        if key not in self._lines:
+        if key not in self._lines and key[1:] not in self._static_lines:
             self._lines.add(key)
             self.items.append(diagnostic)
 

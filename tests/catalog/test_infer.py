@@ -3,6 +3,7 @@ an update keeps what people wrote and notes what disagrees with the data."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -101,3 +102,31 @@ def test_an_update_keeps_declared_types_and_descriptions_and_notes_disagreements
     path.write_text(dump_catalog(merged), encoding="utf-8")
     reloaded, problems = load_catalog(path)
     assert problems == [] and replace(reloaded, source="") == merged
+
+
+def test_infer_on_the_command_line_updates_the_project_file_and_names_the_projects_schema(
+        example_store: Engine, store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The editor header points at the project's schemas/ copy (the same path on every clone), not at wherever
+    Rekindle is installed; descriptions written by hand stay."""
+    from typer.testing import CliRunner
+
+    from engine.cli.app import app
+
+    (tmp_path / "schemas").mkdir()
+    shutil.copy(ROOT / "schemas" / "catalog.v1.json", tmp_path / "schemas" / "catalog.v1.json")
+    (tmp_path / "catalog.yaml").write_text(
+        "version: 1\nevents:\n  purchase: {description: A payment; amount is in USD}\n", encoding="utf-8")
+    config = tmp_path / "rekindle.yaml"
+    config.write_text(f"version: 1\nstore: {{url: '{store_url}'}}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["catalog", "infer", "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Wrote catalog.yaml: 7 events with 5 properties, 5 attributes.\n"
+    written = (tmp_path / "catalog.yaml").read_text(encoding="utf-8")
+    assert written.startswith("# yaml-language-server: $schema=schemas/catalog.v1.json\n")
+    assert "    description: A payment; amount is in USD\n" in written
+    result = CliRunner().invoke(app, ["catalog", "infer", "-c", str(config), "--fresh", "-o", "out/catalog.yaml"])
+    assert result.exit_code == 0, result.output
+    fresh = (tmp_path / "out" / "catalog.yaml").read_text(encoding="utf-8")
+    assert fresh.startswith("# yaml-language-server: $schema=../schemas/catalog.v1.json\n")
+    assert "description: " not in fresh

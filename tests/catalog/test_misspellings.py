@@ -1,6 +1,7 @@
 """The misspelling corpus (tests/fixtures/misspelt/): events, properties, attributes, built-in fields, template
-names and vars, each misspelt once in rules, a segment or a template, each reported at its exact
-file:line:column with the nearest correct name; and the same names looked up in a real store."""
+names and vars, each misspelt once in rules, a segment, a template or a lifecycle stage of rekindle.yaml, each
+reported at its exact file:line:column with the nearest correct name; and the same names looked up in a real
+store."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from engine.store.models import Customer, Event
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "misspelt"
 
 EXPECTED = [
+    'rekindle.yaml:9:28: R208 unknown event "purchse": catalog.yaml declares no such event (did you mean "purchase"?)',
+    'rekindle.yaml:10:32: R210 unknown customer field or attribute "pln": not a built-in field and catalog.yaml declares no such attribute (did you mean "plan"?)',
+    'rekindle.yaml:11:52: R211 attribute "lifetime_value" is a number in the catalog, so eq "high" can never match',
     'rules/winback.yaml:5:27: R208 unknown event "purchsae": catalog.yaml declares no such event (did you mean "purchase"?)',
     'rules/winback.yaml:6:46: R209 event "purchase" has no property "amont" in catalog.yaml; it has amount, sku (did you mean "amount"?)',
     'rules/winback.yaml:7:25: R210 unknown customer field or attribute "lifetimevalue": not a built-in field and catalog.yaml declares no such attribute (did you mean "lifetime_value"?)',
@@ -48,7 +52,7 @@ def test_every_misspelling_is_reported_where_it_is_written_with_its_suggestion(m
     result = CliRunner().invoke(app, ["validate"])
     assert result.exit_code == 1
     assert [line for line in result.stdout.splitlines() if not line.startswith("    ")] == EXPECTED
-    assert result.stderr == "21 errors in 3 files\n"
+    assert result.stderr == "24 errors in 4 files\n"
 
 
 def test_the_corpus_exercises_every_catalog_and_template_name_code() -> None:
@@ -110,7 +114,8 @@ def test_against_store_reports_names_no_row_has(store_url: str, store_engine: En
 
 
 def test_the_shipped_project_uses_only_names_the_example_data_has(store_url: str, store_engine: Engine,
-                                                                   tmp_path: Path) -> None:
+                                                                   tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from engine.importer.run import ImportOptions, import_file
     from engine.importer.source import FileFormat
 
@@ -121,8 +126,22 @@ def test_the_shipped_project_uses_only_names_the_example_data_has(store_url: str
         assert report.ok
     for folder in ("rules", "segments", "templates"):
         shutil.copytree(root / folder, tmp_path / folder)
-    shutil.copy(root / "catalog.yaml", tmp_path / "catalog.yaml")
+    for name in ("catalog.yaml", "rekindle.yaml"):  # the shipped config: its lifecycle stages are checked too
+        shutil.copy(root / name, tmp_path / name)
     config = tmp_path / "rekindle.yaml"
-    config.write_text(f"version: 1\nstore: {{url: '{store_url}'}}\n", encoding="utf-8")
+    monkeypatch.setenv("REKINDLE_STORE_URL", store_url)
     result = CliRunner().invoke(app, ["validate", "--against-store", "-c", str(config)])
     assert (result.exit_code, result.stdout) == (0, ""), result.output
+
+
+def test_against_store_looks_up_the_names_of_lifecycle_stages(store_url: str, store_engine: Engine, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _project(tmp_path, store_url, RULES, None)
+    config.write_text(config.read_text(encoding="utf-8") + "lifecycle:\n  stages:\n"
+                      "    - {id: onboarded, condition: {event: {name: onboarding_complete}}}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["validate", "--against-store", "-c", str(config)])
+    assert result.exit_code == 1
+    assert [line for line in result.stdout.splitlines() if line.startswith("rekindle.yaml")] == [
+        'rekindle.yaml:5:49: R212 event "onboarding_complete" has never been seen in the store',
+    ]

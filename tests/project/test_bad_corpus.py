@@ -107,6 +107,9 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'config-lifecycle-segment/': [
         'config-lifecycle-segment/rekindle.yaml:8:23: R204 unknown segment "engagd": segments/engagd.yaml does not exist (did you mean "engaged"?)',
+        "config-lifecycle-segment/rekindle.yaml:10:49: R205 between ['120d', '60d'] at lifecycle.stages[1].condition.all[2].last_event can never match; write the low value first",
+        'config-lifecycle-segment/rekindle.yaml:11:42: R206 since: enrolled is not allowed in a lifecycle stage: nobody is enrolled before entering',
+        "    hint: use `within:` in audiences; `since: enrolled` belongs in exit, goal or a step's when",
     ],
     'config-literal-secret/': [
         'config-literal-secret/rekindle.yaml:5:10: C104 delivery.smtp.url contains a password; secrets never go in the config file',

@@ -97,7 +97,7 @@ def test_init_writes_a_project_that_validates(tmp_path: Path, monkeypatch: pytes
     result = CliRunner().invoke(app, ["init", str(target)])
     assert result.exit_code == 0, result.output
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()) == [
-        ".gitignore", "examples/data/customers.csv", "examples/data/events.csv", "rekindle.yaml",
+        ".gitignore", "catalog.yaml", "examples/data/customers.csv", "examples/data/events.csv", "rekindle.yaml",
         "rule_tests/welcome.test.yaml", "rules/welcome.yaml", "schemas/catalog.v1.json", "schemas/config.v1.json", "schemas/rule-test.v1.json",
         "schemas/rule.v1.json", "schemas/segment.v1.json", "segments/new-customers.yaml",
         "templates/_layouts/base.html", "templates/welcome/hello.html",

@@ -70,6 +70,19 @@ def test_render_failures_for_sample_customers_are_reported_once(project_dir) -> 
                                                       "`| default(...)` for an optional value")]
 
 
+def test_a_filter_given_an_unset_var_is_reported_as_the_unset_var_only(project_dir) -> None:
+    """The render fails in `money` (T303, "got Undefined"), but the line's cause is the unset var (T302)."""
+    body = "{% block body %}\n<p>{{ vars.discount_usd | money }} off</p>\n{% endblock %}"
+    config = project_dir({"e.html": HEAD + body})
+    found = _found(config, campaign({"id": "offer", "template": "e", "vars": {"discount": 25}}))
+    assert found == [
+        ("T302", "templates/e.html:4:12", "campaign 'demo' step 'offer' does not set vars.discount_usd (did you mean "
+                                         "\"discount\"?)"),
+        ("T307", "rules/demo.yaml", "vars.discount is set but no template of step 'offer' reads it (did you mean "
+                                    "\"discount_usd\"? the template reads vars.discount_usd)"),
+    ]
+
+
 def test_missing_subject_block_and_variant_subject(project_dir) -> None:
     config = project_dir({"e.html": '{% extends "_layouts/base.html" %}{% block body %}x{% endblock %}'})
     camp = campaign({"id": "s", "template": "e", "variants": [{"id": "v", "subject": "{{ nope }}"}]})

@@ -44,7 +44,8 @@ def infer(
         seen = infer_catalog(connection)
     engine.dispose()
     catalog, notes = merge(existing or Catalog(), seen)
-    schema = Path(_relative(SCHEMA_DIR / "catalog.v1.json", target.parent))
+    schema = Path(_relative(_schema_file(config.root, SCHEMA_DIR), target.parent))
+    target.parent.mkdir(parents=True, exist_ok=True)  # `-o out/catalog.yaml` into a folder not made yet
     target.write_text(dump_catalog(catalog, schema.as_posix()), encoding="utf-8")
     for note in notes:
         typer.echo(f"note: {note}", err=True)
@@ -60,6 +61,13 @@ def _load_other(path: Path):
     if diagnostics:
         raise CatalogInvalid(f"the catalog {path} is invalid", diagnostics)
     return catalog
+
+
+def _schema_file(root: Path, installed: Path) -> Path:
+    """The schema the written file's editor header names: the project's own copy (schemas/, which `rekindle
+    init` writes and git holds, so the path is the same on every clone), else the installed one."""
+    project = root / "schemas" / "catalog.v1.json"
+    return project if project.is_file() else installed / "catalog.v1.json"
 
 
 def _relative(target: Path, start: Path) -> str:

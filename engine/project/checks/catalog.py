@@ -19,10 +19,12 @@ ORDERING = ("lt", "lte", "gt", "gte", "between")
 
 
 def catalog_names(sources: ProjectSources) -> Iterator[Diagnostic]:
+    """Every name in a condition of a campaign, a segment or a lifecycle stage (rekindle.yaml), checked against
+    the catalog: a stage with a misspelt event would silently put customers in the wrong stage of the report."""
     catalog = sources.catalog
     if catalog is None:
         return
-    for document in sources.documents():
+    for document in sources.condition_documents():
         for use in name_uses(document):
             yield from _check(use, catalog, document)
 

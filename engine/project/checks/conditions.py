@@ -19,12 +19,14 @@ _ENROLMENT_SCOPED = {("exit",), ("goal", "condition")}
 
 
 def since_enrolled_placement(sources: ProjectSources) -> Iterator[Diagnostic]:
-    """`since: enrolled` needs an enrolment: fine in exit, goal and step `when`, meaningless in an audience."""
-    for document in sources.documents():
+    """`since: enrolled` needs an enrolment: fine in exit, goal and step `when`, meaningless in an audience, a
+    segment or a lifecycle stage (rekindle.yaml), which hold for customers whether or not they are enrolled."""
+    for document in sources.condition_documents():
         for root, node in condition_roots(document):
             if root in _ENROLMENT_SCOPED or root[0] == "steps":
                 continue
-            where = "a segment" if root == ("condition",) else format_path(root)
+            where = ("a segment" if root == ("condition",) else "a lifecycle stage" if root[0] == "lifecycle"
+                     else format_path(root))
             for kind, body, path in walk_conditions(node, root):
                 if kind in ("event", "aggregate") and "since" in body:
                     yield Diagnostic(
@@ -35,8 +37,9 @@ def since_enrolled_placement(sources: ProjectSources) -> Iterator[Diagnostic]:
 
 
 def value_ranges(sources: ProjectSources) -> Iterator[Diagnostic]:
-    """`between` with its bounds reversed, and zero-length periods, would silently match nobody."""
-    for document in sources.documents():
+    """`between` with its bounds reversed, and zero-length periods, would silently match nobody (in rules,
+    segments and the lifecycle stages of rekindle.yaml alike)."""
+    for document in sources.condition_documents():
         for root, node in condition_roots(document):
             for kind, body, path in walk_conditions(node, root):
                 if not isinstance(body, dict):

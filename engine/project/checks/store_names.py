@@ -76,7 +76,7 @@ def store_names(sources: ProjectSources) -> Iterator[Diagnostic]:
     if sources.store is None:
         return
     store = StoreNames(sources.store)
-    for document in sources.documents():
+    for document in sources.condition_documents():  # lifecycle stages too
         for use in name_uses(document):
             if use.kind == "property" and not store.seen(NameUse("event", use.event or "", use.path)):
                 continue  # the event itself is reported
