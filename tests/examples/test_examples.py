@@ -122,6 +122,8 @@ def test_github_workflow_runs_as_written_in_a_fresh_clone(tmp_path):
     assert plan in summary.read_text(encoding="utf-8")
     assert ET.parse(clone / "reports/rule-tests.xml").getroot().tag == "testsuites"
     assert (clone / "gallery/index.html").is_file()
+    comment = next(step for step in job["steps"] if step.get("name") == "Post the plan as one sticky comment")
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in comment["if"]  # forks can't comment
     install = next(step["run"] for step in job["steps"] if step.get("id") == "install")
     assert install == 'python -m pip install --quiet "$REKINDLE_SOURCE"'  # never the unrelated PyPI project
     assert job["env"]["REKINDLE_SOURCE"].startswith("git+https://") and "@" in job["env"]["REKINDLE_SOURCE"]
