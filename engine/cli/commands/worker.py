@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.notes import say
+from engine.observability.logs import current_format
 from engine.cli.options import ConfigOption
 from engine.errors import UsageError
 
@@ -63,8 +65,11 @@ def worker(
     loop = Worker(project, engine, backend, options)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: loop.request_stop())
-    typer.echo(f"worker {loop.health.pid}: ticks {cadence.describe()} (UTC), sends every {send_every}, renders with "
-               f"{options.workers} process(es); SIGTERM stops it after the batch in hand", err=True)
+    say(f"worker {loop.health.pid}: ticks {cadence.describe()} (UTC), sends every {send_every}, renders with "
+        f"{options.workers} process(es); SIGTERM stops it after the batch in hand", "worker.started",
+        pid=loop.health.pid, schedule=cadence.describe(), send_every=send_every, workers=options.workers)
     health = loop.run()
     engine.dispose()
-    typer.echo(f"worker {health.pid} stopped cleanly after {health.ticks} ticks and {health.sends} sends", err=True)
+    if current_format() != "json":  # the worker logs worker.stopped itself
+        typer.echo(f"worker {health.pid} stopped cleanly after {health.ticks} ticks and {health.sends} sends",
+                   err=True)
