@@ -41,3 +41,15 @@ def test_the_starter_data_is_dated_relative_to_the_day_of_init() -> None:
     assert [line.split(",")[6] for line in customers[1:]] == [
         "2030-01-08T10:00:00Z", "2030-01-05T15:30:00Z", "2029-12-01T08:00:00Z"]
     assert b"{today" not in files["examples/data/events.csv"]
+
+
+def test_a_command_run_where_there_is_no_project_says_so(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REKINDLE_UNSUBSCRIBE_SECRET", "s")
+    result = CliRunner().invoke(app, ["run"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "rekindle.yaml: C101 config file not found: rekindle.yaml",
+        "    hint: run `rekindle init DIR` to create a project, or pass --config PATH",
+        "error: there is no project here; nothing was run",
+    ]
