@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -30,9 +31,20 @@ class _RekindleGroup(TyperGroup):
         super().__init__(*args, **kwargs)
         _share_options(self)
 
+    arguments: list[str] = []
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        self.arguments = list(args) if args is not None else sys.argv[1:]  # read by `_json_requested`
+        return super().main(args, *rest, **kwargs)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except _UsageError as exc:
+            if not _json_requested(self.arguments):
+                raise  # Click prints it for people, with the usage line
+            _report_usage(exc)
+            raise typer.Exit(2) from None
         except RekindleError as exc:
             _report(exc)
             raise typer.Exit(exc.exit_code) from None
@@ -43,6 +55,10 @@ class _RekindleGroup(TyperGroup):
             _report(error)
             raise typer.Exit(error.exit_code) from None
 
+
+_UsageError: type[Exception] = typer.BadParameter.__bases__[0]
+"""Click's UsageError (a bad option, value or command: exit 2), reached through Typer's public BadParameter
+because Typer may carry its own copy of Click."""
 
 _DISK_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
                 errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
@@ -75,6 +91,34 @@ def _share_options(group: Any) -> None:
             _share_options(command)
         elif LOG_FORMAT_FLAG not in {opt for param in command.params for opt in param.opts}:
             command.params.append(log_format_option())
+
+
+def _json_requested(arguments: list[str]) -> bool:
+    """Whether the command was asked for JSON logs. A usage error can stop Click before the eager
+    `--log-format` callback has run (an unknown option), so the words and the environment are read."""
+    from engine.cli.options import LOG_FORMAT_FLAG
+
+    chosen = os.environ.get("REKINDLE_LOG_FORMAT")
+    for number, word in enumerate(arguments):
+        if word == "--":
+            break
+        if word == LOG_FORMAT_FLAG and number + 1 < len(arguments):
+            chosen = arguments[number + 1]
+        elif word.startswith(f"{LOG_FORMAT_FLAG}="):
+            chosen = word.partition("=")[2]
+    return chosen == "json"
+
+
+def _report_usage(error: Any) -> None:
+    """A usage error (exit 2) as one JSON line, like every other event of a command run with json logs."""
+    import logging
+
+    from engine.observability.logs import configure
+
+    configure("json")  # the eager option may not have been reached
+    command = error.ctx.command_path if error.ctx is not None else "rekindle"
+    logging.getLogger("rekindle.cli").error(error.format_message(), extra={
+        "event": "command.usage", "exit_code": 2, "command": command})
 
 
 def _report(error: RekindleError) -> None:

@@ -29,7 +29,10 @@ def load_project_or_exit(
     try:
         project = load_project(config_path)
     except ProjectInvalid as exc:
-        raise ProjectInvalid(exc.diagnostics, f"the project has invalid rules; {not_done}") from None
+        # No config at all (a wrong directory, a fresh checkout without one) is not a rule problem: say so.
+        what = ("there is no project here" if any(d.code == "C101" for d in exc.diagnostics)
+                else "the project has invalid rules")
+        raise ProjectInvalid(exc.diagnostics, f"{what}; {not_done}") from None
     if templates:
         require_valid_templates(project, not_done)
     unknown = [c for c in campaigns or () if project.campaign(c) is None]

@@ -186,7 +186,8 @@ def _attention(status: Status, now: datetime, thresholds: Thresholds, every: tim
         if now - started > 2 * every:
             notes.append(f"no run since {status.runs[0]['started_at']}, though the schedule runs every {every}")
     for group in status.failures:
-        notes.append(f"{group['count']} {group['kind']} failures: {group['reason']}")
+        plural = "" if group["count"] == 1 else "s"
+        notes.append(f"{group['count']} {group['kind']} failure{plural}: {group['reason']}")
     age = status.outbox.get("oldest_due_age_seconds")
     if age is not None and age > thresholds.queued.total_seconds():
         notes.append(f"a delivery has been due since {status.outbox['oldest_due_since']} and is not sent")

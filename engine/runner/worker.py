@@ -68,6 +68,9 @@ class WorkerOptions:
     until: datetime | None = None
     """Stop by itself after this instant (rehearsals and tests on a simulated clock); None: run until told."""
     batch_size: int = 100
+    workers: int = 1
+    """Processes rendering a tick's due emails, this one included (engine/runner/parallel.py's Crew, as
+    `rekindle run --workers`); the crew starts only for a tick that leaves at least 64 emails to render."""
 
 
 @dataclass
@@ -131,7 +134,8 @@ class Worker:
         self._report("ticking", None)
         try:
             cycle = run_cycle(self.project, self.engine, RunOptions(now=now), self.backend, secret=self.secret,
-                              keep_going=lambda: not self.stop.is_set(), batch_size=self.options.batch_size)
+                              keep_going=lambda: not self.stop.is_set(), batch_size=self.options.batch_size,
+                              workers=self.options.workers)
         except DBAPIError as exc:
             self._failed(now, exc)
             return

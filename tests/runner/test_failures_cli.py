@@ -60,7 +60,7 @@ def test_a_failing_render_is_on_stderr_recorded_partial_and_in_status(tmp_path, 
     report = json.loads(status.stdout)
     assert report["attention"] == [
         "the last run (1) is partial",
-        "1 render failures: the email could not be rendered: templates/nudge/first.html:1: ZeroDivisionError: "
+        "1 render failure: the email could not be rendered: templates/nudge/first.html:1: ZeroDivisionError: "
         "integer division or modulo by zero",
     ]
     assert report["failures"] == [{
@@ -148,7 +148,7 @@ def test_a_campaign_the_database_fails_is_reported_and_the_others_are_sent(tmp_p
     report = json.loads(status.stdout)
     reason = (f"campaign 'broken' failed: the database refused its SQL: {REFUSED}; what it had not committed was "
               "rolled back, the other campaigns went on, the next run tries it again")
-    assert report["attention"] == ["the last run (1) is partial", f"1 campaign failures: {reason}"]
+    assert report["attention"] == ["the last run (1) is partial", f"1 campaign failure: {reason}"]
     assert report["failures"] == [{"kind": "campaign", "count": 1, "campaign": "broken",
                                    "latest": "2026-11-23T10:00:00Z", "reason": reason}]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.config.schedule import parse_cadence
 from engine.delivery.backends.memory import MemoryBackend
@@ -102,3 +102,31 @@ def test_a_stop_request_ends_the_loop_before_any_new_work(kit):
     clock.sleep_until = stop_while_asleep
     health = worker.run()
     assert (health.state, health.ticks, health.sends) == ("stopped", 1, 0)
+
+
+def test_the_worker_renders_a_large_tick_with_its_crew_and_sends_each_email_once(kit, monkeypatch):
+    """`--workers 2`: the worker's tick hands its emails to a crew of rendering processes (engine/runner/
+    parallel.py) like `rekindle run --workers 2`; every email is rendered, stored and sent exactly once."""
+    import engine.runner.cycle as cycle_module
+    from engine.runner.parallel import Crew
+
+    started: list[int] = []
+
+    class WatchedCrew(Crew):
+        def grow(self, emails: int) -> None:
+            super().grow(emails)
+            if self.members and not started:
+                started.append(len(self.members))
+
+    monkeypatch.setattr(cycle_module, "Crew", WatchedCrew)
+    kit.use(campaign_doc("plain"))
+    kit.customers(*({"external_id": f"c{i:03d}"} for i in range(70)))  # above the crew's 64-email threshold
+    backend = MemoryBackend(outbox=[])
+    clock = SimulatedClock(at("2026-11-23T09:00:00Z"))
+    options = WorkerOptions(parse_cadence("every 15m"), until=at("2026-11-23T09:05:00Z"), workers=2)
+    health = Worker(kit.project, kit.engine, backend, options, clock=clock).run()
+    assert started == [1]  # one process beside the tick's own
+    assert [status for status, _ in sent(kit)] == ["sent"] * 70
+    assert len(backend.outbox) == 70 and health.last_tick["sent"] == 70
+    with kit.engine.connect() as conn:
+        assert conn.execute(select(func.count(func.distinct(Delivery.message_id)))).scalar_one() == 70

@@ -66,3 +66,15 @@ def test_the_starter_catalog_is_what_the_starter_data_gives(store_engine: Engine
         inferred, notes = merge(Catalog(), infer_catalog(connection))
     assert notes == []
     assert dump_catalog(inferred) == (tmp_path / "catalog.yaml").read_text(encoding="utf-8")
+
+
+def test_a_command_run_where_there_is_no_project_says_so(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REKINDLE_UNSUBSCRIBE_SECRET", "s")
+    result = CliRunner().invoke(app, ["run"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "rekindle.yaml: C101 config file not found: rekindle.yaml",
+        "    hint: run `rekindle init DIR` to create a project, or pass --config PATH",
+        "error: there is no project here; nothing was run",
+    ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import typer
 
+from engine.cli.notes import say
 from engine.cli.options import ConfigOption
 
 catalog_app = typer.Typer(help="The data catalog: declared events, properties and attributes (docs/catalog.md).")
@@ -48,7 +50,7 @@ def infer(
     target.parent.mkdir(parents=True, exist_ok=True)  # `-o out/catalog.yaml` into a folder not made yet
     target.write_text(dump_catalog(catalog, schema.as_posix()), encoding="utf-8")
     for note in notes:
-        typer.echo(f"note: {note}", err=True)
+        say(f"note: {note}", "catalog.note", level=logging.WARNING)
     properties = sum(len(event.properties) for event in catalog.events.values())
     typer.echo(f"Wrote {display_path(target)}: {len(catalog.events)} events with {properties} properties, "
                f"{len(catalog.attributes)} attributes.")

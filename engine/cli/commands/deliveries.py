@@ -3,11 +3,13 @@ by campaign, step, reason and period; `--dry-run` shows what would change (docs/
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 
 import typer
 
+from engine.cli.notes import say
 from engine.cli.options import ConfigOption, NowOption, instant_option, naive, resolve_now
 
 deliveries_app = typer.Typer(help="Change the outbox by selection: retry failed deliveries, cancel queued ones.")
@@ -84,5 +86,5 @@ def _change(action: str, selection, dry_run: bool, config_path: Path, now, by: s
     if found.count > len(found.sample):
         typer.echo(f"  ... and {found.count - len(found.sample)} more")
     if found.pruned:
-        typer.echo(f"{found.pruned} matching failed deliveries have no message left (pruned) and stay failed.",
-                   err=True)
+        say(f"{found.pruned} matching failed deliveries have no message left (pruned) and stay failed.",
+            "deliveries.pruned_kept", level=logging.WARNING, pruned=found.pruned)

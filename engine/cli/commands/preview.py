@@ -6,6 +6,7 @@ Exit codes: 0 rendered, 1 invalid project, unknown customer or a template that f
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from engine.cli.notes import say
 from engine.cli.options import ConfigOption, NowOption, resolve_now
 from engine.errors import InvalidInput, UsageError, WorkFailed
 
@@ -35,7 +37,8 @@ def _secret(project: Project) -> bytes | None:
     variable = project.config.unsubscribe.secret_env
     if os.environ.get(variable):
         return None
-    typer.echo(f"note: {variable} is not set; unsubscribe links are signed with a preview-only secret", err=True)
+    say(f"note: {variable} is not set; unsubscribe links are signed with a preview-only secret",
+        "preview.stand_in_secret", level=logging.WARNING, variable=variable)
     return PREVIEW_SECRET
 
 
@@ -129,7 +132,7 @@ def _single(project: Project, campaign_id: str, step_id: str | None, variant_id:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-            typer.echo(f"wrote {path}", err=True)
+            say(f"wrote {path}", "preview.written", path=str(path))
 
 
 def _gallery(project: Project, out_dir: Path, campaign_id: str | None, customer_ids: list[str] | None,
@@ -161,9 +164,10 @@ def _gallery(project: Project, out_dir: Path, campaign_id: str | None, customer_
                                campaign_ids=[campaign_id] if campaign_id else None,
                                base=Base(base_side, base_ref or "") if base_side is not None else None)
     changed = f", {len(result.changed)} changed against {base_ref}" if base_ref else ""
-    typer.echo(f"wrote {out_dir / 'index.html'}: {result.emails} emails for {len(result.customers)} customers "
-               f"from {sources.description}{changed}", err=True)
+    say(f"wrote {out_dir / 'index.html'}: {result.emails} emails for {len(result.customers)} customers "
+        f"from {sources.description}{changed}", "preview.gallery_written", path=str(out_dir / "index.html"),
+        emails=result.emails, customers=len(result.customers))
     for failure in result.failures:
-        typer.echo(f"{failure}", err=True)
+        say(f"{failure}", "render.failed", level=logging.ERROR)
     if result.failures:
         raise WorkFailed(f"{len(result.failures)} emails failed to render")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.notes import say
 from engine.cli.options import TEXT_METAVAR, ConfigOption, NowOption, parse_instant_option, resolve_now
 
 
@@ -63,4 +64,4 @@ def report(
         from engine.reporting.html import write_html
 
         write_html(result, html)
-        typer.echo(f"wrote {html}", err=True)
+        say(f"wrote {html}", "report.written", path=str(html))

@@ -9,12 +9,14 @@ render or a delivery that failed permanently (each printed on stderr), 2 usage, 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
+from engine.cli.notes import say
 from engine.cli.options import CampaignOption, ConfigOption, NowOption, OutputFormat, resolve_now
 from engine.errors import Unavailable, WorkFailed
 
@@ -118,7 +120,7 @@ def _skipped(message: str, fmt: OutputFormat) -> None:
     if fmt is OutputFormat.json:
         typer.echo(json.dumps({"status": "skipped", "reason": message}))
     else:
-        typer.echo(f"skipped: {message}; it does this run's work, nothing was done here", err=True)
+        say(f"skipped: {message}; it does this run's work, nothing was done here", "run.skipped", reason=message)
 
 
 def _report(summary, delivery, status: str, fmt: OutputFormat) -> None:
@@ -138,4 +140,5 @@ def _report(summary, delivery, status: str, fmt: OutputFormat) -> None:
         typer.echo(f"Sent {delivery.sent}, failed {delivery.failed}, deferred {delivery.deferred}, "
                    f"suppressed {delivery.suppressed} via {delivery.backend}.")
         if delivery.unavailable:
-            typer.echo(f"error: cannot send: {delivery.unavailable}; the emails stay queued", err=True)
+            say(f"error: cannot send: {delivery.unavailable}; the emails stay queued", "delivery.unavailable",
+                level=logging.ERROR, reason=delivery.unavailable)

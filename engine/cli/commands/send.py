@@ -6,6 +6,7 @@ unreachable, in which case the unsent work stays queued for the next run.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 import typer
 
+from engine.cli.notes import say
 from engine.cli.options import ConfigOption, NowOption
 from engine.errors import Unavailable, WorkFailed
 
@@ -120,8 +122,8 @@ def _rules_if_readable(config_path: Path) -> Project | None:
 
     project, diagnostics = check_project(config_path)
     if project is None and any(d.code != "C106" for d in diagnostics):  # C106: no rules folder, nothing to hold
-        typer.echo("warning: the rules cannot be read; only paused campaigns are held, not disabled ones, and "
-                   "category opt-outs are not checked", err=True)
+        say("warning: the rules cannot be read; only paused campaigns are held, not disabled ones, and "
+            "category opt-outs are not checked", "send.rules_unreadable", level=logging.WARNING)
     return project
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.notes import say
 from engine.cli.options import ConfigOption
 
 
@@ -45,7 +46,7 @@ def serve(
     uvicorn_errors.handlers = list(logging.getLogger("rekindle").handlers)
     uvicorn_errors.setLevel(logging.WARNING)
     uvicorn_errors.propagate = False
-    typer.echo(f"Serving {config_path} on http://{host}:{port} (Ctrl-C stops).", err=True)
+    say(f"Serving {config_path} on http://{host}:{port} (Ctrl-C stops).", "serve.started", host=host, port=port)
     try:
         uvicorn.run(application, host=host, port=port, access_log=False, server_header=False, log_config=None,
                     proxy_headers=True, forwarded_allow_ips=config.web.forwarded_allow_ips, log_level="warning")

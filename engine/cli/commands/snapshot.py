@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.notes import say
 from engine.cli.options import ConfigOption, NowOption, resolve_now
 from engine.errors import InvalidInput
 
@@ -53,7 +54,8 @@ def export(
         result = export_snapshot(conn, file, sample=sample, key=secret.encode() if secret else None,
                                  redact_attributes=tuple(redact_attribute or ()), now=resolve_now(now))
     engine.dispose()
-    typer.echo(f"wrote {file}: " + ", ".join(f"{n} {kind}s" for kind, n in result.counts.items()), err=True)
+    say(f"wrote {file}: " + ", ".join(f"{n} {kind}s" for kind, n in result.counts.items()), "snapshot.exported",
+        path=str(file), counts=result.counts)
 
 
 @snapshot_app.command("load")
@@ -70,4 +72,5 @@ def load(
     with store_errors("loading the snapshot"), engine.begin() as conn:
         result = load_snapshot(conn, file)
     engine.dispose()
-    typer.echo(f"loaded {file}: " + ", ".join(f"{n} {kind}s" for kind, n in result.counts.items()), err=True)
+    say(f"loaded {file}: " + ", ".join(f"{n} {kind}s" for kind, n in result.counts.items()), "snapshot.loaded",
+        path=str(file), counts=result.counts)

@@ -4,6 +4,7 @@ the store and the relay answer; exit 1 when something needs attention, so a moni
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -43,9 +44,11 @@ def status(
         engine = open_store(config)
     except StoreError as exc:
         if exc.unreachable is False and exc.diagnostics:
+            from engine.cli.notes import say
             from engine.diagnostics.formatters import format_text
 
-            typer.echo(format_text(exc.diagnostics), err=True)
+            say(format_text(exc.diagnostics), "store.invalid", level=logging.ERROR,
+                diagnostics=[d.to_dict() for d in exc.diagnostics])
         report = Status(now=at, store={"reachable": False, "error": exc.message},
                         attention=[f"the store cannot be used: {exc.message}"])
         _print(report, fmt)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
 import typer
 
+from engine.cli.notes import say
 from engine.cli.options import ConfigOption, NowOption
 from engine.errors import InvalidInput
 
@@ -61,7 +63,8 @@ def import_file(
     entries, problems = read_addresses(file, reason)
     if problems:
         for problem in problems:
-            typer.echo(f"{file}:{problem.line}: {problem.message}", err=True)
+            say(f"{file}:{problem.line}: {problem.message}", "suppress.bad_line", level=logging.ERROR,
+                file=str(file), line=problem.line, reason=problem.message)
         raise InvalidInput()  # each bad line is named above
     _add(entries, config_path, now)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.notes import say
 from engine.cli.options import TEXT_METAVAR, ConfigOption, OutputFormat
 from engine.errors import WorkFailed
 
@@ -57,7 +58,7 @@ def test(
         output = text_report(result)
         if output:
             typer.echo(output)
-        typer.echo(summary_line(result), err=True)
+        say(summary_line(result), "test.summary", passed=result.passed)
     if run is not None and not result.cases and not result.diagnostics:
         raise WorkFailed(f"no test name matches --run {run.pattern!r}")
     if not result.passed:

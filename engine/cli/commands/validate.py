@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.notes import say
 from engine.cli.options import ConfigOption
 from engine.diagnostics.formatters import DiagnosticFormat
 from engine.errors import UsageError
@@ -62,11 +63,13 @@ def validate(
     if fmt is DiagnosticFormat.text:
         files = len({d.location.file for d in errors})
         if errors:
-            typer.echo(f"{_count(len(errors), 'error')} in {_count(files, 'file')}", err=True)
+            say(f"{_count(len(errors), 'error')} in {_count(files, 'file')}", "validate.summary", errors=len(errors),
+                files=files)
         else:
             warnings = len(diagnostics) - len(errors)
-            typer.echo(f"ok: {_count(summary['campaigns'], 'campaign')} and {_count(summary['segments'], 'segment')}"
-                       " valid" + (f" ({_count(warnings, 'warning')})" if warnings else ""), err=True)
+            say(f"ok: {_count(summary['campaigns'], 'campaign')} and {_count(summary['segments'], 'segment')}"
+                " valid" + (f" ({_count(warnings, 'warning')})" if warnings else ""), "validate.summary", errors=0,
+                warnings=warnings, **summary)
     if usage:
         raise UsageError()  # the diagnostics above say which file is missing
     if errors:

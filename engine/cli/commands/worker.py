@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from engine.cli.notes import say
+from engine.observability.logs import current_format
 from engine.cli.options import ConfigOption
 from engine.errors import UsageError
 
@@ -23,6 +25,10 @@ def worker(
     health_file: Path | None = typer.Option(None, "--health-file",
                                             help="Write the worker's health (JSON) here after every cycle."),
     batch_size: int = typer.Option(100, "--batch-size", min=1, help="Deliveries claimed per transaction."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, show_default="the number of cores",
+        help="Processes rendering a tick's due emails, this one included, as `rekindle run --workers` "
+             "(docs/operations.md#scaling-out)."),
 ) -> None:
     """Run the campaigns unattended: a tick at start and on the schedule, due mail sent in between, steps
     ticked the moment their send window opens. SIGTERM or Ctrl-C stops it after the batch in hand (exit 0)."""
@@ -33,6 +39,7 @@ def worker(
     from engine.suppression.tokens import secret_from_env
     from engine.cli.store import ready_store
     from engine.config.schedule import parse_cadence
+    from engine.runner.parallel import default_workers
     from engine.runner.worker import Worker, WorkerOptions
     from engine.timeutil import parse_duration
 
@@ -53,12 +60,16 @@ def worker(
     secret_from_env(project.config.unsubscribe.secret_env)
     config, engine = ready_store(config_path)
     backend = configured_backend(config)
-    options = WorkerOptions(cadence, send_span, health_file, batch_size=batch_size)
+    options = WorkerOptions(cadence, send_span, health_file, batch_size=batch_size,
+                            workers=workers or default_workers())
     loop = Worker(project, engine, backend, options)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: loop.request_stop())
-    typer.echo(f"worker {loop.health.pid}: ticks {cadence.describe()} (UTC), sends every {send_every}; "
-               "SIGTERM stops it after the batch in hand", err=True)
+    say(f"worker {loop.health.pid}: ticks {cadence.describe()} (UTC), sends every {send_every}, renders with "
+        f"{options.workers} process(es); SIGTERM stops it after the batch in hand", "worker.started",
+        pid=loop.health.pid, schedule=cadence.describe(), send_every=send_every, workers=options.workers)
     health = loop.run()
     engine.dispose()
-    typer.echo(f"worker {health.pid} stopped cleanly after {health.ticks} ticks and {health.sends} sends", err=True)
+    if current_format() != "json":  # the worker logs worker.stopped itself
+        typer.echo(f"worker {health.pid} stopped cleanly after {health.ticks} ticks and {health.sends} sends",
+                   err=True)
