@@ -15,10 +15,10 @@ from engine.config.model import Config
 from engine.rendering.clicks import ClickTracker
 from engine.rendering.context import build_context, customer_view
 from engine.rendering.links import tag_html_links, tag_text_links, utm_parameters
-from engine.rendering.message import Envelope, build_message
+from engine.rendering.message import Envelope, Pieces, build_message
 from engine.rendering.plaintext import html_to_text
 from engine.rendering.renderer import Rendered, renderer_for
-from engine.rendering.skeleton import escape_values, html_pieces, text_pieces, text_plan
+from engine.rendering.skeleton import escape_values, html_layout, html_pieces, text_layout, text_pieces, text_plan
 from engine.rendering.unsubscribe import unsubscribe_links
 from engine.rules.model import Campaign, Step, Variant
 from engine.suppression.tokens import secret_from_env
@@ -81,7 +81,7 @@ def compose_email(
     params = utm_parameters(config.tracking.utm, campaign.id, step.id, variant_id)
     skip = (links.url,)
     tracker = None
-    pieces: tuple[list[str] | None, list[str] | None] = (None, None)
+    pieces: tuple[Pieces, Pieces] = (None, None)
     if config.tracking.click_url:
         # Click tracking rewrites each link per message, so the skeleton's precomputed links do not apply.
         tracker = ClickTracker(config.tracking.click_url, message_id, secret, skip)
@@ -116,7 +116,7 @@ def email_bodies(rendered: Rendered, params: dict[str, str], skip: tuple[str, ..
 
 
 def _bodies(rendered: Rendered, params: dict[str, str], skip: tuple[str, ...]
-            ) -> tuple[str, str, tuple[list[str] | None, list[str] | None]]:
+            ) -> tuple[str, str, tuple[Pieces, Pieces]]:
     """`email_bodies`, and the pieces the HTML and the text are the join of when a plan made them (the message
     builder encodes those faster), or None."""
     if rendered.plan is None:
@@ -125,12 +125,14 @@ def _bodies(rendered: Rendered, params: dict[str, str], skip: tuple[str, ...]
             return html, tag_text_links(rendered.text, params, skip), (None, None)
         return html, html_to_text(html), (None, None)
     escaped = escape_values(rendered.values)
-    out, hrefs = html_pieces(rendered.plan, rendered.values, escaped, params, skip)
+    plan = rendered.plan
+    out, hrefs = html_pieces(plan, rendered.values, escaped, params, skip)
     html = "".join(out)
+    html_encoding = (html_layout(plan), out)
     if rendered.text is not None:
-        return html, tag_text_links(rendered.text, params, skip), (out, None)
-    planned = text_plan(rendered.plan, escaped, hrefs)
+        return html, tag_text_links(rendered.text, params, skip), (html_encoding, None)
+    planned = text_plan(plan, escaped, hrefs)
     if planned is None:
-        return html, html_to_text(html), (out, None)
+        return html, html_to_text(html), (html_encoding, None)
     text_out = text_pieces(planned, list(rendered.values), hrefs)
-    return html, "".join(text_out), (out, text_out)
+    return html, "".join(text_out), (html_encoding, (text_layout(plan, planned), text_out))

@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 
 from markupsafe import escape
 
+from engine.rendering.message import QpLayout, qp_layout
 from engine.rendering.links import LINK_TAGS, TAG_NAME, parse_link_tag, retag, rewrite_link_tag, tag_url
 from engine.rendering.plaintext import html_to_text_or_none
 from engine.rendering.slots import CLOSE, OPEN, RESERVED, is_simple
@@ -96,6 +97,28 @@ class HtmlPlan:
     """A link tag ends in an unquoted value (`<a href={{ url }}>`): a value ending in `/` makes it `<a .../>`,
     an empty link, so no text layout stands for every value (those messages are converted whole)."""
     texts: dict[tuple[str | bool, ...], tuple[str | tuple[str, int], ...] | None] = field(default_factory=dict)
+    qp: QpLayout | None | bool = False
+    """The quoted-printable layout of the HTML (`message.qp_layout`), made on first use (False until then)."""
+    text_qp: dict[int, tuple[tuple[str | tuple[str, int], ...], QpLayout | None]] = field(default_factory=dict)
+    """The same per text layout of `texts` (by the id of that tuple, which `texts` keeps alive)."""
+
+
+def html_layout(plan: HtmlPlan) -> QpLayout | None:
+    """The quoted-printable layout of the plan's HTML: `html_pieces` gives one piece per plan piece."""
+    if plan.qp is False:
+        plan.qp = qp_layout([piece if isinstance(piece, str) else None for piece in plan.pieces])
+    return plan.qp  # type: ignore[return-value]
+
+
+def text_layout(plan: HtmlPlan, pieces: tuple[str | tuple[str, int], ...]) -> QpLayout | None:
+    """The quoted-printable layout of a text plan of `plan` (`text_pieces` gives one piece per plan piece)."""
+    entry = plan.text_qp.get(id(pieces))
+    if entry is not None and entry[0] is pieces:
+        return entry[1]
+    layout = qp_layout([piece if isinstance(piece, str) else None for piece in pieces])
+    if len(plan.text_qp) < MAX_PLANS:  # as `texts`, which beyond that hands out layouts it does not keep
+        plan.text_qp[id(pieces)] = (pieces, layout)
+    return layout
 
 
 class _Scanner(HTMLParser):

@@ -44,6 +44,18 @@ def test_pieces_encode_as_their_join(pieces: list[str]) -> None:
     assert message._qp_pieces(pieces) == reference_qp("".join(pieces))  # the second time from the piece cache
 
 
+@settings(max_examples=600, deadline=None)
+@given(pieces=st.lists(st.tuples(body_text, st.booleans()), max_size=8))
+def test_a_layout_encodes_as_the_join(pieces: list[tuple[str, bool]]) -> None:
+    """`qp_with_layout` (a skeleton plan's static lines encoded once, `qp_layout`) gives `_qp` of the joined
+    body, whatever the per-body pieces hold (newlines and CRs included)."""
+    layout = message.qp_layout([None if own else text for text, own in pieces])
+    texts = [text for text, _ in pieces]
+    assert message.qp_with_layout(layout, texts) == reference_qp("".join(texts))
+    fills = [text[::-1] if own else text for text, own in pieces]  # other per-body text, the same layout
+    assert message.qp_with_layout(layout, fills) == reference_qp("".join(fills))
+
+
 def test_the_piece_cache_is_bounded(monkeypatch) -> None:
     monkeypatch.setattr(message, "MAX_QP_PIECES", 2)
     pieces = [f"a{n}\nb\nc" for n in range(5)]
