@@ -15,10 +15,10 @@ from engine.config.model import Config
 from engine.rendering.clicks import ClickTracker
 from engine.rendering.context import build_context, customer_view
 from engine.rendering.links import tag_html_links, tag_text_links, utm_parameters
-from engine.rendering.message import Envelope, build_message
+from engine.rendering.message import Envelope, Pieces, build_message
 from engine.rendering.plaintext import html_to_text
 from engine.rendering.renderer import Rendered, renderer_for
-from engine.rendering.skeleton import build_html, build_text, escape_values, text_plan
+from engine.rendering.skeleton import escape_values, html_layout, html_pieces, text_layout, text_pieces, text_plan
 from engine.rendering.unsubscribe import unsubscribe_links
 from engine.rules.model import Campaign, Step, Variant
 from engine.suppression.tokens import secret_from_env
@@ -81,6 +81,7 @@ def compose_email(
     params = utm_parameters(config.tracking.utm, campaign.id, step.id, variant_id)
     skip = (links.url,)
     tracker = None
+    pieces: tuple[Pieces, Pieces] = (None, None)
     if config.tracking.click_url:
         # Click tracking rewrites each link per message, so the skeleton's precomputed links do not apply.
         tracker = ClickTracker(config.tracking.click_url, message_id, secret, skip)
@@ -88,7 +89,7 @@ def compose_email(
         text = tracker.text(tag_text_links(rendered.text, params, skip)) if rendered.text is not None else None
         text = text if text is not None else html_to_text(html)
     else:
-        html, text = email_bodies(rendered, params, skip)
+        html, text, pieces = _bodies(rendered, params, skip)
 
     envelope = Envelope(
         subject=rendered.subject,
@@ -102,7 +103,7 @@ def compose_email(
         extra=(("X-Rekindle-Campaign", campaign.id), ("X-Rekindle-Step", step.id))
         + ((("X-Rekindle-Variant", variant_id),) if variant_id else ()),
     )
-    return ComposedEmail(rendered.subject, rendered.preheader, html, text, build_message(envelope, text, html),
+    return ComposedEmail(rendered.subject, rendered.preheader, html, text, build_message(envelope, text, html, text_pieces=pieces[1], html_pieces=pieces[0]),
                          template=email_name, links=tuple(tracker.links) if tracker else ())
 
 
@@ -110,14 +111,28 @@ def email_bodies(rendered: Rendered, params: dict[str, str], skip: tuple[str, ..
     """The HTML with tagged links and the plain text (tagged, or generated from the HTML). With a skeleton
     plan (engine/rendering/skeleton.py) the link positions and the text layout are known already; without,
     the rendered document is scanned and converted as it is. Both give the same bytes."""
+    html, text, _ = _bodies(rendered, params, skip)
+    return html, text
+
+
+def _bodies(rendered: Rendered, params: dict[str, str], skip: tuple[str, ...]
+            ) -> tuple[str, str, tuple[Pieces, Pieces]]:
+    """`email_bodies`, and the pieces the HTML and the text are the join of when a plan made them (the message
+    builder encodes those faster), or None."""
     if rendered.plan is None:
         html = tag_html_links(rendered.html, params, skip)
         if rendered.text is not None:
-            return html, tag_text_links(rendered.text, params, skip)
-        return html, html_to_text(html)
+            return html, tag_text_links(rendered.text, params, skip), (None, None)
+        return html, html_to_text(html), (None, None)
     escaped = escape_values(rendered.values)
-    html, hrefs = build_html(rendered.plan, rendered.values, escaped, params, skip)
+    plan = rendered.plan
+    out, hrefs = html_pieces(plan, rendered.values, escaped, params, skip)
+    html = "".join(out)
+    html_encoding = (html_layout(plan), out)
     if rendered.text is not None:
-        return html, tag_text_links(rendered.text, params, skip)
-    pieces = text_plan(rendered.plan, escaped, hrefs)
-    return html, build_text(pieces, list(rendered.values), hrefs) if pieces is not None else html_to_text(html)
+        return html, tag_text_links(rendered.text, params, skip), (html_encoding, None)
+    planned = text_plan(plan, escaped, hrefs)
+    if planned is None:
+        return html, html_to_text(html), (html_encoding, None)
+    text_out = text_pieces(planned, list(rendered.values), hrefs)
+    return html, "".join(text_out), (html_encoding, (text_layout(plan, planned), text_out))

@@ -61,6 +61,8 @@ def make_environment(templates_dir: Path, *, auto_reload: bool = False) -> Immut
         lstrip_blocks=True,
         finalize=slots.finalize,  # the identity, except while a skeleton is captured (engine/rendering/slots.py)
     )
+    env.code_generator_class = slots.SlotCodeGenerator
+    env.write_html = slots.write_html  # type: ignore[attr-defined]  # what SlotCodeGenerator's code calls
     env.filters.update(filters.FILTERS)
     env.install_budget_filters()
     return env

@@ -25,6 +25,18 @@ def utm_parameters(settings: Mapping[str, str], campaign: str, step: str, varian
     use `{campaign}`, `{step}` and `{variant}`). Empty settings mean no tagging at all."""
     if not settings:
         return {}
+    return dict(_utm_parameters(tuple(settings.items()), campaign, step, variant))
+
+
+@lru_cache(maxsize=256)
+def _utm_parameters(settings: tuple[tuple[str, str], ...], campaign: str, step: str,
+                    variant: str | None) -> tuple[tuple[str, str], ...]:
+    """Cached: the same for every message of a step (the caller gets its own dict)."""
+    return tuple(_make_utm_parameters(dict(settings), campaign, step, variant).items())
+
+
+def _make_utm_parameters(settings: Mapping[str, str], campaign: str, step: str,
+                         variant: str | None) -> dict[str, str]:
     params = {(k if k.startswith("utm_") else f"utm_{k}"): str(v) for k, v in settings.items()}
     params.setdefault("utm_campaign", DEFAULT_CAMPAIGN)
     params.setdefault("utm_content", DEFAULT_CONTENT + ("-{variant}" if variant else ""))

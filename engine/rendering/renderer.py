@@ -20,7 +20,7 @@ from engine.config.model import Config
 from engine.rendering.budget import MAX_OUTPUT, RenderBudgetExceeded, budget
 from engine.rendering.environment import make_environment
 from engine.rendering.errors import NO_SUBJECT, RenderError, display_path, from_exception
-from engine.rendering.skeleton import MAX_PLANS, HtmlPlan, compile_plan, fill_slots
+from engine.rendering.skeleton import MAX_PLANS, HtmlPlan, compile_plan, fill_line, fill_slots, line_pieces
 from engine.rendering.slots import capture, template_is_slot_safe
 from engine.rendering.text import clean_line
 
@@ -47,6 +47,7 @@ class Renderer:
         self._strings: dict[str, Template] = {}
         self._slot_safe: dict[str, bool] = {}
         self._plans: dict[str, HtmlPlan | None] = {}
+        self._lines: dict[str, tuple[str | int, ...] | None] = {}
 
     def error(self, exc: Exception, template_name: str) -> RenderError:
         return from_exception(exc, template_name, self.templates_dir, self.project_root)
@@ -87,16 +88,28 @@ class Renderer:
                 raise self.error(exc, name) from None
         raise AssertionError("unreachable")
 
-    def _block(self, template: Template, name: str, context: Context, written: dict[str, str]) -> str:
+    def _block(self, template: Template, name: str, context: Context, written: dict[str, str],
+               values: tuple[str, ...] | None = None) -> str:
         """One block un-escaped: subject and preheader are written in the HTML file (so they are escaped there)
         but are plain text in the message headers and the preview. The block's output as the document wrote it
         (`written`, see `_tap_blocks`) is used when there is one; otherwise the block is rendered alone, with
-        `context`, the one the whole template was just rendered with (top-level `{% set %}` and imports)."""
+        `context`, the one the whole template was just rendered with (top-level `{% set %}` and imports).
+        With `values`, the written output is the skeleton's (slots for values): its layout is worked out once
+        (`skeleton.line_pieces`) and filled in per message."""
         if name not in template.blocks:
             return ""
         output = written.get(name)
         if output is None:
             output = self.env.concat(template.blocks[name](context))
+        elif values is not None:
+            pieces = self._lines.get(output, False)
+            if pieces is False:
+                pieces = line_pieces(output)
+                if len(self._lines) < MAX_PLANS:
+                    self._lines[output] = pieces
+            if pieces is not None:
+                return fill_line(pieces, values)  # type: ignore[arg-type]
+            output = fill_slots(output, values)
         return clean_line(Markup(output).unescape())
 
     def render_string(self, source: str, context: dict[str, Any], where: str, line: int = 0) -> str:
@@ -147,21 +160,21 @@ class Renderer:
                     taps = _tap_blocks(template, state, wanted)
                     with capture() as captured:
                         skeleton = self.env.concat(_capped(template.root_render_func(state)))
-                    if len(skeleton) + sum(len(value) for value in captured.values) > MAX_OUTPUT:
+                    if len(skeleton) + sum(map(len, captured.values)) > MAX_OUTPUT:
                         raise RenderBudgetExceeded(f"it rendered more than {MAX_OUTPUT:,} characters")
                     skeleton_plan = None if captured.tainted else self._plan(skeleton, len(captured.values))
                     values = tuple(captured.values)
                 if skeleton_plan is not None:
                     html = skeleton
-                    written = {name: fill_slots(output, values) for name, output in taps.items()}
+                    filled: tuple[str, ...] | None = values
                 else:  # no plan (rare: see slots.py): the plain render
                     state = template.new_context(context)
                     taps = _tap_blocks(template, state, wanted)
                     html = self.env.concat(_capped(template.root_render_func(state)))
-                    written = taps
+                    filled = None
                 rendered_subject = subject if subject is not None else self._block(template, "subject", state,
-                                                                                   written)
-                preheader = self._block(template, "preheader", state, written)
+                                                                                   taps, filled)
+                preheader = self._block(template, "preheader", state, taps, filled)
         except Exception:  # noqa: BLE001 - Jinja rewrites the traceback to template lines, then we locate it
             try:
                 self.env.handle_exception()

@@ -24,9 +24,11 @@ from html.parser import HTMLParser
 
 from markupsafe import escape
 
+from engine.rendering.message import QpLayout, qp_layout
 from engine.rendering.links import LINK_TAGS, TAG_NAME, parse_link_tag, retag, rewrite_link_tag, tag_url
 from engine.rendering.plaintext import html_to_text_or_none
 from engine.rendering.slots import CLOSE, OPEN, RESERVED, is_simple
+from engine.rendering.text import clean_inner
 
 _SLOT = re.compile(f"{OPEN}(\\d+){CLOSE}")
 LINK_OPEN, LINK_CLOSE = "\ue002", "\ue003"
@@ -95,6 +97,28 @@ class HtmlPlan:
     """A link tag ends in an unquoted value (`<a href={{ url }}>`): a value ending in `/` makes it `<a .../>`,
     an empty link, so no text layout stands for every value (those messages are converted whole)."""
     texts: dict[tuple[str | bool, ...], tuple[str | tuple[str, int], ...] | None] = field(default_factory=dict)
+    qp: QpLayout | None | bool = False
+    """The quoted-printable layout of the HTML (`message.qp_layout`), made on first use (False until then)."""
+    text_qp: dict[int, tuple[tuple[str | tuple[str, int], ...], QpLayout | None]] = field(default_factory=dict)
+    """The same per text layout of `texts` (by the id of that tuple, which `texts` keeps alive)."""
+
+
+def html_layout(plan: HtmlPlan) -> QpLayout | None:
+    """The quoted-printable layout of the plan's HTML: `html_pieces` gives one piece per plan piece."""
+    if plan.qp is False:
+        plan.qp = qp_layout([piece if isinstance(piece, str) else None for piece in plan.pieces])
+    return plan.qp  # type: ignore[return-value]
+
+
+def text_layout(plan: HtmlPlan, pieces: tuple[str | tuple[str, int], ...]) -> QpLayout | None:
+    """The quoted-printable layout of a text plan of `plan` (`text_pieces` gives one piece per plan piece)."""
+    entry = plan.text_qp.get(id(pieces))
+    if entry is not None and entry[0] is pieces:
+        return entry[1]
+    layout = qp_layout([piece if isinstance(piece, str) else None for piece in pieces])
+    if len(plan.text_qp) < MAX_PLANS:  # as `texts`, which beyond that hands out layouts it does not keep
+        plan.text_qp[id(pieces)] = (pieces, layout)
+    return layout
 
 
 class _Scanner(HTMLParser):
@@ -171,6 +195,14 @@ def build_html(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], para
                skip: Collection[str]) -> tuple[str, list[str | None]]:
     """The message's HTML (links tagged) and, per link tag, its new href (None when tagging left it as is).
     `values` are the slot values, `escaped` the same as the HTML writes them (`escape_values`)."""
+    out, hrefs = html_pieces(plan, values, escaped, params, skip)
+    return "".join(out), hrefs
+
+
+def html_pieces(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], params: Mapping[str, str],
+                skip: Collection[str]) -> tuple[list[str], list[str | None]]:
+    """`build_html` before the join: the plan's static pieces (the same strings for every message, which the
+    message builder's quoted-printable encoding uses, engine/rendering/message.py) between the values and tags."""
     out: list[str] = []
     hrefs: list[str | None] = []
     for piece in plan.pieces:
@@ -186,7 +218,7 @@ def build_html(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], para
                 tag, href = rewrite_link_tag(written, params, skip)
             out.append(tag)
             hrefs.append(href)
-    return "".join(out), hrefs
+    return out, hrefs
 
 
 def _text_skeleton(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) -> str:
@@ -259,6 +291,11 @@ def text_plan(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) -> tu
 
 
 def build_text(pieces: tuple[str | tuple[str, int], ...], values: list[str], hrefs: list[str | None]) -> str:
+    return "".join(text_pieces(pieces, values, hrefs))
+
+
+def text_pieces(pieces: tuple[str | tuple[str, int], ...], values: list[str], hrefs: list[str | None]) -> list[str]:
+    """`build_text` before the join (for the message builder, as `html_pieces`)."""
     out = []
     for piece in pieces:
         if isinstance(piece, str):
@@ -266,7 +303,7 @@ def build_text(pieces: tuple[str | tuple[str, int], ...], values: list[str], hre
         else:
             kind, number = piece
             out.append(values[number] if kind == "v" else hrefs[number] or "")
-    return "".join(out)
+    return out
 
 
 _NEEDS_ESCAPE = re.compile(r"[&<>\"']")
@@ -275,6 +312,23 @@ _NEEDS_ESCAPE = re.compile(r"[&<>\"']")
 def fill_slots(text: str, values: tuple[str, ...]) -> str:
     """A piece of the skeleton with its slots filled in, escaped as the template wrote them."""
     return _SLOT.sub(lambda match: str(escape(values[int(match[1])])), text) if OPEN in text else text
+
+
+def line_pieces(text: str) -> tuple[str | int, ...] | None:
+    """A captured skeleton piece (a subject block as the document wrote it) laid out so that
+    `clean_line(Markup(fill_slots(text, values)).unescape())` is the stripped join of its static text, cleaned,
+    and its raw values: None when that cannot be (static text holding `&` could make an entity with a value).
+    A slot value is one line of words with no space at either end (`slots.is_simple`), so no run of spaces or
+    entity crosses it, and unescaping its escaped form gives it back."""
+    pieces = _split(text)
+    if any(isinstance(piece, str) and ("&" in piece or RESERVED.search(piece)) for piece in pieces):
+        return None
+    return tuple(clean_inner(piece) if isinstance(piece, str) else piece for piece in pieces)
+
+
+def fill_line(pieces: tuple[str | int, ...], values: tuple[str, ...]) -> str:
+    """The line `line_pieces` laid out, for this message's values."""
+    return "".join(piece if isinstance(piece, str) else values[piece] for piece in pieces).strip()
 
 
 def escape_values(values: tuple[str, ...]) -> list[str]:

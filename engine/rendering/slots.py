@@ -19,15 +19,15 @@ result): `template_is_slot_safe` accepts a template only when none of its files 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
 from jinja2 import Environment, nodes, pass_eval_context
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.meta import find_referenced_templates
 from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 
 OPEN, CLOSE = "\ue000", "\ue001"
 """Private-use characters around a slot number; a value holding any of them is never captured."""
@@ -80,15 +80,65 @@ def finalize(eval_ctx: EvalContext, value: Any) -> Any:
     return value
 
 
-@contextmanager
-def capture() -> Iterator[Capture]:
-    """Record slots for everything rendered inside the block (in this thread or task only)."""
-    current = Capture()
-    token = _CURRENT.set(current)
-    try:
-        yield current
-    finally:
-        _CURRENT.reset(token)
+_MARKUP_PLACEHOLDERS = tuple(Markup(placeholder) for placeholder in _PLACEHOLDERS)
+
+
+def write_html(value: Any) -> Markup:
+    """`escape(finalize(eval_ctx, value))` for an output the compiler knows is autoescaped (`SlotCodeGenerator`
+    writes this one call instead of those two and the eval-context lookup): the same result, one call."""
+    capture = _CURRENT.get()
+    if capture is not None:
+        kind = type(value)
+        if kind is str or kind in _PLAIN_TYPES:
+            text = value if kind is str else str(value)
+            if _simple(text):
+                values = capture.values
+                values.append(text)
+                number = len(values) - 1
+                return _MARKUP_PLACEHOLDERS[number] if number < len(_MARKUP_PLACEHOLDERS) else \
+                    Markup(f"{OPEN}{number}{CLOSE}")
+            if RESERVED.search(text):
+                capture.tainted = True
+    return escape(value)
+
+
+class SlotCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with `finalize` settled at compile time where the compiler knows whether the
+    output is autoescaped (every output but those under a `{% autoescape %}` whose value is only known at
+    render time): an autoescaped `{{ x }}` becomes `environment.write_html(x)` (`write_html`), a plain one
+    `str(x)` (finalize is the identity there). That is one call per value instead of finalize, its eval-context
+    argument and `escape`. Only for an environment whose finalize is this module's; any other is compiled as
+    Jinja would."""
+
+    def _ours(self, frame: Frame) -> bool:
+        return self.environment.finalize is finalize and not frame.eval_ctx.volatile
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, info: Any) -> None:
+        if not self._ours(frame):
+            super()._output_child_pre(node, frame, info)
+        else:
+            self.write("environment.write_html(" if frame.eval_ctx.autoescape else "str(")
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, info: Any) -> None:
+        if not self._ours(frame):
+            super()._output_child_post(node, frame, info)
+        else:
+            self.write(")")
+
+
+class capture:  # noqa: N801 - used as `with capture() as captured:`, like the function it was
+    """Record slots for everything rendered inside the block (in this thread or task only). A class rather
+    than a `@contextmanager` generator, which costs several times more to enter."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> Capture:
+        current = Capture()
+        self._token = _CURRENT.set(current)
+        return current
+
+    def __exit__(self, *_exc: object) -> None:
+        _CURRENT.reset(self._token)
 
 
 # Nodes through which rendered output can flow into template logic instead of straight to the document.

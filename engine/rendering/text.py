@@ -15,7 +15,13 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 def clean_line(value: str) -> str:
     """`value` on a single line: control characters and line breaks become spaces, runs of spaces collapse,
     unencodable surrogates become U+FFFD."""
-    return _SPACES.sub(" ", _BREAKING.sub(" ", _SURROGATES.sub("\ufffd", value))).strip()
+    return clean_inner(value).strip()
+
+
+def clean_inner(value: str) -> str:
+    """`clean_line` without the final strip: for a piece of a line between words that have no spaces, controls
+    or surrogates at all, so that cleaning the pieces and stripping their join is cleaning the join."""
+    return _SPACES.sub(" ", _BREAKING.sub(" ", _SURROGATES.sub("\ufffd", value)))
 
 
 def to_utf8(value: str) -> bytes:

@@ -36,6 +36,33 @@ def test_line_by_line_quoted_printable_is_b2a_qp(body: str) -> None:
     assert message._qp(body) == reference_qp(body)  # the second time from the line cache
 
 
+@settings(max_examples=600, deadline=None)
+@given(pieces=st.lists(body_text, max_size=6))
+def test_pieces_encode_as_their_join(pieces: list[str]) -> None:
+    """`_qp_pieces` (skeleton-planned bodies: static pieces encoded once) gives `_qp` of the joined body."""
+    assert message._qp_pieces(pieces) == reference_qp("".join(pieces))
+    assert message._qp_pieces(pieces) == reference_qp("".join(pieces))  # the second time from the piece cache
+
+
+@settings(max_examples=600, deadline=None)
+@given(pieces=st.lists(st.tuples(body_text, st.booleans()), max_size=8))
+def test_a_layout_encodes_as_the_join(pieces: list[tuple[str, bool]]) -> None:
+    """`qp_with_layout` (a skeleton plan's static lines encoded once, `qp_layout`) gives `_qp` of the joined
+    body, whatever the per-body pieces hold (newlines and CRs included)."""
+    layout = message.qp_layout([None if own else text for text, own in pieces])
+    texts = [text for text, _ in pieces]
+    assert message.qp_with_layout(layout, texts) == reference_qp("".join(texts))
+    fills = [text[::-1] if own else text for text, own in pieces]  # other per-body text, the same layout
+    assert message.qp_with_layout(layout, fills) == reference_qp("".join(fills))
+
+
+def test_the_piece_cache_is_bounded(monkeypatch) -> None:
+    monkeypatch.setattr(message, "MAX_QP_PIECES", 2)
+    pieces = [f"a{n}\nb\nc" for n in range(5)]
+    assert message._qp_pieces(pieces) == reference_qp("".join(pieces))
+    assert len(message._QP_PIECES) <= 2
+
+
 def test_the_line_cache_is_bounded(monkeypatch) -> None:
     monkeypatch.setattr(message, "MAX_QP_LINES", 3)
     body = "\n".join(f"line {n}" for n in range(10)) + "\n"
