@@ -9,6 +9,11 @@ RSS. `python -c pass` is the yardstick measured in the same run: the interpreter
 audience query pays on top of the query itself. The warm-up run fills the project's `.rekindle-cache/` (template
 checks and valid documents, docs/cli.md), so the figures are those of every run after the first with unchanged
 files; `validate` with `REKINDLE_CACHE=off` is the cost of a run that checks everything again.
+
+Bytecode: the commands run with the environment as given, and the report says whether Python could keep the
+bytecode it compiles. With `PYTHONDONTWRITEBYTECODE` set, every run compiles the editable install's .py files
+again (pip compiled the libraries' at install time), which a real install never does; measure both with
+`env -u PYTHONDONTWRITEBYTECODE python -m bench startup` and `PYTHONDONTWRITEBYTECODE=1 python -m bench startup`.
 """
 
 from __future__ import annotations
@@ -46,6 +51,13 @@ def measure(command: list[str], runs: int, cwd: Path, env: dict[str, str]) -> tu
     return median(walls), median(cpus), max(peaks)
 
 
+def bytecode_mode() -> str:
+    """How the children treat bytecode, as the report prints it (Python reads any non-empty value as set)."""
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return "PYTHONDONTWRITEBYTECODE set: Rekindle's .py files compiled again on every run"
+    return "PYTHONDONTWRITEBYTECODE unset: bytecode written once and reused, as in a real install"
+
+
 def main(argv: list[str] | None = None) -> list[Figure]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -62,6 +74,7 @@ def main(argv: list[str] | None = None) -> list[Figure]:
                                                            "--now", "2026-11-23T09:00:00Z"], env),
             "rekindle validate, REKINDLE_CACHE=off": ([*REKINDLE, "validate"], uncached),
         }
+        print(f"bytecode: {bytecode_mode()}")
         print(f"{'command':<52} {'wall s':>7} {'CPU s':>6} {'peak RSS':>9}   (median of {args.runs})")
         results = {}
         for label, (command, command_env) in commands.items():
@@ -70,11 +83,12 @@ def main(argv: list[str] | None = None) -> list[Figure]:
             print(f"{label:<52} {wall:>7.2f} {cpu:>6.2f} {peak:>6} MiB", flush=True)
     floor_wall, floor_cpu, _ = results["python -c pass"]
     figures = []
+    bytecode = bytecode_mode().split(":")[0]
     for label in list(commands)[2:]:
         wall, cpu, peak = results[label]
         met = "met" if wall < 0.5 else "missed"
         target = "no target (every check runs)" if "off" in label else f"target 0.5 s: {met}"
-        figures.append(Figure(label, f"{wall:.2f} s wall, {cpu:.2f} s CPU, {peak} MiB",
+        figures.append(Figure(f"{label}; {bytecode}", f"{wall:.2f} s wall, {cpu:.2f} s CPU, {peak} MiB",
                               f"python -c pass: {floor_wall:.2f} s wall, {floor_cpu:.2f} s CPU", target))
     return figures
 

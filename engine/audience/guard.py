@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, select, true
 
 from engine.config.model import AudienceGuard
 from engine.rules.model import Campaign
-from engine.store.models import Customer
+from engine.store.tables import customers
 
 
 def share_limit(campaign: Campaign, guard: AudienceGuard) -> float:
@@ -22,8 +22,8 @@ def share_limit(campaign: Campaign, guard: AudienceGuard) -> float:
 
 def subscribed_customers(conn: Connection) -> int:
     """The base the share is taken of: customers who may be mailed at all."""
-    table = Customer.__table__
-    return conn.execute(select(func.count()).select_from(table).where(table.c.subscribed == true())).scalar_one()
+    return conn.execute(select(func.count()).select_from(customers).where(customers.c.subscribed == true())
+                        ).scalar_one()
 
 
 def share_breach(campaign: Campaign, guard: AudienceGuard, entering: int, subscribed: int) -> str | None:

@@ -1,8 +1,10 @@
 """The `rekindle` Typer application.
 
-Each verb lives in its own module under `engine/cli/commands/` and exposes `register(app)`. Modules are
-discovered, not listed, so adding a command never touches a shared registry. Command modules keep their
-heavy imports inside the command functions so `rekindle --help` stays fast.
+Each verb lives in its own module under `engine/cli/commands/` and exposes `register(app)`, naming every
+command it adds. Modules are discovered, not listed, so adding a command never touches a shared registry.
+Command modules keep their heavy imports inside the command functions, and a command is built (Typer reads
+its function's signature) only when it is looked up, so one run builds one command and start-up stays small
+(bench/startup.py); `rekindle --help` builds them all.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import importlib
 import os
 import pkgutil
 import sys
-
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import typer
+import typer.main
 from typer.core import TyperGroup
 
 from engine import __version__
@@ -29,7 +32,7 @@ class _RekindleGroup(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _share_options(self)
+        self.commands = _Commands(_COMMAND_SOURCES)
 
     arguments: list[str] = []
 
@@ -82,15 +85,43 @@ def _environment_failure(exc: Exception) -> RekindleError | None:
     return None
 
 
-def _share_options(group: Any) -> None:
-    """Add `--log-format` to every leaf command, in sub-groups (`db`, `suppress`, ...) too."""
+class _Commands(MutableMapping[str, Any]):
+    """The top-level commands by name, each Click command built from its module's Typer app on first lookup
+    (with the shared options added) and kept; the names are known without building anything."""
+
+    def __init__(self, sources: dict[str, typer.Typer]) -> None:
+        self._sources = sources
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            for built_name, command in typer.main.get_group(self._sources[name]).commands.items():
+                _share_options(command)
+                self._built[built_name] = command
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(self._sources), **self._built})
+
+    def __len__(self) -> int:
+        return len({**dict.fromkeys(self._sources), **self._built})
+
+
+def _share_options(command: Any) -> None:
+    """Add `--log-format` to a leaf command, or to every leaf of a sub-group (`db`, `suppress`, ...)."""
     from engine.cli.options import LOG_FORMAT_FLAG, log_format_option
 
-    for command in group.commands.values():
-        if hasattr(command, "commands"):
-            _share_options(command)
-        elif LOG_FORMAT_FLAG not in {opt for param in command.params for opt in param.opts}:
-            command.params.append(log_format_option())
+    if hasattr(command, "commands"):
+        for subcommand in command.commands.values():
+            _share_options(subcommand)
+    elif LOG_FORMAT_FLAG not in {opt for param in command.params for opt in param.opts}:
+        command.params.append(log_format_option())
 
 
 def _json_requested(arguments: list[str]) -> bool:
@@ -170,13 +201,25 @@ def _root(
     """Rekindle command line."""
 
 
-def _register_commands() -> None:
+def _command_sources() -> dict[str, typer.Typer]:
+    """Each command name and the Typer app its module registered it on (one app per module, so building a
+    command builds only its module's commands), in the order `--help` lists them: commands, then groups
+    (`db`, `suppress`, ...), each in module order."""
+    leaves: dict[str, typer.Typer] = {}
+    groups: dict[str, typer.Typer] = {}
     for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{module_info.name}")
-        module.register(app)
+        module_app = typer.Typer()
+        module.register(module_app)
+        for found, infos in ((leaves, module_app.registered_commands), (groups, module_app.registered_groups)):
+            for info in infos:
+                if not info.name:
+                    raise TypeError(f"{module.__name__}.register adds a command without a name")
+                found[info.name] = module_app
+    return {**leaves, **groups}
 
 
-_register_commands()
+_COMMAND_SOURCES = _command_sources()
 
 
 def main() -> None:

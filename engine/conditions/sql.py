@@ -22,10 +22,7 @@ from sqlalchemy import ColumnElement, Connection, String, case, false, not_, sel
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeEngine
 
-from engine.store.models import Customer, Event
-
-customers = Customer.__table__
-events = Event.__table__
+from engine.store.tables import customers, events
 
 DIALECTS = ("sqlite", "postgresql")
 

@@ -13,6 +13,7 @@ holds its own `.gitignore`, so it is never committed. `REKINDLE_CACHE=off` turns
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -34,6 +35,20 @@ def enabled() -> bool:
     return os.environ.get(SWITCH, "").strip().lower() not in ("off", "0", "no", "false")
 
 
+@functools.cache
+def _engine_code() -> str:
+    """Rekindle's .py files by path, size and modification time, hashed: read once per process (several caches
+    ask for it, and the code a process runs does not change while it runs)."""
+    code = hashlib.sha256()
+    for folder, subfolders, files in os.walk(_ENGINE):
+        subfolders.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                stat = os.stat(os.path.join(folder, name))
+                code.update(repr((os.path.join(folder, name), stat.st_size, stat.st_mtime_ns)).encode())
+    return code.hexdigest()
+
+
 class Fingerprint:
     """A running hash of what a result depends on; `hexdigest()` is the key it is cached under."""
 
@@ -49,13 +64,7 @@ class Fingerprint:
     def add_code(self, *libraries: str) -> Fingerprint:
         """Rekindle's own code and the named libraries, by size and modification time of their files (the test
         Python applies to its own bytecode cache), so an upgrade or a local edit invalidates every entry."""
-        self.add(sys.version)
-        for folder, subfolders, files in os.walk(_ENGINE):
-            subfolders.sort()
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    stat = os.stat(os.path.join(folder, name))
-                    self.add(os.path.join(folder, name), stat.st_size, stat.st_mtime_ns)
+        self.add(sys.version, _engine_code())
         for library in libraries:
             spec = importlib.util.find_spec(library)
             origin = spec.origin if spec is not None else None

@@ -16,22 +16,12 @@ import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import IO, Any
 
 from engine.errors import InvalidInput
+from engine.importer.formats import STDIN, FileFormat, detect_format  # noqa: F401 - still importable from here
 from engine.importer.values import INVALID_ROW, RowError
-
-STDIN = "-"
-
-
-class FileFormat(str, Enum):
-    csv = "csv"
-    jsonl = "jsonl"
-
-
-_EXTENSIONS = {".csv": FileFormat.csv, ".jsonl": FileFormat.jsonl, ".ndjson": FileFormat.jsonl}
 
 
 class UnreadableFile(InvalidInput):
@@ -40,14 +30,6 @@ class UnreadableFile(InvalidInput):
     def __init__(self, message: str, line: int = 0) -> None:
         super().__init__(message)
         self.line = line
-
-
-def detect_format(path: str) -> FileFormat | None:
-    """The format implied by the file name (`.csv`, `.jsonl`, `.ndjson`, each optionally `.gz`), or None."""
-    suffixes = [s.lower() for s in Path(path).suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes.pop()
-    return _EXTENSIONS.get(suffixes[-1]) if suffixes else None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, inspect, text
 
 from engine.errors import PermanentFailure
-from engine.store.models import Base
+from engine.store.tables import metadata
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -100,7 +100,7 @@ def store_state(engine: Engine) -> StoreState:
         revision = MigrationContext.configure(connection).get_current_revision()
         if revision is None:
             tables = set(inspect(connection).get_table_names())
-            status = StoreStatus.unmanaged if tables & set(Base.metadata.tables) else StoreStatus.empty
+            status = StoreStatus.unmanaged if tables & set(metadata.tables) else StoreStatus.empty
         elif revision == head:
             status = StoreStatus.current
         else:
@@ -149,4 +149,4 @@ def schema_differences(engine: Engine) -> list:
 
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return compare_metadata(context, Base.metadata)
+        return compare_metadata(context, metadata)

@@ -1,8 +1,8 @@
-"""Tables of the store, as SQLAlchemy 2.x typed declarative models.
+"""The store's tables as SQLAlchemy 2.x typed ORM classes, for the code that works with sessions.
 
-Times are stored as naive UTC (`engine.timeutil.to_naive_utc`) so SQLite and PostgreSQL compare them the same
-way. Schema changes ship as Alembic migrations in `engine/store/migrations/`; a test fails when these models
-and the migrations disagree.
+Each class is mapped onto its Core table in engine/store/tables.py, which holds the schema itself (types,
+nullability, defaults, indexes); the annotations here type the attributes. Code that only runs SQL statements
+uses the tables directly and never imports the ORM (`Model.__table__` is the same table).
 
 Customer data: Customer, Event, Suppression, CategoryOptOut.
 Operations:    CampaignPause (who paused a campaign, or every campaign, why, and when it was lifted).
@@ -15,86 +15,58 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    text,
-)
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Table
+from sqlalchemy.orm import DeclarativeBase, Mapped
 
-JsonDocument = JSON().with_variant(JSONB(), "postgresql")
-Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only autoincrements INTEGER PRIMARY KEY
+from engine.store import tables
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JsonDocument, datetime: DateTime(timezone=False)}
+    metadata = tables.metadata
     # Every model here is mapped to a plain Table, so `Model.__table__` is one (SQLAlchemy types it as the
     # wider FromClause because a mapping may target a join or a subquery); see sqlalchemy/sqlalchemy#9130.
     __table__: ClassVar[Table]
 
 
 class Customer(Base):
-    __tablename__ = "customers"
+    __table__ = tables.customers
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    external_id: Mapped[str] = mapped_column(String(255), unique=True)
-    email: Mapped[str] = mapped_column(String(320))
-    first_name: Mapped[str | None] = mapped_column(String(255))
-    last_name: Mapped[str | None] = mapped_column(String(255))
-    locale: Mapped[str | None] = mapped_column(String(35))
-    timezone: Mapped[str | None] = mapped_column(String(64))
+    id: Mapped[int]
+    external_id: Mapped[str]
+    email: Mapped[str]
+    first_name: Mapped[str | None]
+    last_name: Mapped[str | None]
+    locale: Mapped[str | None]
+    timezone: Mapped[str | None]
     created_at: Mapped[datetime]
-    subscribed: Mapped[bool] = mapped_column(Boolean, default=True)
-    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    subscribed: Mapped[bool]
+    attributes: Mapped[dict[str, Any]]
     #: Latest occurred_at among the configured activity events, maintained by import; None if never active.
     last_active_at: Mapped[datetime | None]
 
-    __table_args__ = (
-        Index("ix_customers_last_active_at", "last_active_at"),
-        Index("ix_customers_email", "email"),
-    )
-
 
 class Event(Base):
-    __tablename__ = "events"
+    __table__ = tables.events
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(128))
+    id: Mapped[int]
+    customer_id: Mapped[int]
+    name: Mapped[str]
     occurred_at: Mapped[datetime]
-    properties: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    properties: Mapped[dict[str, Any]]
     #: The idempotency key, unique per customer: the source's own `event_id`, or when it gives none the
     #: content key of name, time and properties (engine/store/event_keys.py, docs/import.md). The importer and
     #: the web API always set it; NULL (never deduplicated) only for rows written by other means.
-    event_id: Mapped[str | None] = mapped_column(String(255))
-
-    __table_args__ = (
-        UniqueConstraint("customer_id", "event_id", name="uq_events_customer_event_id"),
-        # Covers "did customer X do event N after T" (correlated subqueries) and "who did N after T".
-        Index("ix_events_customer_name_time", "customer_id", "name", "occurred_at"),
-        Index("ix_events_name_time_customer", "name", "occurred_at", "customer_id"),
-    )
+    event_id: Mapped[str | None]
 
 
 class Suppression(Base):
     """Addresses never to be mailed (hard bounces, complaints, manual). Emails are stored lower-cased."""
 
-    __tablename__ = "suppressions"
+    __table__ = tables.suppressions
 
-    email: Mapped[str] = mapped_column(String(320), primary_key=True)
-    reason: Mapped[str] = mapped_column(String(64))
-    detail: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str]
+    reason: Mapped[str]
+    detail: Mapped[str | None]
     created_at: Mapped[datetime]
 
 
@@ -102,10 +74,10 @@ class CategoryOptOut(Base):
     """A customer who chose, on the preference page, not to receive one category of campaigns (a campaign's
     `category`). Unsubscribing from everything is `customers.subscribed` and the suppression list instead."""
 
-    __tablename__ = "category_optouts"
+    __table__ = tables.category_optouts
 
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
-    category: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[int]
+    category: Mapped[str]
     created_at: Mapped[datetime]
 
 
@@ -113,53 +85,39 @@ class Run(Base):
     """One `rekindle run` tick (or simulated tick), or one enrolment on arrival (engine/runner/arrival.py).
     `summary` holds per-campaign, per-step counts."""
 
-    __tablename__ = "runs"
+    __table__ = tables.runs
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    id: Mapped[int]
     started_at: Mapped[datetime]
     now: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16))  # running, finished, partial, failed
-    rules_commit: Mapped[str | None] = mapped_column(String(64))
-    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str]  # running, finished, partial, failed
+    rules_commit: Mapped[str | None]
+    summary: Mapped[dict[str, Any]]
     #: `tick` (a run, simulated or not) or `arrival` (enrolment on the arrival of posted events, no sending).
-    kind: Mapped[str] = mapped_column(String(16), default="tick", server_default="tick")
+    kind: Mapped[str]
 
 
 class Enrollment(Base):
     """A customer's passage through a campaign. At most one active enrolment per campaign and customer."""
 
-    __tablename__ = "enrollments"
+    __table__ = tables.enrollments
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    campaign_id: Mapped[str] = mapped_column(String(128))
-    campaign_version: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16))  # active, completed, exited, converted
-    holdout: Mapped[bool] = mapped_column(Boolean, default=False)
+    id: Mapped[int]
+    campaign_id: Mapped[str]
+    campaign_version: Mapped[str]
+    customer_id: Mapped[int]
+    status: Mapped[str]  # active, completed, exited, converted
+    holdout: Mapped[bool]
     enrolled_at: Mapped[datetime]
     #: Index into the campaign's steps of the next step to consider, and when it is due.
-    next_step: Mapped[int] = mapped_column(Integer, default=0)
-    next_step_id: Mapped[str | None] = mapped_column(String(128))
+    next_step: Mapped[int]
+    next_step_id: Mapped[str | None]
     next_due_at: Mapped[datetime | None]
     last_step_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
-    end_reason: Mapped[str | None] = mapped_column(String(64))
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
-
-    __table_args__ = (
-        Index(
-            "uq_enrollments_active",
-            "campaign_id",
-            "customer_id",
-            unique=True,
-            sqlite_where=text("status = 'active'"),
-            postgresql_where=text("status = 'active'"),
-        ),
-        Index("ix_enrollments_due", "status", "next_due_at"),
-        Index("ix_enrollments_customer", "customer_id", "campaign_id", "ended_at"),
-        Index("ix_enrollments_campaign", "campaign_id", "status", "enrolled_at"),  # reports, per campaign
-    )
+    end_reason: Mapped[str | None]
+    run_id: Mapped[int | None]
 
 
 FINISHED_DELIVERY_STATUSES = ("sent", "failed", "suppressed", "cancelled")
@@ -170,42 +128,35 @@ class Delivery(Base):
     """The outbox: one email to one customer for one enrolment step. Unique per (enrollment, step), so a
     second delivery of the same step is impossible whatever the code above does."""
 
-    __tablename__ = "deliveries"
+    __table__ = tables.deliveries
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
-    step_id: Mapped[str] = mapped_column(String(128))
-    campaign_id: Mapped[str] = mapped_column(String(128))
-    campaign_version: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    email: Mapped[str] = mapped_column(String(320))
-    variant: Mapped[str | None] = mapped_column(String(64))
-    message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    subject: Mapped[str | None] = mapped_column(Text)
+    id: Mapped[int]
+    enrollment_id: Mapped[int]
+    step_id: Mapped[str]
+    campaign_id: Mapped[str]
+    campaign_version: Mapped[str]
+    customer_id: Mapped[int]
+    email: Mapped[str]
+    variant: Mapped[str | None]
+    message_id: Mapped[str]
+    subject: Mapped[str | None]
     #: The complete RFC 5322 message as rendered at queue time, so sending never re-renders. `rekindle db
     #: prune` sets it to NULL on finished deliveries and keeps its SHA-256 in `message_sha256`.
-    message: Mapped[bytes | None] = mapped_column(LargeBinary)
-    message_sha256: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[bytes | None]
+    message_sha256: Mapped[str | None]
     #: With click tracking on: the original URLs of the message's links, in order. A `/c/<signed>` link names
     #: this delivery and an index into this list, so a click can only ever redirect to one of these.
-    links: Mapped[list[str] | None] = mapped_column(JsonDocument)
-    status: Mapped[str] = mapped_column(String(16))  # queued, sending, sent, failed, suppressed, cancelled
+    links: Mapped[list[str] | None]
+    status: Mapped[str]  # queued, sending, sent, failed, suppressed, cancelled
     queued_at: Mapped[datetime]
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int]
     next_attempt_at: Mapped[datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_by: Mapped[str | None]
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
-    smtp_reply: Mapped[str | None] = mapped_column(Text)
-    failure_reason: Mapped[str | None] = mapped_column(Text)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
-
-    __table_args__ = (
-        UniqueConstraint("enrollment_id", "step_id", name="uq_deliveries_enrollment_step"),
-        Index("ix_deliveries_status", "status", "next_attempt_at"),
-        Index("ix_deliveries_customer_queued", "customer_id", "queued_at"),
-        Index("ix_deliveries_campaign", "campaign_id", "step_id", "variant", "status"),  # reports, per step
-    )
+    smtp_reply: Mapped[str | None]
+    failure_reason: Mapped[str | None]
+    run_id: Mapped[int | None]
 
 
 class Decision(Base):
@@ -215,47 +166,32 @@ class Decision(Base):
     exited, converted, completed, held_blast_radius, version_changed.
     """
 
-    __tablename__ = "decisions"
+    __table__ = tables.decisions
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    id: Mapped[int]
+    run_id: Mapped[int | None]
     decided_at: Mapped[datetime]
-    campaign_id: Mapped[str] = mapped_column(String(128))
-    campaign_version: Mapped[str] = mapped_column(String(64))
-    rules_commit: Mapped[str | None] = mapped_column(String(64))
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
-    step_id: Mapped[str | None] = mapped_column(String(128))
-    decision: Mapped[str] = mapped_column(String(32))
-    reason: Mapped[str] = mapped_column(Text)
-    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-
-    __table_args__ = (
-        Index("ix_decisions_campaign", "campaign_id", "decision", "decided_at"),
-        Index("ix_decisions_customer", "customer_id", "decided_at"),
-    )
+    campaign_id: Mapped[str]
+    campaign_version: Mapped[str]
+    rules_commit: Mapped[str | None]
+    customer_id: Mapped[int | None]
+    enrollment_id: Mapped[int | None]
+    step_id: Mapped[str | None]
+    decision: Mapped[str]
+    reason: Mapped[str]
+    details: Mapped[dict[str, Any]]
 
 
 class CampaignPause(Base):
     """A pause of one campaign (`campaign_id`) or of every campaign (`campaign_id` = `*`, the kill switch).
     A pause is in force while `resumed_at` is NULL (at most one per campaign); lifted pauses stay as history."""
 
-    __tablename__ = "campaign_pauses"
+    __table__ = tables.campaign_pauses
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    campaign_id: Mapped[str] = mapped_column(String(128))
-    reason: Mapped[str] = mapped_column(Text)
-    paused_by: Mapped[str] = mapped_column(String(128))
+    id: Mapped[int]
+    campaign_id: Mapped[str]
+    reason: Mapped[str]
+    paused_by: Mapped[str]
     paused_at: Mapped[datetime]
-    resumed_by: Mapped[str | None] = mapped_column(String(128))
+    resumed_by: Mapped[str | None]
     resumed_at: Mapped[datetime | None]
-
-    __table_args__ = (
-        Index(
-            "uq_campaign_pauses_active",
-            "campaign_id",
-            unique=True,
-            sqlite_where=text("resumed_at IS NULL"),
-            postgresql_where=text("resumed_at IS NULL"),
-        ),
-    )

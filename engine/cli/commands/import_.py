@@ -10,7 +10,7 @@ import typer
 
 from engine.cli.options import ConfigOption, NowOption
 from engine.errors import InvalidInput
-from engine.importer.source import STDIN, FileFormat, detect_format
+from engine.importer.formats import STDIN, FileFormat, detect_format
 
 import_app = typer.Typer(
     help=(
