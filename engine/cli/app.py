@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 
 from engine import __version__
 from engine.cli import commands
-from engine.errors import PermanentFailure, RekindleError
+from engine.errors import ExitCode, PermanentFailure, RekindleError
 
 
 class _RekindleGroup(TyperGroup):
@@ -47,7 +47,7 @@ class _RekindleGroup(TyperGroup):
             if not _json_requested(self.arguments):
                 raise  # Click prints it for people, with the usage line
             _report_usage(exc)
-            raise typer.Exit(2) from None
+            raise typer.Exit(ExitCode.USAGE) from None
         except RekindleError as exc:
             _report(exc)
             raise typer.Exit(exc.exit_code) from None
