@@ -115,10 +115,9 @@ def write(path: Path, sections: list[Section], argv: list[str], before: list[tup
              "for what each benchmark measures and how). Do not edit by hand: run `make bench` again.", "",
              "**Figures were taken under load**: the machine is shared with other busy processes, so absolute "
              "rates move from run to run. Each figure stands next to a baseline measured in the same run, "
-             "interleaved where the benchmark allows, so the ratio is the meaningful number. Peak RSS of a child "
-             "process (os.wait4) cannot read below the size of the process that forked it: `python -m bench` "
-             "runs every benchmark in one process, so a child's peak includes what earlier benchmarks loaded; "
-             "compare a child's peak with the other rows of the same benchmark, not across benchmarks.", "",
+             "interleaved where the benchmark allows, so the ratio is the meaningful number. A command's peak RSS "
+             "is its own: commands are started from a small launcher (bench/_child.py), because a child's peak "
+             "never reads below that of the process that forked it.", "",
              "## Machine", "", "| | |", "| --- | --- |"]
     lines += [f"| {key} | {value} |" for key, value in before]
     lines += [f"| load average at the end | {', '.join(f'{v:.1f}' for v in load_after)} |", ""]

@@ -1,6 +1,6 @@
 """Import throughput and memory: `rekindle import events` of a 1M-row CSV (and customers of a 1M-row CSV).
 
-Each import runs the real CLI in a child process; its wall time gives rows/s and `os.wait4` gives that child's
+Each import runs the real CLI in a child process (started by bench/_child.py); its wall time gives rows/s and wait4 gives that child's
 own peak RSS. Running a 10x smaller file alongside shows whether memory grows with the file (it should not).
 
     python -m bench import_rows [--rows 1000000] [--customers 100000] [--postgres URL]
@@ -14,9 +14,9 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from bench._child import Child
 from bench.generate import RESULTS, Dataset, write_postgres, write_sqlite
 
 
@@ -44,15 +44,12 @@ def run_import(kind: str, csv_path: Path, config: Path) -> tuple[float, float, i
     """(wall seconds, CPU seconds, peak RSS in MiB, summary line) of one `rekindle import` in a child process.
     CPU time is the fairer speed figure on a shared machine."""
     command = [sys.executable, "-m", "engine", "import", kind, str(csv_path), "-c", str(config)]
-    started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output = child.stdout.read() if child.stdout else ""
-    _, status, usage = os.wait4(child.pid, 0)
-    elapsed = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise SystemExit(f"import failed ({child.returncode}):\n{output}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024, output.strip().splitlines()[-1]
+    child = Child(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = child.process.stdout.read() if child.process.stdout else ""
+    usage = child.finish()
+    if usage.returncode != 0:
+        raise SystemExit(f"import failed ({usage.returncode}):\n{output}")
+    return usage.wall, usage.cpu, usage.peak_mib, output.strip().splitlines()[-1]
 
 
 def main(argv: list[str] | None = None) -> None:

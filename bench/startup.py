@@ -23,10 +23,10 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from statistics import median
 
+from bench._child import Child
 from bench._report import Figure
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,17 +37,15 @@ def measure(command: list[str], runs: int, cwd: Path, env: dict[str, str]) -> tu
     """(median wall s, median CPU s, max peak RSS MiB) over `runs` runs after one warm-up."""
     walls, cpus, peaks = [], [], []
     for run in range(runs + 1):
-        started = time.perf_counter()
-        child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-        if os.waitstatus_to_exitcode(status) != 0:
-            error = child.stderr.read().decode() if child.stderr else ""
+        child = Child(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        error = child.process.stderr.read().decode() if child.process.stderr else ""
+        usage = child.finish()
+        if usage.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed:\n{error}")
         if run:
-            walls.append(wall)
-            cpus.append(usage.ru_utime + usage.ru_stime)
-            peaks.append(usage.ru_maxrss // 1024)
+            walls.append(usage.wall)
+            cpus.append(usage.cpu)
+            peaks.append(usage.peak_mib)
     return median(walls), median(cpus), max(peaks)
 
 
