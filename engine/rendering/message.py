@@ -160,10 +160,15 @@ MAX_QP_LINES = 8192
 _QP_LINES: dict[str, bytes] = {}
 
 
+def _qp_text(text: str) -> bytes:
+    """`binascii.b2a_qp` of `text` as UTF-8, with CRLF line ends: the reference every shortcut here equals."""
+    return binascii.b2a_qp(to_utf8(text), istext=True).replace(b"\n", b"\r\n")
+
+
 def _qp_line(line: str) -> bytes:
     """One body line and its newline, encoded and remembered: most lines of an email are its template's static
     text, the same in every message, so nearly every line is a dictionary hit instead of an encoding."""
-    encoded = binascii.b2a_qp(to_utf8(line + "\n"), istext=True).replace(b"\n", b"\r\n")
+    encoded = _qp_text(line + "\n")
     if len(_QP_LINES) >= MAX_QP_LINES:
         _QP_LINES.clear()
     _QP_LINES[line] = encoded
@@ -182,55 +187,7 @@ def _qp(body: str) -> bytes:
     last = lines.pop()
     known = _QP_LINES.get
     encoded = [known(line) or _qp_line(line) for line in lines]
-    encoded.append(binascii.b2a_qp(to_utf8(last), istext=True).replace(b"\n", b"\r\n"))
-    return b"".join(encoded)
-
-
-#: Multi-line pieces of a body (a skeleton's static text, mostly) -> (text before the first newline, the
-#: encoded lines between, text after the last newline); None for a piece holding a CR. Emptied when full.
-MAX_QP_PIECES = 4096
-_QP_PIECES: dict[str, tuple[str, bytes, str] | None] = {}
-
-
-def _qp_piece(piece: str) -> tuple[str, bytes, str] | None:
-    split = None
-    if "\r" not in piece:
-        head, *middle, tail = piece.split("\n")
-        known = _QP_LINES.get
-        split = (head, b"".join([known(line) or _qp_line(line) for line in middle]), tail)
-    if len(_QP_PIECES) >= MAX_QP_PIECES:
-        _QP_PIECES.clear()
-    _QP_PIECES[piece] = split
-    return split
-
-
-def _qp_pieces(pieces: list[str]) -> bytes:
-    """`_qp("".join(pieces))`, without encoding (or even hashing) again the lines that lie inside a piece.
-
-    A skeleton-planned HTML body is the join of the plan's static pieces (the same string objects in every
-    message, so their hash is kept and their lookup here is nearly free) and a few values and link tags. Only
-    the lines that straddle a value are joined and looked up per message; the whole lines inside a static
-    piece were encoded once. A body holding a CR anywhere takes `_qp` (it folds CRLF and CR into LF first).
-    tests/rendering/test_message_fast.py compares the two."""
-    encoded: list[bytes] = []
-    line: list[str] = []
-    known, split_of = _QP_LINES.get, _QP_PIECES.get
-    for piece in pieces:
-        split = split_of(piece, False)
-        if split is False:
-            if "\n" not in piece and "\r" not in piece:
-                line.append(piece)
-                continue
-            split = _qp_piece(piece)
-        if split is None:
-            return _qp("".join(pieces))
-        head, middle, tail = split  # type: ignore[misc]
-        line.append(head)
-        text = "".join(line)
-        encoded.append(known(text) or _qp_line(text))
-        encoded.append(middle)
-        line = [tail]
-    encoded.append(binascii.b2a_qp(to_utf8("".join(line)), istext=True).replace(b"\n", b"\r\n"))
+    encoded.append(_qp_text(last))
     return b"".join(encoded)
 
 
@@ -281,9 +238,10 @@ def qp_with_layout(layout: QpLayout | None, pieces: list[str]) -> bytes:
     """`_qp("".join(pieces))` for pieces that follow `layout` (`qp_layout` of their template): only the lines
     that hold a per-body piece are joined and encoded (most from the line cache). A per-body piece holding a
     newline (a link tag written over several lines) splits its line the same way; one holding a CR takes `_qp`,
-    which folds CRLF and CR into LF first. tests/rendering/test_message_fast.py compares the two."""
+    which folds CRLF and CR into LF first, as does a body whose static text holds a CR (no layout).
+    tests/rendering/test_message_fast.py compares the two."""
     if layout is None:
-        return _qp_pieces(pieces)
+        return _qp("".join(pieces))
     encoded: list[bytes] = []
     known = _QP_LINES.get
     last = len(layout) - 1
@@ -298,7 +256,7 @@ def qp_with_layout(layout: QpLayout | None, pieces: list[str]) -> bytes:
             *lines, text = text.split("\n")
             encoded += [known(line) or _qp_line(line) for line in lines]
         if position == last:
-            encoded.append(binascii.b2a_qp(to_utf8(text), istext=True).replace(b"\n", b"\r\n"))
+            encoded.append(_qp_text(text))
         else:
             encoded.append(known(text) or _qp_line(text))
     return b"".join(encoded)
@@ -310,18 +268,12 @@ def _boundary(message_id: str) -> str:
     return "==rk-" + hashlib.sha256(message_id.encode()).hexdigest()[:24] + "=="
 
 
-Pieces: TypeAlias = list[str] | tuple[QpLayout | None, list[str]] | None
+Pieces: TypeAlias = tuple[QpLayout | None, list[str]] | None
 
 
 def _part(content_type: str, body: str, pieces: Pieces = None) -> bytes:
     head = f"Content-Type: {content_type}; charset=utf-8{CRLF}Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
-    if pieces is None:
-        encoded = _qp(body)
-    elif isinstance(pieces, tuple):
-        encoded = qp_with_layout(*pieces)
-    else:
-        encoded = _qp_pieces(pieces)
-    return head.encode("ascii") + encoded
+    return head.encode("ascii") + (_qp(body) if pieces is None else qp_with_layout(*pieces))
 
 
 @lru_cache(maxsize=256)
@@ -333,8 +285,8 @@ def _extra_headers(extra: tuple[tuple[str, str], ...]) -> list[str]:
 def build_message(envelope: Envelope, text: str, html: str, *, text_pieces: Pieces = None,
                   html_pieces: Pieces = None) -> bytes:
     """The complete message, CRLF line endings, ready for SMTP `DATA` or a maildir file. `text_pieces` and
-    `html_pieces`, when given, are pieces whose join is `text` / `html` (compose_email's skeleton plans make
-    them), alone or with their `qp_layout`: the same bytes, encoded faster (`_qp_pieces`, `qp_with_layout`)."""
+    `html_pieces`, when given, are the `qp_layout` of pieces whose join is `text` / `html` and those pieces
+    (compose_email's skeleton plans make them): the same bytes, encoded faster (`qp_with_layout`)."""
     message_id = _single_token(envelope.message_id, "Message-ID")
     if not message_id.startswith("<"):
         message_id = f"<{message_id}>"

@@ -38,10 +38,10 @@ def test_line_by_line_quoted_printable_is_b2a_qp(body: str) -> None:
 
 @settings(max_examples=600, deadline=None)
 @given(pieces=st.lists(body_text, max_size=6))
-def test_pieces_encode_as_their_join(pieces: list[str]) -> None:
-    """`_qp_pieces` (skeleton-planned bodies: static pieces encoded once) gives `_qp` of the joined body."""
-    assert message._qp_pieces(pieces) == reference_qp("".join(pieces))
-    assert message._qp_pieces(pieces) == reference_qp("".join(pieces))  # the second time from the piece cache
+def test_pieces_without_a_layout_encode_as_their_join(pieces: list[str]) -> None:
+    """`qp_with_layout` with no layout (static text holding a CR) gives `_qp` of the joined body."""
+    assert message.qp_with_layout(None, pieces) == reference_qp("".join(pieces))
+    assert message.qp_with_layout(None, pieces) == reference_qp("".join(pieces))  # the second time from the line cache
 
 
 @settings(max_examples=600, deadline=None)
@@ -54,13 +54,6 @@ def test_a_layout_encodes_as_the_join(pieces: list[tuple[str, bool]]) -> None:
     assert message.qp_with_layout(layout, texts) == reference_qp("".join(texts))
     fills = [text[::-1] if own else text for text, own in pieces]  # other per-body text, the same layout
     assert message.qp_with_layout(layout, fills) == reference_qp("".join(fills))
-
-
-def test_the_piece_cache_is_bounded(monkeypatch) -> None:
-    monkeypatch.setattr(message, "MAX_QP_PIECES", 2)
-    pieces = [f"a{n}\nb\nc" for n in range(5)]
-    assert message._qp_pieces(pieces) == reference_qp("".join(pieces))
-    assert len(message._QP_PIECES) <= 2
 
 
 def test_the_line_cache_is_bounded(monkeypatch) -> None:
