@@ -149,7 +149,7 @@ def _report_usage(error: Any) -> None:
     configure("json")  # the eager option may not have been reached
     command = error.ctx.command_path if error.ctx is not None else "rekindle"
     logging.getLogger("rekindle.cli").error(error.format_message(), extra={
-        "event": "command.usage", "exit_code": 2, "command": command})
+        "event": "command.usage", "exit_code": int(ExitCode.USAGE), "command": command})
 
 
 def _report(error: RekindleError) -> None:
