@@ -67,17 +67,24 @@ def finalize(eval_ctx: EvalContext, value: Any) -> Any:
     capture = _CURRENT.get()
     if capture is None or not eval_ctx.autoescape:
         return value
+    number = _record(capture, value)
+    if number is None:
+        return value
+    return _PLACEHOLDERS[number] if number < len(_PLACEHOLDERS) else f"{OPEN}{number}{CLOSE}"
+
+
+def _record(capture: Capture, value: Any) -> int | None:
+    """The slot number of `value`, recorded in `capture` when it is plain and simple; None when it is written
+    as it is (marking the capture tainted when it holds a reserved character)."""
     kind = type(value)
     if kind is str or kind in _PLAIN_TYPES:  # exact types: bool (an int) and Markup (a str) are not plain
         text = value if kind is str else str(value)
         if _simple(text):
-            values = capture.values
-            values.append(text)
-            number = len(values) - 1
-            return _PLACEHOLDERS[number] if number < len(_PLACEHOLDERS) else f"{OPEN}{number}{CLOSE}"
+            capture.values.append(text)
+            return len(capture.values) - 1
         if RESERVED.search(text):
             capture.tainted = True
-    return value
+    return None
 
 
 _MARKUP_PLACEHOLDERS = tuple(Markup(placeholder) for placeholder in _PLACEHOLDERS)
@@ -88,17 +95,10 @@ def write_html(value: Any) -> Markup:
     writes this one call instead of those two and the eval-context lookup): the same result, one call."""
     capture = _CURRENT.get()
     if capture is not None:
-        kind = type(value)
-        if kind is str or kind in _PLAIN_TYPES:
-            text = value if kind is str else str(value)
-            if _simple(text):
-                values = capture.values
-                values.append(text)
-                number = len(values) - 1
-                return _MARKUP_PLACEHOLDERS[number] if number < len(_MARKUP_PLACEHOLDERS) else \
-                    Markup(f"{OPEN}{number}{CLOSE}")
-            if RESERVED.search(text):
-                capture.tainted = True
+        number = _record(capture, value)
+        if number is not None:
+            return _MARKUP_PLACEHOLDERS[number] if number < len(_MARKUP_PLACEHOLDERS) else \
+                Markup(f"{OPEN}{number}{CLOSE}")
     return escape(value)
 
 
