@@ -36,8 +36,6 @@ S = Suppression.__table__
 O = CategoryOptOut.__table__
 COUNTED = (RENDERING, "queued", "sending", "sent")
 """Delivery statuses that count toward frequency caps (failed and suppressed emails never reached anyone)."""
-CUSTOMER_FIELDS = ("external_id", "email", "first_name", "last_name", "locale", "timezone", "created_at",
-                   "subscribed", "attributes", "last_active_at")
 
 
 def advance_campaign(ctx: TickContext, campaign: Campaign) -> None:
@@ -55,7 +53,7 @@ def advance_campaign(ctx: TickContext, campaign: Campaign) -> None:
     query = (
         select(
             E.c.id, E.c.customer_id, E.c.holdout, E.c.next_step, E.c.last_step_at, E.c.enrolled_at,
-            *(C.c[name] for name in CUSTOMER_FIELDS),
+            C.c.external_id, C.c.email, C.c.timezone, C.c.subscribed,  # what deciding reads (renderers read the rest)
             S.c.email.is_not(None).label("suppressed"),
             opted_out.label("opted_out"),
             *when_columns,

@@ -46,6 +46,7 @@ LEASE = timedelta(minutes=5)
 BATCH = 200
 CUSTOMER_FIELDS = ("external_id", "email", "first_name", "last_name", "locale", "timezone", "created_at",
                    "subscribed", "attributes", "last_active_at")
+"""The customer columns a render reads."""
 RendererFor = Callable[[datetime], Renderer]
 """The renderer for emails decided at an instant (the tick's `now`, kept as the delivery's `queued_at`)."""
 
