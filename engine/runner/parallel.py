@@ -71,17 +71,18 @@ def render_until_decided(url: str, project: Project, secret: bytes | None, name:
                 drain(conn, campaigns, renderer_for, token=new_token(name), size=size)
                 if last_round:
                     return
-                while not decided.is_set() and not _work_waiting(conn):
+                while not decided.is_set() and not _waiting_now(conn):
                     decided.wait(POLL)
     finally:
         engine.dispose()
 
 
-def _work_waiting(conn: Connection) -> bool:
-    """A read, so that an idle member never takes SQLite's write lock just to find nothing."""
-    found = waiting(conn) > 0
+def _waiting_now(conn: Connection) -> int:
+    """How many emails wait to be rendered, read and let go at once (rolled back), so that a process that
+    only looks never holds a transaction, nor SQLite's lock, while it waits or renders."""
+    count = waiting(conn)
     conn.rollback()
-    return found
+    return count
 
 
 class Crew:
@@ -144,14 +145,12 @@ def render_waiting(engine: Engine, project: Project, secret: bytes | None, worke
     next call take (a failed render is no longer waiting: it is a `render_failed` decision)."""
     campaigns = {campaign.id: campaign for campaign in project.campaigns}
     with engine.connect() as conn:
-        waited = waiting(conn)
-        conn.rollback()
+        waited = _waiting_now(conn)
         with Crew(engine, project, secret, workers) as crew:
             crew.decided.set()  # nothing to wait for: the members render what waits, and stop
             crew.grow(waited)
             drain(conn, campaigns, renderers(project, secret))
             if crew.finish(conn):
                 drain(conn, campaigns, renderers(project, secret))
-        left = waiting(conn)
-        conn.rollback()
+        left = _waiting_now(conn)
     return waited, left
