@@ -81,13 +81,15 @@ def as_markdown(review: Review, budget: int = COMMENT_BUDGET) -> str:
         if campaign.emails:
             lines += ["Emails that change for sample customers of the audience:", ""]
             left_out = 0
+            used = sum(len(line) + 1 for line in lines)  # characters so far, kept up to date below
             for email in campaign.emails:
                 block = _email_blocks(email)
                 size = sum(len(line) + 1 for line in block)
-                if left_out or sum(len(line) + 1 for line in lines) + size > budget:
+                if left_out or used + size > budget:
                     left_out += 1
                     continue
                 lines += block
+                used += size
             if left_out:
                 lines += [f"… and {left_out} more changed email{'s' if left_out != 1 else ''} of `{campaign.campaign}`"
                           " not shown, to keep this comment within GitHub's size limit: `rekindle plan --base "
