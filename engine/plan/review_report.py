@@ -12,9 +12,10 @@ from engine.plan.review import CampaignReview, EmailChange, Review
 
 MARKER = "<!-- rekindle-plan -->"
 COMMENT_BUDGET = 45_000
-"""Characters the review may reach with email diffs; later diffs are counted instead of shown. GitHub refuses a comment above 65,536 characters
-(GitLab's notes allow 1,000,000); the rest of the review and the next run's table (`rekindle plan` appends it)
-(and the headers of later campaigns) fit in what is left. A change of a shared layout or partial can change every email of every campaign."""
+"""Characters the review may reach with email diffs; later diffs are counted instead of shown. GitHub refuses
+a comment above 65,536 characters (GitLab's notes allow 1,000,000); what is left holds the rest of the review,
+the headers of later campaigns and the run table `rekindle plan` appends. A change of a shared layout or
+partial can change every email of every campaign."""
 
 
 def _instant(review: Review) -> str:
