@@ -57,8 +57,10 @@ CAMPAIGN = {
 }
 
 
-CHILDREN_BEFORE = [0.0]
-"""CPU seconds of the finished child processes so far (each tick's crew is the difference)."""
+def children_cpu() -> float:
+    """CPU seconds of this process's finished (joined) child processes so far."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
 
 
 def rss_mb() -> float:
@@ -90,7 +92,7 @@ def one_tick(url: str, project, workers: int, batch: int, clean) -> dict:
     baseline = rss_mb()
     sampler = Sampler()
     sampler.start()
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu, crew_before = time.perf_counter(), time.process_time(), children_cpu()
     with engine.connect() as conn, Crew(engine, project, b"bench-secret", workers, min_jobs=1) as crew:
         summary = run_tick(conn, project, RunOptions(now=now, batch_size=batch),
                            compose_renderer(project, now, b"bench-secret"), commit=None, crew=crew)
@@ -98,13 +100,11 @@ def one_tick(url: str, project, workers: int, batch: int, clean) -> dict:
         queued = conn.execute(select(func.count()).select_from(Delivery).where(Delivery.status == "queued")
                               ).scalar_one()
         conn.rollback()
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    children_cpu = children.ru_utime + children.ru_stime - CHILDREN_BEFORE.pop()
-    CHILDREN_BEFORE.append(children.ru_utime + children.ru_stime)
+    crew_cpu = children_cpu() - crew_before  # the crew's members are joined when the `with` ends
     sampler.stop.set()
     sampler.join()
     engine.dispose()
-    return {"workers": workers, "seconds": elapsed, "cpu": cpu, "children_cpu": children_cpu, "queued": queued,
+    return {"workers": workers, "seconds": elapsed, "cpu": cpu, "children_cpu": crew_cpu, "queued": queued,
             "totals": summary.to_dict()["totals"], "rss_before": baseline, "samples": sampler.samples}
 
 
