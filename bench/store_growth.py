@@ -7,8 +7,10 @@ and after pruning.
 Every customer signs up, is enrolled in `welcome` and gets its `hello` email (one delivery, three decisions:
 enrolled, queued and, two days later, the getting-started step's). The SQLite figure is the file size after
 VACUUM; the PostgreSQL figure is pg_total_relation_size (heap, TOAST and indexes) of a fresh copy of each
-table, which is what VACUUM FULL leaves when no other session holds an old snapshot. Growth is linear in deliveries (one row each, plus its decisions), so the figures are per delivery and
-scaled to a million.
+table, which is what VACUUM FULL leaves when no other session holds an old snapshot. PostgreSQL is measured in
+a schema of its own (bench/_postgres.py), dropped afterwards, so the database given is never filled. Growth is
+linear in deliveries (one row each, plus its decisions), so the figures are per delivery and scaled to a
+million.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import insert, text
+
+from bench._postgres import scratch_schema
 
 from engine.delivery.backends.memory import MemoryBackend
 from engine.delivery.dispatch import dispatch
@@ -106,14 +110,16 @@ def measure(url: str, customers: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench store_growth")
     parser.add_argument("--customers", type=int, default=20000)
-    parser.add_argument("--postgres", default=os.environ.get("REKINDLE_BENCH_POSTGRES_URL"))
+    parser.add_argument("--postgres", default=os.environ.get("REKINDLE_BENCH_POSTGRES_URL"),
+                        help="also measure on this PostgreSQL database, in a schema of its own (dropped after)")
     parser.add_argument("--skip-sqlite", action="store_true", help="Measure PostgreSQL only.")
     args = parser.parse_args(argv)
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as folder:
             measure(f"sqlite:///{folder}/growth.db", args.customers)
     if args.postgres:
-        measure(args.postgres, args.customers)
+        with scratch_schema(args.postgres, "bench_growth") as url:
+            measure(url, args.customers)
 
 
 if __name__ == "__main__":

@@ -21,14 +21,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
+
+from bench._postgres import scratch_schema
 
 from engine.store.database import open_engine
 from engine.store.models import Customer, Event
@@ -162,23 +160,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="rekindle-bench-web-store-") as tmp:
         run(f"sqlite:///{Path(tmp) / 'store.db'}", args, "SQLite")
     if args.postgres:
-        with postgres_schema(args.postgres) as url:
+        with scratch_schema(args.postgres, "bench_web") as url:
             run(url, args, "PostgreSQL")
-
-
-@contextmanager
-def postgres_schema(base_url: str) -> Iterator[str]:
-    """A fresh schema of the database at `base_url`, as a URL whose search_path is that schema."""
-    schema = f"bench_web_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base_url}{'&' if '?' in base_url else '?'}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
