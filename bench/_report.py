@@ -28,6 +28,9 @@ class Figure:
     """The yardstick measured in the same run, with its own figure."""
     ratio: str
     """figure / baseline (and the target, where the issue sets one)."""
+    bounds: str = ""
+    """Where the figure misses its target: what bounds it and what would move it (empty where it is met or
+    there is no target), so a missed target is never just a number in the report."""
 
 
 @dataclass
@@ -126,6 +129,11 @@ def write(path: Path, sections: list[Section], argv: list[str], before: list[tup
         lines += ["## Figures beside their same-run baselines", "",
                   "| benchmark | what | figure | baseline (same run) | ratio |", "| --- | --- | --- | --- | --- |"]
         lines += [f"| {name} | {f.what} | {f.figure} | {f.baseline} | {f.ratio} |" for name, f in figures]
+        lines.append("")
+    missed = [(name, figure) for name, figure in figures if figure.bounds]
+    if missed:
+        lines += ["## Targets missed: what bounds them and what would move them", ""]
+        lines += [f"- **{name}, {f.what}** ({f.figure}; {f.ratio}): {f.bounds}" for name, f in missed]
         lines.append("")
     lines += ["## Each benchmark's output", ""]
     for section in sections:
