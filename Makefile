@@ -27,6 +27,7 @@ typecheck: $(STAMP)
 
 ## bench: speed and memory benchmarks, by hand (see bench/README.md)
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean:

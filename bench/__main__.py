@@ -29,6 +29,7 @@ REPORT = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 #: The smaller sizes of `--quick`.
 QUICK = {
     "audience": ["--customers", "100000", "--events", "1000000"],
+    "baselines": ["--customers", "100000", "--events", "1000000"],
     "import_rows": ["--rows", "100000", "--customers", "20000"],
     "render": ["--count", "10000", "--builder-count", "3000"],
     "run_tick": ["--customers", "100000", "--events", "1000000"],
