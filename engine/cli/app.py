@@ -4,13 +4,16 @@ Each verb lives in its own module under `engine/cli/commands/` and exposes `regi
 command it adds. Modules are discovered, not listed, so adding a command never touches a shared registry.
 Command modules keep their heavy imports inside the command functions, and a command is built (Typer reads
 its function's signature) only when it is looked up, so one run builds one command and start-up stays small
-(bench/startup.py); `rekindle --help` builds them all.
+(bench/startup.py); `rekindle --help` builds them all. A run imports only the module named like its command
+(`audience` from `audience.py`, `import` from `import_.py`) when that module registers it; any other name
+(`resume`, a typo, `--help`) imports every module, so the answer is always the one full discovery gives.
 """
 
 from __future__ import annotations
 
 import errno
 import importlib
+import importlib.util
 import os
 import pkgutil
 import sys
@@ -32,7 +35,7 @@ class _RekindleGroup(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.commands = _Commands(_COMMAND_SOURCES)
+        self.commands = _Commands()
 
     arguments: list[str] = []
 
@@ -87,18 +90,28 @@ def _environment_failure(exc: Exception) -> RekindleError | None:
 
 class _Commands(MutableMapping[str, Any]):
     """The top-level commands by name, each Click command built from its module's Typer app on first lookup
-    (with the shared options added) and kept; the names are known without building anything."""
+    (with the shared options added) and kept. Looking one name up imports the module named like it, if that
+    module registers it; listing them (or any other name) imports every command module once."""
 
-    def __init__(self, sources: dict[str, typer.Typer]) -> None:
-        self._sources = sources
+    def __init__(self) -> None:
+        self._sources: dict[str, typer.Typer] | None = None
         self._built: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._built:
-            for built_name, command in typer.main.get_group(self._sources[name]).commands.items():
+            source = _named_source(name) if self._sources is None else None
+            if source is None:
+                source = self.sources()[name]
+            for built_name, command in typer.main.get_group(source).commands.items():
                 _share_options(command)
-                self._built[built_name] = command
+                self._built.setdefault(built_name, command)
         return self._built[name]
+
+    def sources(self) -> dict[str, typer.Typer]:
+        """Every command module's Typer app by command name (discovered on first use)."""
+        if self._sources is None:
+            self._sources = command_sources()
+        return self._sources
 
     def __setitem__(self, name: str, command: Any) -> None:
         self._built[name] = command
@@ -107,10 +120,10 @@ class _Commands(MutableMapping[str, Any]):
         del self._built[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter({**dict.fromkeys(self._sources), **self._built})
+        return iter({**dict.fromkeys(self.sources()), **self._built})
 
     def __len__(self) -> int:
-        return len({**dict.fromkeys(self._sources), **self._built})
+        return len({**dict.fromkeys(self.sources()), **self._built})
 
 
 def _share_options(command: Any) -> None:
@@ -201,25 +214,41 @@ def _root(
     """Rekindle command line."""
 
 
-def _command_sources() -> dict[str, typer.Typer]:
+def command_sources() -> dict[str, typer.Typer]:
     """Each command name and the Typer app its module registered it on (one app per module, so building a
     command builds only its module's commands), in the order `--help` lists them: commands, then groups
     (`db`, `suppress`, ...), each in module order."""
     leaves: dict[str, typer.Typer] = {}
     groups: dict[str, typer.Typer] = {}
     for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{module_info.name}")
-        module_app = typer.Typer()
-        module.register(module_app)
+        module_app = _registered(module_info.name)
         for found, infos in ((leaves, module_app.registered_commands), (groups, module_app.registered_groups)):
             for info in infos:
                 if not info.name:
-                    raise TypeError(f"{module.__name__}.register adds a command without a name")
+                    raise TypeError(f"{commands.__name__}.{module_info.name}.register adds a command without a name")
                 found[info.name] = module_app
     return {**leaves, **groups}
 
 
-_COMMAND_SOURCES = _command_sources()
+def _registered(module_name: str) -> typer.Typer:
+    """A fresh Typer app holding what `engine.cli.commands.<module_name>` registers."""
+    module = importlib.import_module(f"{commands.__name__}.{module_name}")
+    module_app = typer.Typer()
+    module.register(module_app)
+    return module_app
+
+
+def _named_source(name: str) -> typer.Typer | None:
+    """The Typer app of the command module named like the command (`import` is `import_.py`, a keyword), if
+    that module registers `name`; None otherwise (then every module is looked at)."""
+    for module_name in (name, f"{name}_"):
+        if not module_name.isidentifier() or importlib.util.find_spec(f"{commands.__name__}.{module_name}") is None:
+            continue
+        module_app = _registered(module_name)
+        names = {info.name for info in module_app.registered_commands} | {
+            info.name for info in module_app.registered_groups}
+        return module_app if name in names else None
+    return None
 
 
 def main() -> None:

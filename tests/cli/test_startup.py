@@ -43,6 +43,34 @@ def test_building_the_cli_imports_no_heavy_library() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_looking_up_each_command_finds_what_full_discovery_finds() -> None:
+    # A run imports only the module named like its command (engine/cli/app.py); any name it does not find
+    # there must come from full discovery, so the fast path can never pick another module's command.
+    from engine.cli.app import _named_source, command_sources
+
+    for name, source in command_sources().items():
+        named = _named_source(name)
+        if named is not None:
+            assert {i.callback for i in named.registered_commands} == {i.callback for i in source.registered_commands}
+            assert [i.name for i in named.registered_groups] == [i.name for i in source.registered_groups]
+    assert _named_source("resume") is None  # pause.py registers it: found by full discovery
+    assert _named_source("import") is not None  # import_.py, `import` being a keyword
+
+
+def test_running_a_command_imports_only_its_own_command_module(tmp_path: Path) -> None:
+    code = """
+import runpy, sys
+sys.argv = ["rekindle", "validate", "--help"]
+try:
+    runpy.run_module("engine", run_name="__main__")
+except SystemExit:
+    pass
+print(sorted(m for m in sys.modules if m.startswith("engine.cli.commands.")), file=sys.stderr)
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "['engine.cli.commands.validate']"
+
+
 def test_validate_never_imports_alembic_and_answers_from_the_cache_without_the_renderer(tmp_path: Path) -> None:
     make_project(tmp_path, f"sqlite:///{tmp_path / 'none.db'}")
     first = loaded("validate", cwd=tmp_path)
