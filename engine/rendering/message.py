@@ -193,21 +193,20 @@ def _qp(body: str) -> bytes:
     return b"".join(encoded)
 
 
-Line: TypeAlias = tuple[str, Callable[[list[str]], object]]
+Line: TypeAlias = tuple[str, Callable[[list[str]], object] | None]
 """A line holding per-body pieces, compiled: a `%` format of its static text with `%s` for each per-body piece,
-and an `itemgetter` of those pieces (formatting is one C call, where joining its fragments was a loop)."""
+and an `itemgetter` of those pieces (formatting is one C call, where joining its fragments was a loop); or, for
+a last line without any, its text and None."""
 QpLayout: TypeAlias = tuple[tuple[bytes | Line, ...], Line]
 
 
 def _line(fragments: list[str | int]) -> Line:
-    formats = "".join(fragment.replace("%", "%%") if isinstance(fragment, str) else "%s" for fragment in fragments)
     indices = [fragment for fragment in fragments if isinstance(fragment, int)]
     if not indices:
-        return formats, lambda _pieces: ()
-    getter = itemgetter(*indices)
-    if len(indices) == 1:  # itemgetter of one index gives the item itself, which `%` needs in a tuple
-        return formats, lambda pieces: (getter(pieces),)
-    return formats, getter
+        return "".join(fragments), None  # type: ignore[arg-type]  # no indices: all text
+    # One index: the getter gives that piece itself, a str, which `%` takes as its one argument.
+    formats = "".join(fragment.replace("%", "%%") if isinstance(fragment, str) else "%s" for fragment in fragments)
+    return formats, itemgetter(*indices)
 
 
 def qp_layout(template: list[str | None]) -> QpLayout | None:
@@ -265,7 +264,7 @@ def qp_with_layout(layout: QpLayout | None, pieces: list[str]) -> bytes:
             encoded.append(item)
             continue
         formats, arguments = item or last
-        text = formats % arguments(pieces)
+        text = formats if arguments is None else formats % arguments(pieces)  # type: ignore[operator]
         if "\n" in text or "\r" in text:
             if "\r" in text:
                 return _qp("".join(pieces))
