@@ -264,7 +264,7 @@ def qp_with_layout(layout: QpLayout | None, pieces: list[str]) -> bytes:
             encoded.append(item)
             continue
         formats, arguments = item or last
-        text = formats if arguments is None else formats % arguments(pieces)  # type: ignore[operator]
+        text = formats if arguments is None else formats % arguments(pieces)
         if "\n" in text or "\r" in text:
             if "\r" in text:
                 return _qp("".join(pieces))
