@@ -201,5 +201,29 @@ def tag_text_links(text: str, params: Mapping[str, str], skip: Collection[str] =
 
 
 def rewrite_text_links(text: str, rewrite: Callable[[str], str], skip: Collection[str] = ()) -> str:
-    """`text` with every http(s) URL (except those in `skip`) replaced by `rewrite(url)`."""
-    return _TEXT_URL.sub(lambda m: m[0] if m[0] in skip else rewrite(m[0]), text)
+    """`text` with every http(s) URL (except those in `skip`) replaced by `rewrite(url)`: exactly
+    `_TEXT_URL.sub(...)`, but the pattern is only tried where a URL can start. Every match holds `://` right
+    after its scheme, `http` or `https` (one character per letter, whatever the case folding), so it starts 4
+    or 5 characters before a `://`; `str.find` finds those, and the pattern is matched there, left to right,
+    each search starting after the last match, as `sub` does. Scanning the whole text with the pattern cost a
+    hand-written text more than rendering one of its lines; tests/rendering/test_links.py compares the two."""
+    found = text.find("://")
+    if found < 0:
+        return text
+    pieces: list[str] = []
+    cursor = 0  # where the next match may start (the end of the last one)
+    match = _TEXT_URL.match
+    while found >= 0:
+        for start in (found - 5, found - 4):
+            if start < cursor:
+                continue
+            url = match(text, start)
+            if url is not None:
+                pieces += [text[cursor:start], url[0] if url[0] in skip else rewrite(url[0])]
+                cursor = url.end()
+                break
+        found = text.find("://", max(found + 1, cursor))
+    if not pieces:
+        return text
+    pieces.append(text[cursor:])
+    return "".join(pieces)

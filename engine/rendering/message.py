@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr, getaddresses
+from collections.abc import Callable
 from functools import lru_cache
+from operator import itemgetter
 from typing import TypeAlias
 
 from engine.errors import InvalidInput
@@ -191,18 +193,31 @@ def _qp(body: str) -> bytes:
     return b"".join(encoded)
 
 
-QpLayout: TypeAlias = tuple[bytes | tuple[str | int, ...], ...]
+Line: TypeAlias = tuple[str, Callable[[list[str]], object] | None]
+"""A line holding per-body pieces, compiled: a `%` format of its static text with `%s` for each per-body piece,
+and an `itemgetter` of those pieces (formatting is one C call, where joining its fragments was a loop); or, for
+a last line without any, its text and None."""
+QpLayout: TypeAlias = tuple[tuple[bytes | Line, ...], Line]
+
+
+def _line(fragments: list[str | int]) -> Line:
+    indices = [fragment for fragment in fragments if isinstance(fragment, int)]
+    if not indices:
+        return "".join(fragments), None  # type: ignore[arg-type]  # no indices: all text
+    # One index: the getter gives that piece itself, a str, which `%` takes as its one argument.
+    formats = "".join(fragment.replace("%", "%%") if isinstance(fragment, str) else "%s" for fragment in fragments)
+    return formats, itemgetter(*indices)
 
 
 def qp_layout(template: list[str | None]) -> QpLayout | None:
     """How to encode bodies made of fixed pieces: `template` has each static piece (the same text in every
     body) and None where a body has its own text. The layout is the encoded whole lines of the static text
-    (bytes, made here once) and, for each line that holds a per-body piece, its fragments: static text and the
-    index of the per-body piece. The last item is always the last line's fragments (it has no newline).
-    None when the static text holds a CR (`_qp` folds CRLF and CR into LF over the whole body)."""
+    (bytes, made here once) and, for each line that holds a per-body piece, that line compiled (`Line`); then
+    the last line, compiled (it has no newline). None when the static text holds a CR (`_qp` folds CRLF and
+    CR into LF over the whole body)."""
     if any(piece is not None and "\r" in piece for piece in template):
         return None
-    layout: list[bytes | tuple[str | int, ...]] = []
+    layout: list[bytes | Line] = []
     line: list[str | int] = []
     static: list[bytes] = []
     for index, piece in enumerate(template):
@@ -224,41 +239,39 @@ def qp_layout(template: list[str | None]) -> QpLayout | None:
             if static:
                 layout.append(b"".join(static))
                 static = []
-            layout.append(tuple(line))
+            layout.append(_line(line))
         *middle, tail = rest
         static += [_QP_LINES.get(text) or _qp_line(text) for text in middle]
         line = [tail] if tail else []
     if static:
         layout.append(b"".join(static))
-    layout.append(tuple(line))
-    return tuple(layout)
+    return tuple(layout), _line(line)
 
 
 def qp_with_layout(layout: QpLayout | None, pieces: list[str]) -> bytes:
     """`_qp("".join(pieces))` for pieces that follow `layout` (`qp_layout` of their template): only the lines
-    that hold a per-body piece are joined and encoded (most from the line cache). A per-body piece holding a
+    that hold a per-body piece are formatted and encoded (most from the line cache). A per-body piece holding a
     newline (a link tag written over several lines) splits its line the same way; one holding a CR takes `_qp`,
     which folds CRLF and CR into LF first, as does a body whose static text holds a CR (no layout).
     tests/rendering/test_message_fast.py compares the two."""
     if layout is None:
         return _qp("".join(pieces))
+    lines, last = layout
     encoded: list[bytes] = []
     known = _QP_LINES.get
-    last = len(layout) - 1
-    for position, item in enumerate(layout):
+    for item in (*lines, None):
         if isinstance(item, bytes):
             encoded.append(item)
             continue
-        text = "".join([fragment if isinstance(fragment, str) else pieces[fragment] for fragment in item])
+        formats, arguments = item or last
+        text = formats if arguments is None else formats % arguments(pieces)
         if "\n" in text or "\r" in text:
             if "\r" in text:
                 return _qp("".join(pieces))
-            *lines, text = text.split("\n")
-            encoded += [known(line) or _qp_line(line) for line in lines]
-        if position == last:
-            encoded.append(_qp_text(text))
-        else:
-            encoded.append(known(text) or _qp_line(text))
+            *split, text = text.split("\n")
+            encoded += [known(line) or _qp_line(line) for line in split]
+        # the last line has no newline: encoded in place (a space or a lone dot at the very end differs)
+        encoded.append(_qp_text(text) if item is None else known(text) or _qp_line(text))
     return b"".join(encoded)
 
 

@@ -50,6 +50,9 @@ class LinkTag:
     """The tag parsed once, when its only slot-bearing attribute is an href that is exactly one slot (the
     footer's `href="{{ unsubscribe_url }}"`): its name and attributes, that href as its slot number. Then no
     message parses the tag again (its text differs per message, so the parse cache never hits)."""
+    retagged: dict[tuple[object, ...], tuple[str, str | None]] = field(default_factory=dict, compare=False)
+    """For a `parsed` tag: the retagged tag and href per (href values, which of them are skipped, UTM
+    parameters), so a link whose target is the same for every customer (a button) is retagged once."""
 
 
 def _parse_once(text: str) -> tuple[str, tuple[Attribute, ...]] | None:
@@ -76,16 +79,26 @@ def _parse_once(text: str) -> tuple[str, tuple[Attribute, ...]] | None:
     return (name, tuple(parsed)) if seen == len(_SLOT.findall(text)) else None
 
 
-def _rewrite_parsed(parsed: tuple[str, tuple[Attribute, ...]], written: str, values: tuple[str, ...],
-                    params: Mapping[str, str], skip: Collection[str]) -> tuple[str, str | None]:
+def _rewrite_parsed(piece: LinkTag, written: str, values: tuple[str, ...], params: Mapping[str, str],
+                    params_key: tuple[tuple[str, str], ...], skip: Collection[str]) -> tuple[str, str | None]:
     """`rewrite_link_tag(written, params, skip)` for a tag parsed once: its attributes with this message's
-    values, retagged by the same code."""
-    name, attrs = parsed
+    values, retagged by the same code (once per distinct href values, `LinkTag.retagged`)."""
+    assert piece.parsed is not None
+    name, attrs = piece.parsed
     real = [(attribute, values[value] if isinstance(value, int) else value) for attribute, value in attrs]
-    if all(value in skip for attribute, value in real if attribute == "href" and value is not None):
+    hrefs = [value for attribute, value in real if attribute == "href" and value is not None]
+    skipped = tuple(value in skip for value in hrefs)
+    if all(skipped):
         return written, None  # the unsubscribe link: `retag` leaves a skipped href as it is
-    replacement, href = retag(name, real, written, lambda url: tag_url(url, params), skip)
-    return (written, None) if replacement is None else (replacement, href)
+    # `written` is the tag with its slots filled, so it is a function of the values; `retag` reads nothing else.
+    key = (tuple(hrefs), skipped, params_key)
+    found = piece.retagged.get(key)
+    if found is None:
+        replacement, href = retag(name, real, written, lambda url: tag_url(url, params), skip)
+        found = (written, None) if replacement is None else (replacement, href)
+        if len(piece.retagged) < MAX_PLANS:
+            piece.retagged[key] = found
+    return found
 
 
 @dataclass
@@ -205,6 +218,7 @@ def html_pieces(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], par
     message builder's quoted-printable encoding uses, engine/rendering/message.py) between the values and tags."""
     out: list[str] = []
     hrefs: list[str | None] = []
+    params_key = tuple(params.items())
     for piece in plan.pieces:
         if isinstance(piece, str):
             out.append(piece)
@@ -213,7 +227,7 @@ def html_pieces(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], par
         else:
             written = _join(piece.pieces, escaped)
             if piece.parsed is not None and params:
-                tag, href = _rewrite_parsed(piece.parsed, written, values, params, skip)
+                tag, href = _rewrite_parsed(piece, written, values, params, params_key, skip)
             else:
                 tag, href = rewrite_link_tag(written, params, skip)
             out.append(tag)
@@ -332,5 +346,8 @@ def fill_line(pieces: tuple[str | int, ...], values: tuple[str, ...]) -> str:
 
 
 def escape_values(values: tuple[str, ...]) -> list[str]:
-    """Each slot value as the template wrote it (autoescaped by markupsafe; most values need nothing)."""
+    """Each slot value as the template wrote it (autoescaped by markupsafe; most values need nothing, so all
+    of them are searched at once, and one by one only when one needs escaping)."""
+    if _NEEDS_ESCAPE.search("".join(values)) is None:
+        return list(values)
     return [str(escape(value)) if _NEEDS_ESCAPE.search(value) else value for value in values]

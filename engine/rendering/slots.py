@@ -43,8 +43,13 @@ _PLACEHOLDERS = tuple(f"{OPEN}{number}{CLOSE}" for number in range(256))
 
 
 def is_simple(text: str) -> bool:
-    """One line of words separated by single spaces: text the HTML-to-text layout writes unchanged."""
-    return _SIMPLE.fullmatch(text) is not None
+    """One line of words separated by single spaces: text the HTML-to-text layout writes unchanged.
+    `_SIMPLE` without the pattern for printable text (nearly every value): `str.isprintable` is false for
+    every character the pattern refuses but the space (whitespace, controls, surrogates and the reserved
+    private-use characters), so then only the spaces are left to check."""
+    if text.isprintable():
+        return bool(text) and text[0] != " " and text[-1] != " " and "  " not in text
+    return _simple(text) is not None
 
 
 class Capture:
@@ -79,7 +84,7 @@ def _record(capture: Capture, value: Any) -> int | None:
     kind = type(value)
     if kind is str or kind in _PLAIN_TYPES:  # exact types: bool (an int) and Markup (a str) are not plain
         text = value if kind is str else str(value)
-        if _simple(text):
+        if is_simple(text):
             capture.values.append(text)
             return len(capture.values) - 1
         if RESERVED.search(text):

@@ -20,7 +20,13 @@ def clean_line(value: str) -> str:
 
 def clean_inner(value: str) -> str:
     """`clean_line` without the final strip: for a piece of a line between words that have no spaces, controls
-    or surrogates at all, so that cleaning the pieces and stripping their join is cleaning the join."""
+    or surrogates at all, so that cleaning the pieces and stripping their join is cleaning the join.
+    Most values (a name, a subject) need nothing: `str.isprintable` is false for every control, separator
+    and surrogate and for every whitespace character but the ASCII space, so printable text without two
+    spaces in a row is already clean (three regular-expression passes saved per call; equality tested in
+    tests/rendering/test_header_properties.py)."""
+    if value.isprintable() and "  " not in value:
+        return value
     return _SPACES.sub(" ", _BREAKING.sub(" ", _SURROGATES.sub("\ufffd", value)))
 
 
@@ -33,5 +39,6 @@ def to_utf8(value: str) -> bytes:
 
 
 def has_line_break(value: str) -> bool:
-    """True when `value` holds a character that could start a new header line."""
-    return _BREAKING.search(value) is not None
+    """True when `value` holds a character that could start a new header line (none of them is printable,
+    so printable text, most URLs and addresses, skips the scan)."""
+    return not value.isprintable() and _BREAKING.search(value) is not None

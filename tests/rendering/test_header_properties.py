@@ -31,3 +31,21 @@ def test_headers_survive_any_name_and_subject(name: str, subject: str, text: str
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
     expected = re.sub("[\ud800-\udfff]", "\ufffd", text).replace("\r\n", "\n").replace("\r", "\n")
     assert body(message.get_body(("plain",))) == expected
+
+
+# Every kind of character the cleaning patterns care about: controls, line and paragraph separators, Unicode
+# spaces, surrogates, the reserved private-use characters, format characters (soft hyphen, zero-width space).
+_CATEGORIES = st.sampled_from(list(" a\t\n\r\x00\x1c\x1f\x7f\x85\x9f\xa0\xad\u1680\u2000\u200b\u2028\u2029\u202f\u3000"
+                                   "\ud800\udfff\ue000\ue003\ue004\uf8ff\ufeffé😀")) | st.characters()
+
+
+@settings(max_examples=1000, deadline=None)
+@given(value=st.text(alphabet=_CATEGORIES, max_size=12))
+def test_the_printable_shortcuts_equal_their_patterns(value: str) -> None:
+    """`clean_inner`, `has_line_break` and `slots.is_simple` skip their pattern for printable text: the answer
+    must be the pattern's."""
+    from engine.rendering import slots, text
+
+    assert text.clean_inner(value) == text._SPACES.sub(" ", text._BREAKING.sub(" ", text._SURROGATES.sub("\ufffd", value)))
+    assert text.has_line_break(value) == (text._BREAKING.search(value) is not None)
+    assert slots.is_simple(value) == (slots._SIMPLE.fullmatch(value) is not None)

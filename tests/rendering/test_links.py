@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from engine.rendering import compose_email
-from engine.rendering.links import tag_html_links, tag_text_links, tag_url, utm_parameters
+from engine.rendering.links import _TEXT_URL, rewrite_text_links, tag_html_links, tag_text_links, tag_url, utm_parameters
 from tests.rendering.kit import NOW, campaign, make_customer
 
 PARAMS = {"utm_source": "rekindle", "utm_medium": "email", "utm_campaign": "winback-90", "utm_content": "offer"}
@@ -73,3 +76,20 @@ def test_no_tracking_configured_leaves_links_alone(project_dir) -> None:
     composed = compose_email(project_dir({"e.html": html}), camp, camp.steps[0], make_customer(), variant=None,
                              now=NOW, message_id="<m@x>")
     assert "utm_" not in composed.html and "utm_" not in composed.text
+
+
+# Text made of URL fragments, case variants and the characters that end or split a URL, so schemes overlap
+# (`http://a.example/?u=https://b.example`), touch (`xhttp://`), fold (`HTTPſ://`) and stop at punctuation.
+_URL_BITS = st.sampled_from(["http", "https", "HTTP", "hTtPs", "httpſ", "://", ":/", "//", "a.example", "/p",
+                             "?q=1", "&", ".", ",", "!", " ", "\n", "(", ")", "<", "'", "x", "s", "h", "é"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(bits=st.lists(_URL_BITS, max_size=30), skip_first=st.booleans())
+def test_text_rewrite_is_the_patterns_own_substitution(bits: list[str], skip_first: bool) -> None:
+    """`rewrite_text_links` only tries the pattern near a `://`: it must give what `_TEXT_URL.sub` gives."""
+    text = "".join(bits)
+    urls = _TEXT_URL.findall(text)
+    skip = tuple(urls[:1]) if skip_first else ()
+    expected = _TEXT_URL.sub(lambda m: m[0] if m[0] in skip else f"<{m[0]}>", text)
+    assert rewrite_text_links(text, lambda url: f"<{url}>", skip) == expected
