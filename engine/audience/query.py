@@ -38,8 +38,10 @@ def audience_context(
     default_timezone: str,
 ) -> SqlContext:
     """The SqlContext for an audience at `now`; loads the timezones present only when the tree needs them
-    (SELECT DISTINCT timezone reads the whole customers table)."""
+    (SELECT DISTINCT timezone reads the whole customers table), and on PostgreSQL the event names' shares of
+    the events (one catalog row), with which the compiled query chooses which event count drives it."""
     ctx = SqlContext(now=now, activity_events=activity_events, segments=segments, default_timezone=default_timezone)
+    ctx = ctx.with_event_shares(connection)
     if audience_condition(target).needs_timezones(segments):
         return ctx.with_timezones(connection)
     return ctx

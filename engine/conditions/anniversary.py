@@ -73,6 +73,9 @@ class AnniversaryCondition(Condition):
             min_years=int(body.get("min_years", 0)),
         )
 
+    def narrows(self) -> bool:
+        return True  # a window of days around one date a year
+
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
         from sqlalchemy import and_, func, or_
 

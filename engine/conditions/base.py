@@ -69,6 +69,16 @@ class Condition(ABC):
     def children(self) -> tuple["Condition", ...]:
         return ()
 
+    def narrows(self) -> bool:
+        """Whether this condition alone keeps only a small share of the customers, by a test on the customer row
+        (a date window of a few weeks at most). On PostgreSQL, event counts beside it in a conjunction are then
+        probed per remaining customer rather than counted for every customer (engine.conditions.event)."""
+        return False
+
+    def conjuncts(self, ctx: "SqlContext") -> tuple["Condition", ...]:
+        """The conditions that must all hold for this one to hold, through `all` and segments: itself for a leaf."""
+        return (self,)
+
     def walk(self) -> Iterator["Condition"]:
         """This node and every descendant, depth first (used by semantic checks, e.g. unknown segments)."""
         yield self

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 STRING_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq, "<=": operator.le, ">=": operator.ge,
 }
+NARROW_DAYS = 31
+"""A `days_since` window at most this wide is taken to keep few customers (Condition.narrows)."""
 Terms = list[list[tuple[str, date]]]
 """OR of ANDs of (operator, date) tests on the field's local date."""
 
@@ -126,6 +128,16 @@ class DaysSinceCondition(Condition):
         """The operator to test, and whether the result is negated (ne / not_in)."""
         op = self.comparison.op
         return ({"ne": "eq", "not_in": "in"}.get(op, op), op in ("ne", "not_in"))
+
+    def narrows(self) -> bool:
+        """A window of at most NARROW_DAYS days: `between [30, 45]`, `eq`/`in` days, `lte 3` (the last few days)."""
+        op, value = self.comparison.op, self.comparison.value
+        numbers = value if op in ("between", "in") else [value]
+        if op not in ("between", "in", "eq", "lte", "lt") or not all(_number(item) is not None for item in numbers):
+            return False
+        if op == "between":
+            return float(numbers[1]) - float(numbers[0]) <= NARROW_DAYS
+        return all(float(item) <= NARROW_DAYS for item in numbers) if op in ("lte", "lt") else True
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
         from sqlalchemy import and_

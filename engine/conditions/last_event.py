@@ -11,10 +11,12 @@ including never" is `not: {event: {name: purchase, within: 60d}}`.
 Durations are exact like `within` (60d is 60 x 24 hours before `now`), not calendar days in the customer's
 timezone (that is `days_since`).
 
-SQL, on both databases: one grouped pass over the events, `customers.id IN (SELECT customer_id FROM events
-WHERE name = 'purchase' AND occurred_at <= now GROUP BY customer_id HAVING max(occurred_at) <= now - 60d AND
-max(occurred_at) >= now - 120d)`, read from the (name, occurred_at, customer_id) index. Python: the same
-test on the latest of the customer's loaded events.
+SQL: SQLite, one grouped pass over the events, `customers.id IN (SELECT customer_id FROM events WHERE name =
+'purchase' AND occurred_at <= now GROUP BY customer_id HAVING max(occurred_at) <= now - 60d AND
+max(occurred_at) >= now - 120d)`, read from the (name, occurred_at, customer_id) index. PostgreSQL: an event
+in the age range and none more recent, `EXISTS (... occurred_at BETWEEN now - 120d AND now - 60d) AND NOT
+EXISTS (... occurred_at > now - 60d)` (hashed semi- and anti-join over two index ranges; `lt`/`lte` need only
+the EXISTS). Python: the same test on the latest of the customer's loaded events.
 """
 
 from __future__ import annotations
@@ -67,13 +69,38 @@ class LastEventCondition(Condition):
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
         from sqlalchemy import and_, func, select
+        from sqlalchemy.types import NullType
 
-        from engine.conditions.sql import customers, events
+        from engine.conditions.sql import Portable, customers, events
 
         latest = func.max(events.c.occurred_at)
         grouped = (select(events.c.customer_id).where(*self.selection.criteria(ctx))
                    .group_by(events.c.customer_id).having(and_(*self._tests(latest, to_naive_utc(ctx.now)))))
-        return customers.c.id.in_(grouped)
+        # Untyped, so SQLite gets the bare `customers.id IN (...)` it looks customers up by rowid with; typed
+        # Boolean, SQLAlchemy writes `(... IN ...) = 1` there, and SQLite scans every customer instead.
+        return Portable(NullType(), sqlite=customers.c.id.in_(grouped), postgresql=self._windows(ctx))
+
+    def _windows(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        """The latest event as two windows: one in the age range and none more recent (`between [60d, 120d]`
+        is an event in [now - 120d, now - 60d] and none in (now - 60d, now]). PostgreSQL hashes both as a
+        semi- and an anti-join over index ranges, where max() per customer would aggregate every event of the
+        name (last purchase 60-120 days ago, 1M customers / 10M events: see docs/conditions.md)."""
+        from sqlalchemy import and_, exists
+
+        from engine.conditions.sql import customers, events
+
+        when, now = events.c.occurred_at, to_naive_utc(ctx.now)
+        newer: "ColumnElement[bool] | None"
+        criteria = [events.c.customer_id == customers.c.id, *self.selection.criteria(ctx)]
+        if self.op == "between":
+            nearest, farthest = now - self.ages[0], now - self.ages[1]
+            inside, newer = and_(when >= farthest, when <= nearest), when > nearest
+        else:
+            bound = now - self.ages[0]
+            inside = _LATEST[self.op](when, bound)
+            newer = None if self.op in ("lt", "lte") else (when > bound if self.op == "gte" else when >= bound)
+        found = exists().where(*criteria, inside)
+        return found if newer is None else and_(found, ~exists().where(*criteria, newer))
 
     def evaluate(self, ctx: "EvalContext") -> Verdict:
         now = to_naive_utc(ctx.now)

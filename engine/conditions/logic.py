@@ -77,6 +77,16 @@ class AllOf(_Connective):
     decide = staticmethod(all)
     label = "all of"
 
+    def conjuncts(self, ctx: "SqlContext") -> tuple[Condition, ...]:
+        return tuple(conjunct for item in self.items for conjunct in item.conjuncts(ctx))
+
+    def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
+        """The children ANDed, after choosing (for PostgreSQL) which event counts of the whole conjunction are
+        probed per customer: that needs every conjunct, including those inside nested `all`s and segments."""
+        from engine.conditions.event import plan_probes
+
+        return super().to_sql(plan_probes(self.conjuncts(ctx), ctx))
+
     @staticmethod
     def sql_operator(first: "ColumnElement[bool]", /, *rest: "ColumnElement[bool]") -> "ColumnElement[bool]":
         from sqlalchemy import and_

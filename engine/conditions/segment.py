@@ -60,6 +60,9 @@ class SegmentCondition(Condition):
             return False  # a cycle or an unknown name is reported by the checks, not here
         return segment.condition.needs_timezones(segments, seen | {self.name})
 
+    def conjuncts(self, ctx: "SqlContext") -> tuple[Condition, ...]:
+        return self.resolve(ctx.segments, ctx.segment_path).conjuncts(ctx.inside_segment(self.name))
+
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
         return self.resolve(ctx.segments, ctx.segment_path).to_sql(ctx.inside_segment(self.name))
 

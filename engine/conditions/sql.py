@@ -52,11 +52,31 @@ class SqlContext:
     timezones: tuple[str, ...] | None = None
     segment_path: tuple[str, ...] = field(default=())
     """Segments being inlined, outermost first, to report a cycle instead of recursing forever."""
+    event_shares: Mapping[str, float] = field(default_factory=dict)
+    """Share of the stored events that have each name, from PostgreSQL's statistics (`with_event_shares`);
+    empty where unknown. Only used to choose which event count of a conjunction drives it (plan_probes)."""
+    planned: frozenset[int] = frozenset()
+    """Event counts (by id(): conditions may hold lists, so they are not hashable) of the tree being compiled
+    whose PostgreSQL shape an enclosing conjunction has chosen (engine.conditions.event.plan_probes)."""
+    probed: frozenset[int] = frozenset()
+    """Of those, the ones compiled on PostgreSQL as a probe of the customer's own events."""
 
     def with_timezones(self, connection: Connection) -> "SqlContext":
         """A copy that knows every timezone present in `customers` (one small SELECT DISTINCT)."""
         rows = connection.execute(select(customers.c.timezone).distinct().where(customers.c.timezone.is_not(None)))
         return replace(self, timezones=tuple(sorted(row[0] for row in rows)))
+
+    def with_event_shares(self, connection: Connection) -> "SqlContext":
+        """A copy that knows each event name's share of the events, from PostgreSQL's statistics on
+        events.name (one catalog row; ANALYZE keeps it current). Elsewhere, or without statistics: unchanged."""
+        if connection.dialect.name != "postgresql":
+            return self
+        row = connection.exec_driver_sql(
+            "SELECT most_common_vals::text::text[], most_common_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'events' AND attname = 'name'").first()
+        if row is None or row[0] is None:
+            return self
+        return replace(self, event_shares=dict(zip(row[0], row[1])))
 
     def zones(self) -> tuple[str, ...]:
         if self.timezones is None:

@@ -15,13 +15,14 @@ from engine.runner.context import TickContext
 
 
 def base_sql_context(conn: Connection, project: Project, now: datetime) -> SqlContext:
-    """The tick's context: its `now`, the project's activity events, segments and timezones."""
+    """The tick's context: its `now`, the project's activity events, segments, timezones and (PostgreSQL) the
+    event names' shares, with which audiences choose their driving event count as `rekindle audience` does."""
     defaults = project.config.defaults
     context = SqlContext(
         now=now, activity_events=defaults.activity_events, segments=project.segments,
         default_timezone=defaults.timezone,
     )
-    return context.with_timezones(conn)
+    return context.with_timezones(conn).with_event_shares(conn)
 
 
 def condition_sql(ctx: TickContext, condition: Condition, enrolled_at: ColumnElement[Any] | None = None
