@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, case, false, not_, select, true
+from sqlalchemy import Boolean, ColumnElement, Connection, String, case, false, not_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeEngine
 
@@ -101,6 +101,12 @@ class Portable(ColumnElement[Any]):
             raise ValueError(f"Portable needs a spelling for {', '.join(sorted(missing))}")
         self.type = type_
         self.variants = variants
+        # A Boolean one is a test (a comparison, IN, EXISTS, a CASE of true/false), as a BinaryExpression is: so
+        # in a WHERE, SQLite (no native boolean) gets the bare test instead of `(test) = 1`, which SQLite cannot
+        # match to an index and evaluates as a value (the `plan in [pro, team]` filter over 1M customers was a
+        # third of the audience's time with `= 1`; docs/conditions.md). No variant yields a truthy value
+        # other than 1, so the two spellings mean the same.
+        self._is_implicitly_boolean = isinstance(type_, Boolean)
 
     @property
     def _from_objects(self) -> list[Any]:
