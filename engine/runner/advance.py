@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, exists, false, func, select, update
+from sqlalchemy import Row, Select, and_, bindparam, exists, false, func, select, update
 
 from engine.rules.model import Campaign
 from engine.runner.conditions import condition_sql
@@ -26,6 +26,7 @@ from engine.runner.render_queue import RENDERING
 from engine.runner.sequence import Outcome, Pending, advance
 from engine.scheduling.hashing import choose_variant
 from engine.scheduling.windows import zone_for
+from engine.store.members import member_of
 from engine.store.models import CategoryOptOut, Customer, Delivery, Enrollment, Suppression
 from engine.timeutil import as_utc
 
@@ -38,7 +39,49 @@ COUNTED = (RENDERING, "queued", "sending", "sent")
 """Delivery statuses that count toward frequency caps (failed and suppressed emails never reached anyone)."""
 
 
+DUE_PAGE = 50_000
+"""Due enrolment ids read per page (ids only: about 2 MB), before they are decided batch by batch."""
+
+
 def advance_campaign(ctx: TickContext, campaign: Campaign) -> None:
+    """Decide every due enrolment of `campaign`, a batch at a time, in id order.
+
+    The due ids are read first, a page at a time (`DUE_PAGE`, by keyset), and each batch's rows are then
+    fetched by id. Paging the full query itself (`... AND id > :last ORDER BY id LIMIT :batch`) made the
+    database find and sort every remaining due enrolment, joined to its customer, for every batch: the due
+    index is ordered by due time, not id, so a tick with 92,000 due did 92 such sorts of up to 92,000 rows
+    (a quarter of a 1M-customer tick). The keyset still guarantees progress: an enrolment whose render fails
+    is due again at once, and is not decided twice in one tick."""
+    due = and_(
+        E.c.campaign_id == campaign.id,
+        E.c.status == "active",
+        E.c.campaign_version == campaign.version,
+        E.c.next_due_at <= ctx.now_db,
+    )
+    ids_query = select(E.c.id).where(due).order_by(E.c.id).limit(DUE_PAGE)
+    rows_query = _due_rows_query(ctx, campaign)
+    last_id, size = 0, ctx.options.batch_size
+    while True:
+        ids = ctx.conn.execute(ids_query.where(E.c.id > last_id)).scalars().all()
+        if not ids:
+            return
+        last_id = ids[-1]
+        for start in range(0, len(ids), size):
+            if ctx.budget.exhausted:
+                ctx.summary.limit_reached = True
+                return
+            rows = [row for row in ctx.conn.execute(rows_query, {"ids": list(ids[start:start + size])})
+                    if _still_due(ctx, campaign, row)]
+            if rows:
+                ctx.decided(_advance_batch(ctx, campaign, rows))
+                ctx.checkpoint()
+
+
+def _due_rows_query(ctx: TickContext, campaign: Campaign) -> Select:
+    """The enrolments of the `ids` parameter, with what deciding reads of their customer, suppression,
+    category opt-out and every step's `when` value. Whether each is still due is checked on the row
+    (`_still_due`), not in SQL: with the due test in the WHERE clause SQLite's planner prefers the due index
+    to the id list and is back to reading every due enrolment."""
     when_columns = [
         condition_sql(ctx, step.when, enrolled_at=E.c.enrolled_at).label(f"when_{index}")
         for index, step in enumerate(campaign.steps)
@@ -50,35 +93,26 @@ def advance_campaign(ctx: TickContext, campaign: Campaign) -> None:
         exists().where(O.c.customer_id == C.c.id, O.c.category == campaign.category)
         if campaign.category else false()
     )
-    query = (
+    return (
         select(
             E.c.id, E.c.customer_id, E.c.holdout, E.c.next_step, E.c.last_step_at, E.c.enrolled_at,
+            E.c.status, E.c.campaign_version, E.c.next_due_at,
             C.c.external_id, C.c.email, C.c.timezone, C.c.subscribed,  # what deciding reads (renderers read the rest)
             S.c.email.is_not(None).label("suppressed"),
             opted_out.label("opted_out"),
             *when_columns,
         )
         .select_from(E.join(C, C.c.id == E.c.customer_id).outerjoin(S, S.c.email == func.lower(C.c.email)))
-        .where(
-            E.c.campaign_id == campaign.id,
-            E.c.status == "active",
-            E.c.campaign_version == campaign.version,
-            E.c.next_due_at <= ctx.now_db,
-        )
+        .where(member_of(E.c.id, "ids", ctx.conn.dialect.name))
         .order_by(E.c.id)
-        .limit(ctx.options.batch_size)
     )
-    last_id = 0
-    while True:
-        if ctx.budget.exhausted:
-            ctx.summary.limit_reached = True
-            return
-        rows = ctx.conn.execute(query.where(E.c.id > last_id)).all()
-        if not rows:
-            return
-        last_id = rows[-1].id
-        ctx.decided(_advance_batch(ctx, campaign, rows))
-        ctx.checkpoint()
+
+
+def _still_due(ctx: TickContext, campaign: Campaign, row: Row) -> bool:
+    """The page of due ids was read before the batches before this one were decided and committed: the row
+    is decided only if it is still an active, due enrolment under this version."""
+    return (row.status == "active" and row.campaign_version == campaign.version and row.next_due_at is not None
+            and row.next_due_at <= ctx.now_db)
 
 
 def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row]) -> int:
