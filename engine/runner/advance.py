@@ -1,10 +1,13 @@
-"""Advancing due enrolments: fetched in keyset batches, decided by the pure state machine, written in bulk.
+"""Advancing due enrolments: their ids read in keyset pages, decided in batches by the pure state machine,
+written in bulk.
 
-Per batch: one query for the due enrolments with their customer, suppression status and every step's `when`
-value (compiled to SQL, so no per-customer query), one query for the customers' recent emails (frequency
-caps), one INSERT ... ON CONFLICT DO NOTHING of the due deliveries in status `rendering` (the ledger's unique
-(enrollment_id, step_id) makes a second delivery impossible; a conflicting row is simply not written), one
-executemany for the enrolments and one for the decisions, and a commit. Memory is bounded by the batch size.
+Per batch: one query for the due enrolments (by id) with their customer, suppression status and every step's
+`when` value (compiled to SQL, so no per-customer query), one query for the customers' recent emails
+(frequency caps), one INSERT ... ON CONFLICT DO NOTHING of the due deliveries in status `rendering` (the
+ledger's unique (enrollment_id, step_id) makes a second delivery impossible; a conflicting row is simply not
+written, and only then is what was written read back), one UPDATE of the enrolments per distinct new
+position (usually one or two), one executemany for the decisions, and a commit. Memory is bounded by the
+page and batch sizes.
 Rendering is not done here: whoever renders claims those rows (engine/runner/render_queue.py), so the tick's
 deciding and the rendering of what it decided overlap, on every core and on other machines.
 """
@@ -16,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, exists, false, func, select, update
+from sqlalchemy import Row, Select, and_, exists, false, func, select, update
 
 from engine.rules.model import Campaign
 from engine.runner.conditions import condition_sql
@@ -120,6 +123,7 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row]) ->
     caps = ctx.project.config.defaults.frequency_caps
     recent = _recent_emails(ctx, [row.customer_id for row in rows]) if caps else defaultdict(list)
     default_zone = ctx.project.config.defaults.timezone
+    conditional = [(index, f"when_{index}") for index, step in enumerate(campaign.steps) if step.when is not None]
     outcomes: list[tuple[Row, Outcome]] = []
     for row in rows:
         pending = Pending(
@@ -127,7 +131,7 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row]) ->
             holdout=bool(row.holdout),
             suppressed=bool(row.suppressed) or not row.subscribed,
             opted_out=bool(row.opted_out),
-            when={i: bool(row._mapping[f"when_{i}"]) for i, s in enumerate(campaign.steps) if s.when is not None},
+            when={index: bool(row._mapping[label]) for index, label in conditional},
             zone=zone_for(campaign.send_window, row.timezone, default_zone),
             recent=recent[row.customer_id],
         )
@@ -136,22 +140,15 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row]) ->
             ctx.summary.limit_reached = True
         outcomes.append((row, outcome))
     deliveries = _due_deliveries(ctx, campaign, outcomes)
-    updates = [_enrollment_update(ctx, campaign, row, outcome) for row, outcome in outcomes]
     queued = _queue(ctx, rows, deliveries)
     for row, outcome in outcomes:
         for step_id, decision, reason, details in outcome.decisions:
-            if decision == "queued" and (row.id, step_id) not in queued:
+            if decision == "queued" and queued is not None and (row.id, step_id) not in queued:
                 continue  # already in the ledger from an earlier run: not queued again
             ctx.log.add(campaign, row.customer_id, row.id, step_id, decision, reason, details)
-    if updates:
-        ctx.conn.execute(
-            update(E)
-            .where(E.c.id == bindparam("b_id"))
-            .values({key: bindparam(f"b_{key}") for key in updates[0] if key != "id"}),
-            [{f"b_{key}": value for key, value in item.items()} for item in updates],
-        )
+    _move_enrollments(ctx, campaign, outcomes)
     ctx.log.flush()
-    return len(queued)
+    return len(deliveries) if queued is None else len(queued)
 
 
 def _due_deliveries(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[Row, Outcome]]) -> list[dict[str, Any]]:
@@ -159,6 +156,7 @@ def _due_deliveries(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[R
     (engine/runner/render_queue.py) but the bytes. The variant is chosen here (a hash, the same whoever
     renders) and the Message-ID is derived from enrolment and step, so it is stable."""
     rows: list[dict[str, Any]] = []
+    now_db, sender = ctx.now_db, ctx.project.config.sender.from_address
     for row, outcome in outcomes:
         for step_id, decision, _reason, details in outcome.decisions:
             if decision != "queued":
@@ -172,24 +170,27 @@ def _due_deliveries(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[R
                 "enrollment_id": row.id, "step_id": step.id, "campaign_id": campaign.id,
                 "campaign_version": campaign.version, "customer_id": row.customer_id, "email": row.email,
                 "variant": variant.id if variant else None,
-                "message_id": message_id(row.id, step.id, ctx.project.config.sender.from_address,
-                                         campaign_id=campaign.id, customer=row.external_id,
+                "message_id": message_id(row.id, step.id, sender, campaign_id=campaign.id, customer=row.external_id,
                                          enrolled_at=row.enrolled_at),
-                "status": RENDERING, "queued_at": ctx.now_db, "attempts": 0, "next_attempt_at": ctx.now_db,
+                "status": RENDERING, "queued_at": now_db, "attempts": 0, "next_attempt_at": now_db,
                 "run_id": ctx.run_id,
             })
     return rows
 
 
-def _queue(ctx: TickContext, rows: Sequence[Row], deliveries: list[dict[str, Any]]) -> set[tuple[int, str]]:
-    """Insert the batch's deliveries; returns the (enrollment, step) pairs this run actually wrote.
+def _queue(ctx: TickContext, rows: Sequence[Row], deliveries: list[dict[str, Any]]) -> set[tuple[int, str]] | None:
+    """Insert the batch's deliveries; returns the (enrollment, step) pairs this run actually wrote, or None
+    when it wrote every one (the usual case: nothing to read back).
 
     A plain executemany (one prepared statement, reused for every batch) rather than a multi-row INSERT ...
     RETURNING, whose text changes with the number of rows: SQLite keeps a prepared program per distinct
-    text, which made memory grow batch after batch. What was written is read back by run and id range."""
+    text, which made memory grow batch after batch. Only when some row was already in the ledger (the
+    count of rows written says so) is what was written read back, by run and id range."""
     if not deliveries:
-        return set()
-    ctx.conn.execute(insert_ignoring_conflicts(ctx.conn, D), deliveries)
+        return None
+    insert = insert_ignoring_conflicts(ctx.conn, D).execution_options(preserve_rowcount=True)
+    if ctx.conn.execute(insert, deliveries).rowcount == len(deliveries):
+        return None
     written = select(D.c.enrollment_id, D.c.step_id).where(
         D.c.run_id == ctx.run_id, D.c.enrollment_id.between(rows[0].id, rows[-1].id)
     )
@@ -207,16 +208,32 @@ def _recent_emails(ctx: TickContext, customer_ids: list[int]) -> defaultdict[int
     return recent
 
 
-def _enrollment_update(ctx: TickContext, campaign: Campaign, row: Row, outcome: Outcome) -> dict[str, Any]:
+MOVED = ("next_step", "next_step_id", "next_due_at", "last_step_at", "status", "ended_at", "end_reason")
+"""The enrolment columns a decided batch writes."""
+
+
+def _move_enrollments(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[Row, Outcome]]) -> None:
+    """Write where each enrolment of the batch now stands: one UPDATE per distinct set of new values, with
+    the ids bound as one list. A batch moves nearly all its enrolments alike (the same next step, due at
+    the same instant), so that is a statement or two per batch instead of one per enrolment."""
+    alike: defaultdict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for row, outcome in outcomes:
+        alike[_position(ctx, campaign, row, outcome)].append(row.id)
+    statement = update(E).where(member_of(E.c.id, "ids", ctx.conn.dialect.name))
+    for values, ids in alike.items():
+        ctx.conn.execute(statement.values(dict(zip(MOVED, values))), {"ids": ids})
+
+
+def _position(ctx: TickContext, campaign: Campaign, row: Row, outcome: Outcome) -> tuple[Any, ...]:
+    """The values of `MOVED` for the enrolment of `row` after `outcome`."""
     moved = outcome.step_index != row.next_step
     steps = campaign.steps
-    return {
-        "id": row.id,
-        "next_step": outcome.step_index,
-        "next_step_id": steps[outcome.step_index].id if outcome.step_index < len(steps) else None,
-        "next_due_at": outcome.due_at.replace(tzinfo=None) if outcome.due_at else None,
-        "last_step_at": ctx.now_db if moved else row.last_step_at,
-        "status": outcome.status,
-        "ended_at": ctx.now_db if outcome.status != "active" else None,
-        "end_reason": outcome.end_reason,
-    }
+    return (
+        outcome.step_index,
+        steps[outcome.step_index].id if outcome.step_index < len(steps) else None,
+        outcome.due_at.replace(tzinfo=None) if outcome.due_at else None,
+        ctx.now_db if moved else row.last_step_at,
+        outcome.status,
+        ctx.now_db if outcome.status != "active" else None,
+        outcome.end_reason,
+    )
