@@ -23,7 +23,7 @@ from sqlalchemy import Row, Select, and_, exists, false, func, select, update
 
 from engine.rules.model import Campaign
 from engine.runner.conditions import condition_sql
-from engine.runner.context import TickContext, insert_ignoring_conflicts
+from engine.runner.context import TickContext, insert_ignoring_conflicts, lazy_commit
 from engine.runner.render import message_id
 from engine.runner.render_queue import RENDERING
 from engine.runner.sequence import Outcome, Pending, advance
@@ -120,6 +120,8 @@ def _still_due(ctx: TickContext, campaign: Campaign, row: Row) -> bool:
 
 def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row]) -> int:
     """Decide and write one batch; returns how many emails it left to render."""
+    if ctx.options.persist:
+        lazy_commit(ctx.conn)
     caps = ctx.project.config.defaults.frequency_caps
     recent = _recent_emails(ctx, [row.customer_id for row in rows]) if caps else defaultdict(list)
     default_zone = ctx.project.config.defaults.timezone

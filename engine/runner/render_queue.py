@@ -34,6 +34,7 @@ from engine.delivery.claim import claim_rows
 from engine.observability.failures import Failure
 from engine.rendering.errors import RenderError
 from engine.rules.model import Campaign, Step
+from engine.runner.context import lazy_commit
 from engine.runner.render import Renderer
 from engine.runner.summary import RunSummary
 from engine.store.members import member_of
@@ -100,6 +101,7 @@ def claim(conn: Connection, token: str, size: int = BATCH, *, wall: datetime | N
     wall = wall or wall_clock()
     postgresql = conn.dialect.name == "postgresql"
     if postgresql:
+        lazy_commit(conn)  # a claim lost in a crash is no claim: the row is simply claimable again
         conn.execute(NO_SORT)
     rows = claim_rows(conn, claimable(wall, lease), size, {"claimed_by": token, "claimed_at": wall},
                       (Delivery.id, Delivery.enrollment_id, Delivery.campaign_id, Delivery.step_id, Delivery.variant,
@@ -138,6 +140,7 @@ def render_claimed(conn: Connection, campaigns: dict[str, Campaign], renderer_fo
         done.append({"b_id": job.id, "b_subject": email.subject, "b_message": email.message,
                      "b_links": list(email.links) or None})
     if done:
+        lazy_commit(conn)
         conn.execute(
             update(D).where(D.c.id == bindparam("b_id"), D.c.claimed_by == token, D.c.status == RENDERING)
             .values(subject=bindparam("b_subject"), message=bindparam("b_message"), links=bindparam("b_links"),
