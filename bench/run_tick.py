@@ -8,8 +8,9 @@ Works on a copy of the cached store (bench/generate.py), so it can be repeated. 
 (set-based enrolment, then batched rendering and queueing of every due email) with 1, 2 and 4 rendering
 worker processes (`rekindle run --workers`), the deciding process's CPU time, and its resident memory
 sampled during the tick: it must stay flat while 100,000 emails are rendered and queued. With --postgres
-(or REKINDLE_BENCH_POSTGRES_URL) the same ticks run on PostgreSQL, each undone afterwards (the crew renders
-from committed rows, so the tick cannot be one rolled-back transaction any more).
+(or REKINDLE_BENCH_POSTGRES_URL) the same ticks run on PostgreSQL, each starting by truncating what the one
+before wrote (the crew renders from committed rows, so the tick cannot be one rolled-back transaction any
+more): point it at a copy of the generated database, never at one that others read.
 """
 
 from __future__ import annotations
@@ -143,7 +144,8 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     parser.add_argument("--workers", default="1,2,4", help="rendering processes to compare")
     parser.add_argument("--postgres", metavar="URL", default=os.environ.get("REKINDLE_BENCH_POSTGRES_URL"),
                         help="also measure this PostgreSQL database, filled by `bench generate --postgres` with "
-                             "the same sizes (each tick is rolled back, so every run starts alike)")
+                             "the same sizes. It is written to: each tick starts by truncating its runs, "
+                             "enrolments, decisions and deliveries, so give it a copy (createdb -T bench COPY)")
     args = parser.parse_args(argv)
     counts = [int(w) for w in args.workers.split(",")]
     source = ensure_store(args.customers, args.events)

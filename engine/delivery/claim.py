@@ -11,7 +11,9 @@ On PostgreSQL, SKIP LOCKED lets each worker pass over rows another worker is cla
 them. The pick is a CTE, evaluated once: written as an `IN (subquery)` PostgreSQL may run the subquery again
 for each row it updates, and with SKIP LOCKED every run finds different rows, so the LIMIT stops limiting. SQLite has no row locks (the FOR UPDATE clause is not rendered there), but it runs a write statement
 holding the database's single write lock, so the subquery and the update see the same rows and no other
-writer can interleave; the repeated <due> test is a second guard on both dialects. The token (worker id plus
+writer can interleave. On PostgreSQL the update repeats the <due> test, a second guard; on SQLite it is
+left out: it adds nothing there, and with it SQLite's planner looks the rows to update up through the status
+index rather than by id, reading every row of that status for each claim. The token (worker id plus
 a random part) marks the batch, and every later update of a row checks it, so a worker whose lease expired
 cannot overwrite the outcome recorded by the worker that took the row over.
 
@@ -76,19 +78,22 @@ def claim_batch(
 
 
 def claim_rows(conn: Connection, where: ColumnElement[bool], size: int, values: dict[str, Any],
-               returning: Sequence[QueryableAttribute[Any]]) -> list[Row]:
+               returning: Sequence[QueryableAttribute[Any]],
+               order: Sequence[QueryableAttribute[Any]] = (Delivery.id,)) -> list[Row]:
     """The claim itself, for any kind of work kept in deliveries (sending here, rendering in
-    engine/runner/render_queue.py): up to `size` rows matching `where`, oldest first, set to `values` in one
-    statement, with the `returning` columns of the rows this caller got (see the module docstring)."""
+    engine/runner/render_queue.py): up to `size` rows matching `where`, first in `order` (oldest first by
+    default), set to `values` in one statement, with the `returning` columns of the rows this caller got (see
+    the module docstring)."""
     pick = (
         select(Delivery.id)
         .where(where)
-        .order_by(Delivery.id)
+        .order_by(*order)
         .limit(size)
         .with_for_update(skip_locked=True)
         .cte("picked")
     )
-    statement = update(Delivery).where(Delivery.id.in_(select(pick.c.id)), where).values(values).returning(*returning)
+    guard = () if conn.dialect.name == "sqlite" else (where,)  # see the module docstring
+    statement = update(Delivery).where(Delivery.id.in_(select(pick.c.id)), *guard).values(values).returning(*returning)
     return list(conn.execute(statement))
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 
 from engine.project import Project
@@ -38,10 +39,16 @@ def message_id(enrollment_id: int, step_id: str, from_address: str, *, campaign_
     (every fresh store starts at 1, and receivers that deduplicate on Message-ID would drop real mail); the
     digest of campaign, customer and enrolment time makes it globally unique while staying the same for the
     same delivery, so a retried send is still recognisable as a copy."""
-    domain = parseaddr(from_address)[1].rpartition("@")[2] or "rekindle.invalid"
+    domain = _domain(from_address)
     identity = "\x00".join((campaign_id, customer, enrolled_at.isoformat(), str(enrollment_id), step_id))
     digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return f"<rekindle.{enrollment_id}.{step_id}.{digest}@{domain}>"
+
+
+@lru_cache(maxsize=16)
+def _domain(from_address: str) -> str:
+    """The sender's domain, parsed once per address (not once per email)."""
+    return parseaddr(from_address)[1].rpartition("@")[2] or "rekindle.invalid"
 
 
 def compose_renderer(project: Project, now: datetime, unsubscribe_secret: bytes | None = None) -> Renderer:
