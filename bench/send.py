@@ -8,6 +8,10 @@ run goes through the real outbox (claim, send, record) and checks that the sink 
                          [--scale-messages 3000] [--processes 1,2,4] [--raw-concurrency 4,16,50]
                          [--postgres URL]
 
+Each smtp-sink run also prints the sender's and the sink's CPU per message: on a 2-core machine the sink,
+the senders and a PostgreSQL server share the cores, and the CPU figures say what bounds the rate. With a
+busy disk, TMPDIR=/dev/shm keeps the SQLite stores off it.
+
 The scale-out figures need idle cores: each process is latency-bound (4 connections x 1 / latency), so N
 processes approach N times one only when the machine is not already saturated (the load average is printed).
 """
@@ -168,6 +172,12 @@ class PostfixSink:
     def received(self) -> tuple[int, int]:
         return (0, 0)  # smtp-sink keeps no count; the outbox's own records are checked instead
 
+    def cpu_seconds(self) -> float:
+        """The sink's user + system CPU so far (/proc/PID/stat): on a 2-core machine it competes with the
+        senders, so each run says how much of the machine it took."""
+        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def __exit__(self, *exc: object) -> None:
         self._process.terminate()
         self._process.wait(10)
@@ -191,9 +201,12 @@ def postfix_run(url: str, sink: PostfixSink, count: int, concurrency: int) -> fl
     """Messages per second through the whole outbox path (claim, send, record) from one process."""
     engine = _queued_store(url, count)
     backend = SmtpBackend(parse_smtp_url(sink.url), concurrency=concurrency, helo="bench.local")
+    sink_cpu, cpu = sink.cpu_seconds(), time.process_time()
     started = time.perf_counter()
     summary = dispatch(engine, backend, now=NOW, batch_size=max(500, concurrency * 20))
     elapsed = time.perf_counter() - started
+    print(f"  sender CPU {(time.process_time() - cpu) / count * 1e6:.0f} us/msg, smtp-sink's own CPU "
+          f"{(sink.cpu_seconds() - sink_cpu) / count * 1e6:.0f} us/msg", flush=True)
     engine.dispose()
     assert summary.sent == count == _sent_rows(url)[0], (summary, count)
     return count / elapsed
@@ -208,7 +221,10 @@ def postfix_scale_out(url: str, sink: PostfixSink, count: int, processes: int, c
     config.write_text(json.dumps({"version": 1, "store": {"url": url},
                                   "delivery": {"backend": "smtp", "smtp": {"url": sink.url,
                                                                            "concurrency": concurrency}}}))
-    command = [sys.executable, "-m", "engine", "send", "--config", str(config), "--now", NOW.isoformat()]
+    # The batch of the one-process run: with the CLI's default of 100, 32 connections idle between batches.
+    command = [sys.executable, "-m", "engine", "send", "--config", str(config), "--now", NOW.isoformat(),
+               "--batch-size", str(max(500, concurrency * 20))]
+    sink_cpu = sink.cpu_seconds()
     started = time.perf_counter()
     children = [subprocess.Popen([*command, "--worker-id", f"p{i}"], stdout=subprocess.DEVNULL)
                 for i in range(processes)]
@@ -217,6 +233,7 @@ def postfix_scale_out(url: str, sink: PostfixSink, count: int, processes: int, c
     assert codes == [0] * processes, codes
     sent, distinct = _sent_rows(url)
     assert sent == distinct == count, "a message was sent twice or not at all"
+    print(f"  smtp-sink's own CPU: {(sink.cpu_seconds() - sink_cpu) / count * 1e6:.0f} us/msg", flush=True)
     return count / elapsed
 
 

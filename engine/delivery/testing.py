@@ -36,12 +36,23 @@ class Received:
 
 class RecordingHandler:
     """An aiosmtpd handler that accepts everything (after `latency` seconds per message) and records it.
-    Subclasses inject faults by overriding `rcpt_reply` / `data_reply` (return an SMTP reply to refuse)."""
+    Subclasses inject faults by overriding `rcpt_reply` / `data_reply` (return an SMTP reply to refuse).
+
+    Its EHLO offers PIPELINING (RFC 2920), as the relays mail goes to do (Postfix, its smtp-sink, the
+    sending services); aiosmtpd reads commands one after the other, so it serves a pipelining client as
+    is, it just does not say so. Set `pipelining` False for a server that does not offer it."""
+
+    pipelining = True
 
     def __init__(self, latency: float = 0.0) -> None:
         self.latency = latency
         self.received: list[Received] = []
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server: SMTP, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:1], "250-PIPELINING", *responses[1:]] if self.pipelining else responses
 
     def rcpt_reply(self, address: str) -> str | None:
         return None

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, update
 
 from engine.delivery.claim import claim_rows
 from engine.observability.failures import Failure
@@ -83,14 +83,6 @@ def claimable(wall: datetime, lease: timedelta = LEASE):
                 or_(Delivery.claimed_at.is_(None), Delivery.claimed_at < wall - lease))
 
 
-NO_SORT, SORT_AGAIN = text("SET LOCAL enable_sort = off"), text("SET LOCAL enable_sort TO DEFAULT")
-"""Around the claim on PostgreSQL. The planner sizes the render queue from statistics that cannot know it
-(it is empty between ticks, and 92,000 rows long a minute later): estimating a handful of waiting rows, it
-reads all of them through a bitmap and sorts them, for every claim, and a bitmap scan also revisits every
-row already rendered until the table is vacuumed. With sorting off for that one statement it walks the
-status index, which is in the claim's order, and stops after `size` rows."""
-
-
 def claim(conn: Connection, token: str, size: int = BATCH, *, wall: datetime | None = None,
           lease: timedelta = LEASE) -> list[Job]:
     """Claim up to `size` deliveries waiting to be rendered (unclaimed, or their lease expired), the earliest
@@ -99,16 +91,11 @@ def claim(conn: Connection, token: str, size: int = BATCH, *, wall: datetime | N
     leaving 92,000 to render did 460 such sorts, a sixth of the tick). Which claimer gets which row does
     not matter; the jobs are returned in id order."""
     wall = wall or wall_clock()
-    postgresql = conn.dialect.name == "postgresql"
-    if postgresql:
+    if conn.dialect.name == "postgresql":
         lazy_commit(conn)  # a claim lost in a crash is no claim: the row is simply claimable again
-        conn.execute(NO_SORT)
     rows = claim_rows(conn, claimable(wall, lease), size, {"claimed_by": token, "claimed_at": wall},
                       (Delivery.id, Delivery.enrollment_id, Delivery.campaign_id, Delivery.step_id, Delivery.variant,
-                       Delivery.message_id, Delivery.queued_at, Delivery.run_id, Delivery.customer_id),
-                      order=(Delivery.next_attempt_at,))
-    if postgresql:
-        conn.execute(SORT_AGAIN)
+                       Delivery.message_id, Delivery.queued_at, Delivery.run_id, Delivery.customer_id))
     if not rows:
         return []
     query = select(C.c.id, *(C.c[name] for name in CUSTOMER_FIELDS)).where(

@@ -24,6 +24,14 @@ from engine.store.models import Delivery, Suppression
 QUICK = Backoff(base=0.01, cap=0.05)
 
 
+@pytest.fixture(autouse=True, params=[True, False], ids=["pipelining", "one-command-at-a-time"])
+def pipelining(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Every fault against a server that offers PIPELINING (the session writes the envelope at once) and
+    one that does not (one command at a time)."""
+    monkeypatch.setattr(RecordingHandler, "pipelining", request.param)
+    return request.param
+
+
 def _backend(url: str, **options) -> SmtpBackend:
     options = {"concurrency": 4, "retries": 4, "backoff": QUICK, "helo": "test.local", **options}
     return SmtpBackend(parse_smtp_url(url), **options)

@@ -4,6 +4,9 @@ limit, with quick retries (exponential backoff and jitter) on dropped connection
 Outcomes per message: 250 -> sent; 4xx, a dropped connection or a timeout -> retried here up to `retries`
 attempts, then `retry` (the dispatcher defers it); 5xx -> failed with the server's reply, and a 5xx to RCPT is
 a hard bounce. Only when no connection at all can be made (or TLS/AUTH fails) does a call raise.
+
+aiosmtplib opens each connection (greeting, EHLO, STARTTLS, AUTH); the transactions on it are the Session's
+(smtp_session.py), which pipelines MAIL, RCPT and DATA when the server offers PIPELINING.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from engine.delivery.backends.base import Backend, ResultCallback
+from engine.delivery.backends.smtp_session import RCPT, Session
 from engine.delivery.backoff import Backoff
 from engine.delivery.errors import (AuthFailed, ConnectFailed, ConnectTimeout, SessionRefused, TLSFailed,
                                     TransportError)
@@ -31,7 +35,7 @@ log = logging.getLogger("rekindle.delivery.smtp")
 
 @dataclass
 class _Connection:
-    client: aiosmtplib.SMTP
+    session: Session
     sent: int = 0
 
 
@@ -114,7 +118,7 @@ class SmtpBackend(Backend):
     async def close(self) -> None:
         idle, self._idle = self._idle, []
         for connection in idle:
-            await _quit(connection.client)
+            await connection.session.quit()
 
     async def send_many(
         self, messages: Sequence[OutgoingMessage], on_result: ResultCallback | None = None
@@ -149,7 +153,7 @@ class SmtpBackend(Backend):
                 message = queue.get_nowait()
                 attempt = 0
                 while True:
-                    if connection is not None and not connection.client.is_connected:
+                    if connection is not None and not connection.session.is_connected:
                         connection = None  # the server closed it while it was idle
                     if connection is None:
                         try:
@@ -162,7 +166,7 @@ class SmtpBackend(Backend):
                     attempt += 1
                     result, keep = await self._attempt(connection, message, attempt)
                     if not keep:
-                        await _quit(connection.client)
+                        await connection.session.quit()
                         connection = None
                     if session_refusal(result.code, result.reply):
                         self._tripped = SessionRefused("the relay refuses the session (authentication required: "
@@ -175,7 +179,7 @@ class SmtpBackend(Backend):
                         break
                     await asyncio.sleep(self.backoff.delay(attempt))
                 if connection is not None and connection.sent >= self.messages_per_connection:
-                    await _quit(connection.client)
+                    await connection.session.quit()
                     connection = None
         finally:
             if connection is not None:
@@ -209,25 +213,17 @@ class SmtpBackend(Backend):
         if self.bucket is not None:
             await self.bucket.acquire()
         delivery_id = message.delivery_id
+        session = connection.session
         options: list[str] = []
+        if not (message.sender.isascii() and message.recipient.isascii()):
+            # RFC 6531: a non-ASCII address needs the relay's SMTPUTF8 extension; without it only this one
+            # delivery fails, with the reason, and the session goes on.
+            if not session.supports("smtputf8"):
+                return SendResult(delivery_id, SendStatus.failed, "the address is not ASCII and the relay does "
+                                  "not offer SMTPUTF8, which such an address needs"), True
+            options.append("SMTPUTF8")
         try:
-            if not (message.sender.isascii() and message.recipient.isascii()):
-                # RFC 6531: a non-ASCII address needs the relay's SMTPUTF8 extension; without it only this one
-                # delivery fails, with the reason, and the session goes on.
-                if connection.client.is_ehlo_or_helo_needed:
-                    await connection.client.ehlo()
-                if not connection.client.supports_extension("smtputf8"):
-                    return SendResult(delivery_id, SendStatus.failed, "the address is not ASCII and the relay does "
-                                      "not offer SMTPUTF8, which such an address needs"), True
-                options.append("SMTPUTF8")
-            _, reply = await connection.client.sendmail(message.sender, [message.recipient], message.message,
-                                                        mail_options=options)
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            refused = exc.recipients[0]
-            return _refused(delivery_id, refused.code, refused.message, on_rcpt=True), connection.client.is_connected
-        except aiosmtplib.SMTPResponseException as exc:
-            # After a refusal aiosmtplib resets the transaction; after a 421 it has closed the connection.
-            return _refused(delivery_id, exc.code, exc.message, on_rcpt=False), connection.client.is_connected
+            outcome = await session.send(message.sender, message.recipient, message.message, options)
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
             # The outcome is unknown (the server may have taken the message just before the line dropped);
             # retrying is the only way not to lose it, and the stable Message-ID lets receivers drop a copy.
@@ -238,16 +234,19 @@ class SmtpBackend(Backend):
             )
             return SendResult(delivery_id, SendStatus.retry, f"{type(exc).__name__}: {exc}"), False
         except (aiosmtplib.SMTPException, ValueError) as exc:
-            # The message cannot be put on this server at all (e.g. a non-ASCII address and no SMTPUTF8):
-            # permanent. The transaction may be half open, so the connection is not reused.
+            # The message cannot be put on this server at all (an address no command line may carry, a reply
+            # that is not SMTP): permanent. The transaction may be half open, so the connection is not reused.
             return SendResult(delivery_id, SendStatus.failed, f"cannot be sent: {exc}"), False
+        if not outcome.accepted:
+            reply = outcome.reply
+            return _refused(delivery_id, reply.code, reply.text, on_rcpt=outcome.step == RCPT), session.is_connected
         connection.sent += 1
-        return SendResult(delivery_id, SendStatus.sent, f"250 {reply}", 250), True
+        return SendResult(delivery_id, SendStatus.sent, str(outcome.reply), 250), True
 
     async def _connect_with_retries(self) -> _Connection:
         for attempt in range(1, self.retries + 1):
             try:
-                return _Connection(await self._connect())
+                return _Connection(Session.take_over(await self._connect(), self.timeout))
             except ConnectFailed as exc:
                 if attempt >= self.retries:
                     raise
@@ -292,6 +291,12 @@ class SmtpBackend(Backend):
             raise TLSFailed(f"TLS failed: {exc.message}", server=server) from None
         except OSError as exc:
             raise ConnectFailed(f"cannot connect: {exc.strerror or exc}", server=server) from None
+        try:
+            if client.is_ehlo_or_helo_needed:
+                await _greet(client)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            client.close()
+            raise ConnectFailed(f"the server refused the greeting: {exc}", server=server) from None
         return client
 
 
@@ -302,10 +307,10 @@ def _refused(delivery_id: int, code: int, text: str, *, on_rcpt: bool) -> SendRe
     return SendResult(delivery_id, SendStatus.failed, reply, code, hard_bounce=on_rcpt and code >= 500)
 
 
-async def _quit(client: aiosmtplib.SMTP) -> None:
-    if not client.is_connected:
-        return
+async def _greet(client: aiosmtplib.SMTP) -> None:
+    """EHLO (HELO if the server does not speak ESMTP), which aiosmtplib leaves to the first command on a plain
+    connection; the Session that takes over needs the extensions it announces."""
     try:
-        await client.quit(timeout=2)
-    except (aiosmtplib.SMTPException, OSError):
-        client.close()
+        await client.ehlo()
+    except aiosmtplib.SMTPHeloError:
+        await client.helo()
