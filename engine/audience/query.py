@@ -41,7 +41,7 @@ def audience_context(
     (SELECT DISTINCT timezone reads the whole customers table), and on PostgreSQL the event names' shares of
     the events (one catalog row), with which the compiled query chooses which event count drives it."""
     ctx = SqlContext(now=now, activity_events=activity_events, segments=segments, default_timezone=default_timezone)
-    ctx = ctx.with_event_shares(connection)
+    ctx = ctx.with_statistics(connection)
     if audience_condition(target).needs_timezones(segments):
         return ctx.with_timezones(connection)
     return ctx

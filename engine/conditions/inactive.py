@@ -8,7 +8,7 @@ who signed up 120 days ago and never logged in is inactive for 120 days. When `-
 last_active_at (replaying the past), the last activity is recomputed from the events at or before `now`.
 
 SQL, with T = now - duration (on SQLite the first branch is `+last_active_at <= T`, a scan rather than the
-index: see _unindexed_on_sqlite):
+index, when T holds more than an eighth of the customers: see _unindexed_on_sqlite):
 
     last_active_at <= T
     OR (last_active_at IS NULL AND created_at <= T)
@@ -73,7 +73,9 @@ class InactiveCondition(Condition):
             ~activity(events.c.occurred_at > threshold, events.c.occurred_at <= now),
             or_(activity(events.c.occurred_at <= threshold), created <= threshold),
         )
-        return or_(_unindexed_on_sqlite(last) <= threshold, and_(last.is_(None), created <= threshold), replayed)
+        many = ctx.active_eighth is not None and threshold >= ctx.active_eighth
+        return or_((_unindexed_on_sqlite(last) if many else last) <= threshold,
+                   and_(last.is_(None), created <= threshold), replayed)
 
     def evaluate(self, ctx: "EvalContext") -> Verdict:
         since, was_active = last_activity(ctx)
@@ -90,13 +92,13 @@ def _unindexed_on_sqlite(column: "ColumnElement[Any]") -> "ColumnElement[Any]":
     """The column as `+column` on SQLite, which keeps SQLite from reading the customers through the
     last_active_at index for `last_active_at <= T`, and the column itself on PostgreSQL.
 
-    SQLite has no range statistics (no STAT4), so it always takes the index and then fetches each inactive
-    customer's row at random to test the rest of the audience; a reactivation audience holds a large share of
-    the store, and one sequential scan is cheaper: 1M customers / 10M events, CPU seconds, best of 3 interleaved
-    (docs/conditions.md), winback-90 0.64 -> 0.20 s and "inactive 90d and plan in [pro, team]" 0.72 -> 0.48 s.
-    A scan costs at most one pass over the customers, where the index costs about three times that when most
-    are inactive. `+x` has the same value as x, and no affinity, so text compares with text as before.
-    PostgreSQL keeps the plain column: it has the statistics to choose."""
+    Used when T holds more than an eighth of the customers (SqlContext.active_eighth): SQLite has no range
+    statistics, so it always takes the index and then fetches each inactive customer's row at random to test
+    the rest of the audience, and past about a tenth of the store one sequential scan is cheaper. 1M
+    customers, `inactive` and `plan in [pro, team]`, CPU best of 3 interleaved, index / scan: 30d (158k
+    members) 1.88 / 0.60 s, 90d 0.89 / 0.55 s, 180d 0.32 / 0.65 s, 400d (5k) 0.06 / 0.54 s (docs/conditions.md).
+    `+x` has the same value as x and no affinity, so text compares with text as before. PostgreSQL keeps the
+    plain column: it has the statistics to choose."""
     from sqlalchemy.sql.expression import UnaryExpression
     from sqlalchemy.sql.operators import custom_op
 

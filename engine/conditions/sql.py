@@ -53,8 +53,12 @@ class SqlContext:
     segment_path: tuple[str, ...] = field(default=())
     """Segments being inlined, outermost first, to report a cycle instead of recursing forever."""
     event_shares: Mapping[str, float] = field(default_factory=dict)
-    """Share of the stored events that have each name, from PostgreSQL's statistics (`with_event_shares`);
+    """Share of the stored events that have each name, from PostgreSQL's statistics (`with_statistics`);
     empty where unknown. Only used to choose which event count of a conjunction drives it (plan_probes)."""
+    active_eighth: datetime | None = None
+    """On SQLite, the `last_active_at` at or before which an eighth of the customers were last active
+    (`with_statistics`); None elsewhere or unknown. SQLite has no range statistics: `inactive` uses it to read
+    the customers by a scan when its threshold holds more than that share, by the index when fewer."""
     planned: frozenset[int] = frozenset()
     """Event counts (by id(): conditions may hold lists, so they are not hashable) of the tree being compiled
     whose PostgreSQL shape an enclosing conjunction has chosen (engine.conditions.event.plan_probes)."""
@@ -66,9 +70,13 @@ class SqlContext:
         rows = connection.execute(select(customers.c.timezone).distinct().where(customers.c.timezone.is_not(None)))
         return replace(self, timezones=tuple(sorted(row[0] for row in rows)))
 
-    def with_event_shares(self, connection: Connection) -> "SqlContext":
-        """A copy that knows each event name's share of the events, from PostgreSQL's statistics on
-        events.name (one catalog row; ANALYZE keeps it current). Elsewhere, or without statistics: unchanged."""
+    def with_statistics(self, connection: Connection) -> "SqlContext":
+        """A copy that knows what the database's own planner cannot estimate for an audience. On PostgreSQL,
+        each event name's share of the events, from its statistics on events.name (one catalog row; ANALYZE
+        keeps it current). On SQLite, which keeps no range statistics, `active_eighth` from the last_active_at
+        index (a walk over an eighth of it: 3 ms at 1M customers)."""
+        if connection.dialect.name == "sqlite":
+            return replace(self, active_eighth=_active_eighth(connection))
         if connection.dialect.name != "postgresql":
             return self
         row = connection.exec_driver_sql(
@@ -88,6 +96,18 @@ class SqlContext:
 
     def inside_segment(self, name: str) -> "SqlContext":
         return replace(self, segment_path=(*self.segment_path, name))
+
+
+def _active_eighth(connection: Connection) -> datetime | None:
+    """The last_active_at an eighth of the way along the index (customers counted by their highest id)."""
+    from sqlalchemy import func
+
+    highest = connection.execute(select(func.max(customers.c.id))).scalar()
+    if not highest:
+        return None
+    last = customers.c.last_active_at
+    return connection.execute(select(last).where(last.is_not(None)).order_by(last).limit(1)
+                              .offset(highest // 8)).scalar()
 
 
 class Portable(ColumnElement[Any]):

@@ -22,7 +22,7 @@ def base_sql_context(conn: Connection, project: Project, now: datetime) -> SqlCo
         now=now, activity_events=defaults.activity_events, segments=project.segments,
         default_timezone=defaults.timezone,
     )
-    return context.with_timezones(conn).with_event_shares(conn)
+    return context.with_timezones(conn).with_statistics(conn)
 
 
 def condition_sql(ctx: TickContext, condition: Condition, enrolled_at: ColumnElement[Any] | None = None

@@ -88,7 +88,7 @@ class Situation:
         return SqlContext(
             now=self.now, activity_events=self.activity_events, segments=self.segments,
             default_timezone=self.default_timezone, enrolled_at=enrolled,
-        ).with_timezones(connection).with_event_shares(connection)
+        ).with_timezones(connection).with_statistics(connection)
 
     def eval_context(self, customer: Customer, customer_events: Sequence[Event]) -> EvalContext:
         return EvalContext(
