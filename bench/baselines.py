@@ -163,14 +163,19 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     if not cli_size == record_size == duck_size:
         raise SystemExit(f"the three disagree: {cli_size} / {record_size} / {duck_size} customers")
     ratio = record / cli
-    met = "met" if ratio >= TARGET_RATIO else "missed"
     what = f"rekindle audience end to end, inactive 90d and plan in [pro, team], {args.customers:,} customers"
-    bounds = "" if met == "met" else (
-        "the command's fixed start-up cost (bench startup) is most of it at this size; the query itself is "
-        "in the audience benchmark's count column")
+    if args.customers < 1_000_000:  # the per-record engine's cost grows with the store, the CLI's start-up does not
+        target, bounds = f"no target at this size (target {TARGET_RATIO}x at 1M customers)", ""
+    elif ratio >= TARGET_RATIO:
+        target, bounds = f"target {TARGET_RATIO}x: met", ""
+    else:
+        target, bounds = f"target {TARGET_RATIO}x: missed", (
+            "the command's fixed start-up (bench startup: about 0.6 s, half of it importing SQLAlchemy) plus the "
+            "SQLite count itself (bench audience); what would move it: a smaller import set for store commands, "
+            "and the count's own shape")
     return [
         Figure(what, f"{cli:.3f} s", f"rule-engine on preloaded rows: {record:.3f} s",
-               f"{ratio:.1f}x faster (target {TARGET_RATIO}x: {met})", bounds),
+               f"{ratio:.1f}x faster ({target})", bounds),
         Figure(f"{what} (the columnar limit)", f"{cli:.3f} s", f"DuckDB in memory: {duck:.4f} s",
                f"{cli / duck:.0f}x DuckDB's time (no target: DuckDB holds the rows in memory, columnar)"),
     ]

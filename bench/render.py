@@ -225,12 +225,11 @@ def _bounds(ratio: float, target: float) -> str:
     """What bounds a missed render ratio (docs/templates.md has the measurements behind it)."""
     if ratio >= target:
         return ""
-    return ("by instruction count (callgrind, repeatable under load) compose_email is at 59% and 45% of the raw "
-            "render, above both targets; in time it also pays about 1.5x the raw render's cache misses and "
-            "mispredicted branches per message (its code and data are larger), which cost more when other "
-            "processes share the cores. What would move it: an idle machine for the figure; in code, the "
-            "Renderer around the render (budget, block taps, skeleton lookup, about a tenth), the MIME headers "
-            "and the unsubscribe HMAC (docs/templates.md)")
+    return ("by instruction count (callgrind) compose_email is at 59% and 45% of the raw render, above both "
+            "targets, but per message it also takes about 1.5x the raw render's cache misses and mispredicted "
+            "branches (its code and data are larger), so its time ratio stays lower, on a quiet machine too. "
+            "What would move it: the Renderer around the render (budget, block taps, skeleton lookup, about a "
+            "tenth), the MIME headers and the unsubscribe HMAC (docs/templates.md)")
 
 
 if __name__ == "__main__":
