@@ -68,17 +68,14 @@ class LastEventCondition(Condition):
         return [_LATEST[self.op](latest, now - self.ages[0])]
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
-        from sqlalchemy import and_, func, select
-        from sqlalchemy.types import NullType
+        from sqlalchemy import Boolean, and_, func, select
 
         from engine.conditions.sql import Portable, customers, events
 
         latest = func.max(events.c.occurred_at)
         grouped = (select(events.c.customer_id).where(*self.selection.criteria(ctx))
                    .group_by(events.c.customer_id).having(and_(*self._tests(latest, to_naive_utc(ctx.now)))))
-        # Untyped, so SQLite gets the bare `customers.id IN (...)` it looks customers up by rowid with; typed
-        # Boolean, SQLAlchemy writes `(... IN ...) = 1` there, and SQLite scans every customer instead.
-        return Portable(NullType(), sqlite=customers.c.id.in_(grouped), postgresql=self._windows(ctx))
+        return Portable(Boolean(), sqlite=customers.c.id.in_(grouped), postgresql=self._windows(ctx))
 
     def _windows(self, ctx: "SqlContext") -> "ColumnElement[bool]":
         """The latest event as two windows: one in the age range and none more recent (`between [60d, 120d]`
