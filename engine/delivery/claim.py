@@ -2,7 +2,7 @@
 
 A claim is one statement, committed before any SMTP traffic:
 
-    WITH picked AS (SELECT id FROM deliveries WHERE <due> ORDER BY <order> LIMIT :n FOR UPDATE SKIP LOCKED)
+    WITH picked AS (SELECT id FROM deliveries WHERE <due> ORDER BY next_attempt_at LIMIT :n FOR UPDATE SKIP LOCKED)
     UPDATE deliveries SET status='sending', claimed_by=:token, claimed_at=:now
     WHERE id IN (SELECT id FROM picked)
     RETURNING ...
