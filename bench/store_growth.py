@@ -8,7 +8,7 @@ Every customer signs up, is enrolled in `welcome` and gets its `hello` email (on
 enrolled, queued and, two days later, the getting-started step's). The SQLite figure is the file size after
 VACUUM; the PostgreSQL figure is pg_total_relation_size (heap, TOAST and indexes) of a fresh copy of each
 table, which is what VACUUM FULL leaves when no other session holds an old snapshot. PostgreSQL is measured in
-a schema of its own (bench/_postgres.py), dropped afterwards, so the database given is never filled. Growth is
+a schema of its own (engine/store/testing.py), dropped afterwards, so the database given is never filled. Growth is
 linear in deliveries (one row each, plus its decisions), so the figures are per delivery and scaled to a
 million.
 """
@@ -25,7 +25,6 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
-from bench._postgres import scratch_schema
 
 from engine.delivery.backends.memory import MemoryBackend
 from engine.delivery.dispatch import dispatch
@@ -36,6 +35,7 @@ from engine.store.database import open_engine
 from engine.store.migrate import upgrade
 from engine.store.models import Customer
 from engine.store.retention import prune
+from engine.store.testing import scratch_schema
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
 REPO = Path(__file__).resolve().parents[1]

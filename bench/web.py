@@ -26,10 +26,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from bench._postgres import scratch_schema
-
 from engine.store.database import open_engine
 from engine.store.models import Customer, Event
+from engine.store.testing import scratch_schema
 from engine.suppression.tokens import sign
 
 SECRET, API_TOKEN = "bench-secret", "bench-token"

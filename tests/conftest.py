@@ -8,32 +8,22 @@ REKINDLE_TEST_POSTGRES_URL, dropped afterwards). Without that variable the Postg
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from engine.store.database import open_engine
 from engine.store.migrate import upgrade
+from engine.store.testing import scratch_schema
 
 POSTGRES_URL = os.environ.get("REKINDLE_TEST_POSTGRES_URL")
 
 
 def _postgres_schema_url(base_url: str) -> Iterator[str]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base_url else "?"
-    try:
-        yield f"{base_url}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(base_url, "t") as url:
+        yield url
 
 
 def _require_postgres() -> str:

@@ -1,5 +1,6 @@
-"""A scratch schema for a benchmark that writes to PostgreSQL, so that it never fills (or reads) whatever the
-database it was given already holds, such as the shared 1M-customer `bench` dataset."""
+"""A throwaway PostgreSQL schema, for the test suite and the benchmarks (as engine/delivery/testing.py holds
+their SMTP sink): each gets an empty store of its own on a shared server, and never fills, nor reads, what
+that database already holds."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy import create_engine, text
 def scratch_schema(base_url: str, prefix: str) -> Iterator[str]:
     """A fresh schema `<prefix>_<random>` of the database at `base_url`, as a URL whose search_path is that
     schema; the schema and everything in it are dropped afterwards."""
-    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
