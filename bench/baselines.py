@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -83,8 +84,6 @@ def cli_end_to_end(store: Path, runs: int) -> tuple[float, int]:
 
 
 def _json_count(output: str) -> int:
-    import json
-
     return int(json.loads(output)["count"])
 
 
