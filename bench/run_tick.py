@@ -7,7 +7,9 @@ are due at once (the `team` plan, 10% of the generated customers).
 Works on a copy of the cached store (bench/generate.py), so it can be repeated. Reports the time of the tick
 (set-based enrolment, then batched rendering and queueing of every due email) with 1, 2 and 4 rendering
 worker processes (`rekindle run --workers`), the deciding process's CPU time, and its resident memory
-sampled during the tick: it must stay flat while 100,000 emails are rendered and queued. With --postgres
+sampled during the tick: it must stay flat while 100,000 emails are rendered and queued. Each worker count
+runs `--repeat` times (3), round by round, so a burst of load falls on every count alike; the report gives
+each count's median tick and the range. With --postgres
 (or REKINDLE_BENCH_POSTGRES_URL) the same ticks run on PostgreSQL, each starting by truncating what the one
 before wrote (the crew renders from committed rows, so the tick cannot be one rolled-back transaction any
 more): point it at a copy of the generated database, never at one that others read.
@@ -116,6 +118,19 @@ def undo_tick(engine) -> None:
         conn.execute(text("TRUNCATE deliveries, decisions, enrollments, runs CASCADE"))
 
 
+def median_run(results: list[dict]) -> dict:
+    """The run whose time is the median of `results` (the lower middle one for an even count), so its other
+    figures (CPU, RSS samples) belong to the same tick as the time reported."""
+    ordered = sorted(results, key=lambda result: result["seconds"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def spread(results: list[dict]) -> str:
+    """The fastest and slowest of `results`, as "a–b s"."""
+    seconds = sorted(result["seconds"] for result in results)
+    return f"{seconds[0]:.1f}–{seconds[-1]:.1f} s"
+
+
 def _project(url: str):
     project = load_project(ROOT / "rekindle.yaml")
     defaults = replace(project.config.defaults, per_run_limit=None,
@@ -146,29 +161,36 @@ def main(argv: list[str] | None = None) -> list[Figure]:
                         help="also measure this PostgreSQL database, filled by `bench generate --postgres` with "
                              "the same sizes. It is written to: each tick starts by truncating its runs, "
                              "enrolments, decisions and deliveries, so give it a copy (createdb -T bench COPY)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="ticks per worker count, round by round (1, 2, 4, 1, 2, 4, ...); the report gives "
+                             "the median and the range")
     args = parser.parse_args(argv)
     counts = [int(w) for w in args.workers.split(",")]
     source = ensure_store(args.customers, args.events)
     print(f"store: {args.customers:,} customers, {args.events:,} events ({source.name}); cores: {os.cpu_count()}")
-    figures: list[Figure] = []
-    results: dict[tuple[str, int], dict] = {}
-    for workers in counts:
-        with tempfile.TemporaryDirectory(dir=source.parent) as folder:
-            store = Path(folder) / "tick.db"
-            shutil.copyfile(source, store)
-            url = f"sqlite:///{store}"
-            results["SQLite", workers] = one_tick(url, _project(url), workers, args.batch, None)
-        _report("SQLite", results["SQLite", workers])
-    if args.postgres:
+    runs: dict[tuple[str, int], list[dict]] = {}
+    for round_ in range(1, args.repeat + 1):
         for workers in counts:
-            results["PostgreSQL", workers] = one_tick(args.postgres, _project(args.postgres), workers, args.batch,
-                                                      undo_tick)
-            _report("PostgreSQL", results["PostgreSQL", workers])
-    for (store, workers), result in results.items():
-        one = results[store, counts[0]]
+            with tempfile.TemporaryDirectory(dir=source.parent) as folder:
+                store = Path(folder) / "tick.db"
+                shutil.copyfile(source, store)
+                url = f"sqlite:///{store}"
+                result = one_tick(url, _project(url), workers, args.batch, None)
+            runs.setdefault(("SQLite", workers), []).append(result)
+            _report(f"SQLite, round {round_}", result)
+        if args.postgres:
+            for workers in counts:
+                result = one_tick(args.postgres, _project(args.postgres), workers, args.batch, undo_tick)
+                runs.setdefault(("PostgreSQL", workers), []).append(result)
+                _report(f"PostgreSQL, round {round_}", result)
+    figures: list[Figure] = []
+    for (store, workers), results in runs.items():
+        result, one = median_run(results), median_run(runs[store, counts[0]])
         rate = result["queued"] / result["seconds"]
-        figures.append(Figure(f"one tick, {args.customers:,} customers, {result['queued']:,} queued ({store})",
-                              f"{workers} worker(s): {result['seconds']:.1f} s ({rate:,.0f} emails/s)",
+        figures.append(Figure(f"one tick, {args.customers:,} customers, {result['queued']:,} queued ({store}), "
+                              f"median of {len(results)}",
+                              f"{workers} worker(s): {result['seconds']:.1f} s ({rate:,.0f} emails/s; "
+                              f"range {spread(results)})",
                               f"{counts[0]} worker(s): {one['seconds']:.1f} s",
                               f"{one['seconds'] / result['seconds']:.2f}x on {os.cpu_count()} cores"))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
