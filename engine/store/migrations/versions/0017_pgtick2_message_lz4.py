@@ -24,7 +24,8 @@ depends_on: str | None = None
 
 def _compress_with(method: str) -> None:
     bind = op.get_bind()
-    if bind.dialect.name != "postgresql" or bind.dialect.server_version_info < (14,):
+    version = bind.dialect.server_version_info or ()
+    if bind.dialect.name != "postgresql" or version < (14,):
         return  # SQLite: blobs are stored as written; PostgreSQL before 14 knows only pglz
     if method == "lz4" and not _has_lz4(bind):
         return
