@@ -10,7 +10,9 @@ worker processes (`rekindle run --workers`), the deciding process's CPU time, an
 sampled during the tick: it must stay flat while 100,000 emails are rendered and queued. With --postgres
 (or REKINDLE_BENCH_POSTGRES_URL) the same ticks run on PostgreSQL, each starting by truncating what the one
 before wrote (the crew renders from committed rows, so the tick cannot be one rolled-back transaction any
-more): point it at a copy of the generated database, never at one that others read.
+more): point it at a copy of the generated database, never at one that others read. For PostgreSQL it also
+reports the server's CPU per email: the backends of that database, read from /proc (so the server must run on
+this machine); `--no-sqlite` measures PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -136,7 +138,8 @@ def one_tick(url: str, project, workers: int, batch: int, clean) -> dict:
     if clean is not None:
         clean(engine)
     baseline = rss_mb()
-    sampler = Sampler(server=engine if clean is not None else None)
+    local = clean is not None and engine.url.host in (None, "", "localhost", "127.0.0.1", "::1")
+    sampler = Sampler(server=engine if local else None)  # a remote server's pids mean nothing in our /proc
     sampler.start()
     time.sleep(0.1)  # the sampler's first reading of the backends already there
     started, cpu, crew_before = time.perf_counter(), time.process_time(), children_cpu()
@@ -152,7 +155,7 @@ def one_tick(url: str, project, workers: int, batch: int, clean) -> dict:
     sampler.join()
     engine.dispose()
     return {"workers": workers, "seconds": elapsed, "cpu": cpu, "children_cpu": crew_cpu,
-            "server_cpu": sampler.server_cpu() if clean is not None else None, "queued": queued,
+            "server_cpu": sampler.server_cpu() if local else None, "queued": queued,
             "totals": summary.to_dict()["totals"], "rss_before": baseline, "samples": sampler.samples}
 
 
