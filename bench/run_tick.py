@@ -12,7 +12,9 @@ runs `--repeat` times (3), round by round, so a burst of load falls on every cou
 each count's median tick and the range. With --postgres
 (or REKINDLE_BENCH_POSTGRES_URL) the same ticks run on PostgreSQL, each starting by truncating what the one
 before wrote (the crew renders from committed rows, so the tick cannot be one rolled-back transaction any
-more): point it at a copy of the generated database, never at one that others read.
+more): point it at a copy of the generated database, never at one that others read. For PostgreSQL it also
+reports the server's CPU per email: the backends of that database, read from /proc (so the server must run on
+this machine); `--no-sqlite` measures PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -72,16 +74,61 @@ def rss_mb() -> float:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of process `pid` so far, from /proc; None once it has ended."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Sampler(threading.Thread):
-    def __init__(self, every: float = 0.25) -> None:
+    """RSS of this process every `every` seconds; with `server` (an engine on a PostgreSQL database on this
+    machine) also the CPU time of that database's server processes (its backends, an autovacuum of it), each
+    one's last reading kept, so a backend that ends between two readings loses at most `every` of its CPU."""
+
+
+    def __init__(self, every: float = 0.25, server=None) -> None:
         super().__init__(daemon=True)
         self.every, self.samples, self.stop = every, [], threading.Event()
+        self.server, self.backends, self.first = server, {}, {}
 
     def run(self) -> None:
         started = time.perf_counter()
-        while not self.stop.is_set():
-            self.samples.append((time.perf_counter() - started, rss_mb()))
-            time.sleep(self.every)
+        with (self.server.connect() if self.server is not None else _nothing()) as conn:
+            while not self.stop.is_set():
+                self.samples.append((time.perf_counter() - started, rss_mb()))
+                if conn is not None:
+                    self._read_backends(conn)
+                time.sleep(self.every)
+            if conn is not None:
+                self._read_backends(conn)
+
+    def _read_backends(self, conn) -> None:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                 "AND pid <> pg_backend_pid()")).scalars().all()
+        conn.rollback()
+        started = not self.backends and not self.first
+        for pid in pids:
+            cpu = process_cpu(pid)
+            if cpu is not None:
+                self.first.setdefault(pid, cpu if started else 0.0)  # a backend started since counts whole
+                self.backends[pid] = cpu
+
+    def server_cpu(self) -> float:
+        """CPU seconds the database's server processes spent while sampled (those already running at the
+        first reading count from it)."""
+        return sum(cpu - self.first[pid] for pid, cpu in self.backends.items())
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 def one_tick(url: str, project, workers: int, batch: int, clean) -> dict:
@@ -93,8 +140,10 @@ def one_tick(url: str, project, workers: int, batch: int, clean) -> dict:
     if clean is not None:
         clean(engine)
     baseline = rss_mb()
-    sampler = Sampler()
+    local = clean is not None and engine.url.host in (None, "", "localhost", "127.0.0.1", "::1")
+    sampler = Sampler(server=engine if local else None)  # a remote server's pids mean nothing in our /proc
     sampler.start()
+    time.sleep(0.1)  # the sampler's first reading of the backends already there
     started, cpu, crew_before = time.perf_counter(), time.process_time(), children_cpu()
     with engine.connect() as conn, Crew(engine, project, b"bench-secret", workers, min_jobs=1) as crew:
         summary = run_tick(conn, project, RunOptions(now=now, batch_size=batch),
@@ -107,7 +156,8 @@ def one_tick(url: str, project, workers: int, batch: int, clean) -> dict:
     sampler.stop.set()
     sampler.join()
     engine.dispose()
-    return {"workers": workers, "seconds": elapsed, "cpu": cpu, "children_cpu": crew_cpu, "queued": queued,
+    return {"workers": workers, "seconds": elapsed, "cpu": cpu, "children_cpu": crew_cpu,
+            "server_cpu": sampler.server_cpu() if local else None, "queued": queued,
             "totals": summary.to_dict()["totals"], "rss_before": baseline, "samples": sampler.samples}
 
 
@@ -147,6 +197,11 @@ def _report(label: str, result: dict) -> None:
           f"{result['seconds']:.1f} s ({result['queued'] / result['seconds']:,.0f} emails/s incl. enrolment), "
           f"CPU of the deciding process {result['cpu']:.1f} s, of its rendering processes "
           f"{result['children_cpu']:.1f} s; {result['totals']}")
+    per_email = 1e6 / max(1, result["queued"])
+    server = result["server_cpu"]
+    print(f"  CPU per email: client {(result['cpu'] + result['children_cpu']) * per_email:.0f} us"
+          + (f", PostgreSQL server {server * per_email:.0f} us (its backends for this database, from /proc)"
+             if server is not None else ""))
     print(f"  RSS of the deciding process before: {result['rss_before']:.0f} MB; during: "
           + ", ".join(f"{t:.0f}s {mb:.0f} MB" for t, mb in marks), flush=True)
 
@@ -161,16 +216,17 @@ def main(argv: list[str] | None = None) -> list[Figure]:
                         help="also measure this PostgreSQL database, filled by `bench generate --postgres` with "
                              "the same sizes. It is written to: each tick starts by truncating its runs, "
                              "enrolments, decisions and deliveries, so give it a copy (createdb -T bench COPY)")
+    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL (--postgres) only")
     parser.add_argument("--repeat", type=int, default=3,
                         help="ticks per worker count, round by round (1, 2, 4, 1, 2, 4, ...); the report gives "
                              "the median and the range")
     args = parser.parse_args(argv)
     counts = [int(w) for w in args.workers.split(",")]
-    source = ensure_store(args.customers, args.events)
-    print(f"store: {args.customers:,} customers, {args.events:,} events ({source.name}); cores: {os.cpu_count()}")
+    print(f"store: {args.customers:,} customers, {args.events:,} events; cores: {os.cpu_count()}")
     runs: dict[tuple[str, int], list[dict]] = {}
     for round_ in range(1, args.repeat + 1):
-        for workers in counts:
+        for workers in counts if not args.no_sqlite else ():
+            source = ensure_store(args.customers, args.events)
             with tempfile.TemporaryDirectory(dir=source.parent) as folder:
                 store = Path(folder) / "tick.db"
                 shutil.copyfile(source, store)
@@ -178,11 +234,10 @@ def main(argv: list[str] | None = None) -> list[Figure]:
                 result = one_tick(url, _project(url), workers, args.batch, None)
             runs.setdefault(("SQLite", workers), []).append(result)
             _report(f"SQLite, round {round_}", result)
-        if args.postgres:
-            for workers in counts:
-                result = one_tick(args.postgres, _project(args.postgres), workers, args.batch, undo_tick)
-                runs.setdefault(("PostgreSQL", workers), []).append(result)
-                _report(f"PostgreSQL, round {round_}", result)
+        for workers in counts if args.postgres else ():
+            result = one_tick(args.postgres, _project(args.postgres), workers, args.batch, undo_tick)
+            runs.setdefault(("PostgreSQL", workers), []).append(result)
+            _report(f"PostgreSQL, round {round_}", result)
     figures: list[Figure] = []
     for (store, workers), results in runs.items():
         result, one = median_run(results), median_run(runs[store, counts[0]])

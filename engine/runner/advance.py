@@ -38,8 +38,10 @@ C = Customer.__table__
 D = Delivery.__table__
 S = Suppression.__table__
 O = CategoryOptOut.__table__
-COUNTED = (RENDERING, "queued", "sending", "sent")
-"""Delivery statuses that count toward frequency caps (failed and suppressed emails never reached anyone)."""
+UNCOUNTED = ("failed", "suppressed", "cancelled")
+"""Delivery statuses that do not count toward frequency caps: those emails never reached anyone. Every other
+status (rendering, queued, sending, sent) counts. Written as the statuses left out, so that the test cannot
+use the status index (see `_recent_emails`)."""
 
 
 DUE_PAGE = 50_000
@@ -200,12 +202,18 @@ def _queue(ctx: TickContext, rows: Sequence[Row], deliveries: list[dict[str, Any
 
 
 def _recent_emails(ctx: TickContext, customer_ids: list[int]) -> defaultdict[int, list[datetime]]:
+    """When each customer of the batch was emailed within the longest frequency cap's period, found through
+    the (customer_id, queued_at) index only. With the counted statuses listed (`status IN ('rendering', ...)`)
+    PostgreSQL also read the status index, or only it, where the statistics did not know the outbox (a
+    tick's own deliveries, TRUNCATEd or new store): every batch then read every delivery the tick had
+    written so far, 0.43 s of server CPU per batch and two thirds of the server's work on the 1M tick."""
     longest = max(cap.per for cap in ctx.project.config.defaults.frequency_caps)
     query = select(D.c.customer_id, D.c.queued_at).where(
-        and_(D.c.customer_id.in_(customer_ids), D.c.queued_at > ctx.now_db - longest, D.c.status.in_(COUNTED))
+        member_of(D.c.customer_id, "ids", ctx.conn.dialect.name), D.c.queued_at > ctx.now_db - longest,
+        D.c.status.not_in(UNCOUNTED),
     )
     recent: defaultdict[int, list[datetime]] = defaultdict(list)
-    for customer_id, queued_at in ctx.conn.execute(query):
+    for customer_id, queued_at in ctx.conn.execute(query, {"ids": customer_ids}):
         recent[customer_id].append(as_utc(queued_at))
     return recent
 

@@ -81,3 +81,15 @@ def test_require_current_accepts_only_the_head(store_url: str) -> None:
     with pytest.raises(migrate.StoreNotReady, match=f"at schema revision 0002 but this Rekindle needs {migrate.HEAD}"):
         migrate.require_current(engine)
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_compresses_the_stored_messages_with_lz4(postgres_url: str) -> None:
+    engine = open_engine(postgres_url)
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        compression = connection.exec_driver_sql(
+            "SELECT attcompression FROM pg_attribute WHERE attrelid = 'deliveries'::regclass AND attname = 'message'"
+        ).scalar_one()
+    engine.dispose()
+    assert compression == "l"  # lz4 (the server here is built with it; '' would be the default, pglz)

@@ -2,9 +2,10 @@
 
 from datetime import timedelta
 
-from sqlalchemy import insert
+import pytest
+from sqlalchemy import insert, update
 
-from engine.store.models import Suppression
+from engine.store.models import Delivery, Suppression
 from tests.runner.kit import at, campaign_doc
 
 MONDAY = "2026-11-23T10:00:00Z"
@@ -26,6 +27,19 @@ def test_frequency_cap_across_campaigns_delays_instead_of_dropping(kit):
         ("first", "b", "2026-11-24"), ("second", "b", "2026-11-24")]
     assert capped[0].details == {"until": "2026-11-30T10:00:00Z"}
     assert capped[0].reason == "frequency cap reached (2 per 1w); due again 2026-11-30T10:00:00Z"
+
+
+@pytest.mark.parametrize("status, counted", [("sent", True), ("queued", True), ("failed", False),
+                                             ("suppressed", False), ("cancelled", False)])
+def test_only_emails_that_may_reach_the_customer_count_toward_a_cap(kit, status, counted):
+    kit.use(campaign_doc("first", priority=10), campaign_doc("second", priority=5), caps=((1, "7d"),))
+    kit.customers({"external_id": "ann"})
+    kit.run(MONDAY, campaigns=("first",))
+    assert kit.sent() == [("ann", "one", "2026-11-23")]  # with the cap at 1, nothing more this week ...
+    with kit.engine.begin() as conn:
+        conn.execute(update(Delivery).values(status=status))
+    kit.run(at(MONDAY) + timedelta(hours=1))  # ... unless that email never reached her
+    assert [d.campaign_id for d in kit.deliveries()] == (["first"] if counted else ["first", "second"])
 
 
 def test_send_window_in_each_customers_timezone(kit):
