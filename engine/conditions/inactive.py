@@ -74,8 +74,12 @@ class InactiveCondition(Condition):
             or_(activity(events.c.occurred_at <= threshold), created <= threshold),
         )
         many = ctx.active_eighth is not None and threshold >= ctx.active_eighth
-        return or_((_unindexed_on_sqlite(last) if many else last) <= threshold,
-                   and_(last.is_(None), created <= threshold), replayed)
+        first = _unindexed_on_sqlite(last) if many else last
+        inactive = or_(first <= threshold, and_(last.is_(None), created <= threshold), replayed)
+        if not many:
+            return inactive
+        return _first_on_sqlite(or_(first <= threshold, and_(last.is_(None), created <= threshold), last > now),
+                                inactive)
 
     def evaluate(self, ctx: "EvalContext") -> Verdict:
         since, was_active = last_activity(ctx)
@@ -86,6 +90,25 @@ class InactiveCondition(Condition):
         description = (f"{what} {since:%Y-%m-%d}, {days} days ago; wanted at least "
                        f"{format_duration(self.duration)}: {outcome(passed)}")
         return Verdict(passed, self.kind, description, decided_by=since)
+
+
+def _first_on_sqlite(necessary: "ColumnElement[bool]", condition: "ColumnElement[bool]") -> "ColumnElement[bool]":
+    """`necessary AND condition` on SQLite, where `necessary` is implied by `condition` and reads no other
+    table; `condition` itself on PostgreSQL.
+
+    SQLite tests the terms of a WHERE that hold a correlated subquery after all the others, so `inactive`
+    (whose replay branch holds two) came last, and in a scan every customer's attributes were parsed for
+    `plan in [pro, team]` before the dates of the row were looked at. The same test without the replay
+    branch's subqueries is a term of its own, tested before the other conditions' terms: 1M customers,
+    `inactive` and `plan in [pro, team]`, CPU best of 3, 90d 0.47 -> 0.25 s, 30d 0.50 -> 0.35 s. The two
+    spellings mean the same in SQL's three-valued logic: where `condition` is true, so is `necessary`. Only
+    with the scan (`_unindexed_on_sqlite`): through the index, where SQLite reads only the inactive customers,
+    the extra term made 180d and 400d 5% slower. PostgreSQL orders its tests by their cost itself."""
+    from sqlalchemy import Boolean, and_
+
+    from engine.conditions.sql import Portable
+
+    return Portable(Boolean(), sqlite=and_(necessary, condition), postgresql=condition)
 
 
 def _unindexed_on_sqlite(column: "ColumnElement[Any]") -> "ColumnElement[Any]":
