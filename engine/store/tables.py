@@ -90,7 +90,7 @@ def with_postgresql_options() -> MetaData:
     """The metadata with every PostgreSQL-only option in place (idempotent): for DDL and schema comparisons on
     PostgreSQL, which load its dialect anyway."""
     for index, where in _POSTGRESQL_WHERE:
-        if "postgresql_where" not in index.dialect_kwargs:
+        if index.dialect_options["postgresql"]["where"] is None:  # `in dialect_kwargs` is true for defaults too
             index.dialect_kwargs["postgresql_where"] = text(where)
     return metadata
 
