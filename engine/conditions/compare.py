@@ -19,6 +19,7 @@ column. It knows how to project the value as one type in SQL (NULL when the valu
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 import re
@@ -106,8 +107,7 @@ class JsonKey(Operand):
     """A top-level key of a JSON column (`customers.attributes`, `events.properties`)."""
 
     def __init__(self, column: ColumnElement[Any], key: str) -> None:
-        from sqlalchemy import func, type_coerce
-        from sqlalchemy.dialects.postgresql import JSONB
+        from sqlalchemy import func
 
         if '"' in key:  # SQLite's JSON paths cannot quote a double quote
             raise ValueError(f"attribute and property names cannot contain a double quote: {key!r}")
@@ -116,8 +116,21 @@ class JsonKey(Operand):
         self.path = f'$."{key}"'
         self.sqlite_type = func.json_type(column, self.path)
         self.sqlite_value = func.json_extract(column, self.path)
-        self.pg_node = type_coerce(column, JSONB())[key]
-        self.pg_type = func.jsonb_typeof(self.pg_node)
+
+    # The PostgreSQL spellings are built only when a PostgreSQL statement is compiled (each `postgresql=` below
+    # is a function, which Portable calls then): JSONB imports SQLAlchemy's whole PostgreSQL dialect, about
+    # 45 ms that every audience on SQLite would pay (engine/store/tables.py).
+    @functools.cached_property
+    def pg_node(self) -> Any:
+        from sqlalchemy import type_coerce
+
+        return type_coerce(self.column, _jsonb())[self.key]
+
+    @functools.cached_property
+    def pg_type(self) -> ColumnElement[Any]:
+        from sqlalchemy import func
+
+        return func.jsonb_typeof(self.pg_node)
 
     def text(self) -> ColumnElement[Any]:
         """The value as SQL text without a type check (strings as themselves): only for cheap pre-filters."""
@@ -125,7 +138,7 @@ class JsonKey(Operand):
 
         from engine.conditions.sql import Portable
 
-        return Portable(String(), sqlite=self.sqlite_value, postgresql=self.pg_node.astext)
+        return Portable(String(), sqlite=self.sqlite_value, postgresql=lambda: self.pg_node.astext)
 
     def present(self) -> ColumnElement[bool]:
         from sqlalchemy import Boolean, func
@@ -135,7 +148,7 @@ class JsonKey(Operand):
         return Portable(
             Boolean(),
             sqlite=func.coalesce(self.sqlite_type, "null") != "null",
-            postgresql=func.coalesce(self.pg_type, "null") != "null",
+            postgresql=lambda: func.coalesce(self.pg_type, "null") != "null",
         )
 
     def project(self, kind: str) -> ColumnElement[Any] | None:
@@ -145,21 +158,20 @@ class JsonKey(Operand):
 
         if kind == "string":
             sqlite = case((self.sqlite_type == "text", self.sqlite_value))
-            pg = case((self.pg_type == "string", self.pg_node.astext))
-            return Portable(String(), sqlite=sqlite, postgresql=pg)
+            return Portable(String(), sqlite=sqlite,
+                            postgresql=lambda: case((self.pg_type == "string", self.pg_node.astext)))
         if kind == "number":
             sqlite = case((self.sqlite_type.in_(["integer", "real"]), self.sqlite_value))
-            pg = case((self.pg_type == "number", cast(self.pg_node.astext, Float())))
-            return Portable(Float(), sqlite=sqlite, postgresql=pg)
+            return Portable(Float(), sqlite=sqlite,
+                            postgresql=lambda: case((self.pg_type == "number", cast(self.pg_node.astext, Float()))))
         if kind == "boolean":  # the JSON literal 'true' / 'false' as text on both dialects
             sqlite = case((self.sqlite_type.in_(["true", "false"]), self.sqlite_type))
-            pg = case((self.pg_type == "boolean", self.pg_node.astext))
-            return Portable(String(), sqlite=sqlite, postgresql=pg)
+            return Portable(String(), sqlite=sqlite,
+                            postgresql=lambda: case((self.pg_type == "boolean", self.pg_node.astext)))
         return None
 
     def equals_any(self, kind: str, params: list[ColumnElement[Any]]) -> ColumnElement[bool] | None:
         from sqlalchemy import Boolean, and_, type_coerce
-        from sqlalchemy.dialects.postgresql import JSONB
 
         from engine.conditions.sql import Portable
 
@@ -178,12 +190,11 @@ class JsonKey(Operand):
         return Portable(
             Boolean(),
             sqlite=and_(self.sqlite_value.in_(params), self.sqlite_type == "text"),
-            postgresql=self.pg_node.in_([type_coerce(param, JSONB()) for param in params]),
+            postgresql=lambda: self.pg_node.in_([type_coerce(param, _jsonb()) for param in params]),
         )
 
     def contains(self, value: Any) -> ColumnElement[bool]:
         from sqlalchemy import Boolean, String, and_, cast, exists, false, func, literal, literal_column, or_, select
-        from sqlalchemy.dialects.postgresql import JSONB
 
         from engine.conditions.sql import Portable
 
@@ -199,12 +210,18 @@ class JsonKey(Operand):
             .where(element.c.type.in_(element_types), element_value == self.param(kind, value))
         )
         sqlite_array = and_(self.sqlite_type == "array", in_array)
-        pg_array = and_(
+        array = Portable(Boolean(), sqlite=sqlite_array, postgresql=lambda: and_(
             self.pg_type == "array",
-            self.pg_node.contains(cast(literal(json.dumps([value]), String()), JSONB())),
-        )
-        array = Portable(Boolean(), sqlite=sqlite_array, postgresql=pg_array)
+            self.pg_node.contains(cast(literal(json.dumps([value]), String()), _jsonb())),
+        ))
         return or_(super().contains(value), array) if kind == "string" else array
+
+
+def _jsonb() -> Any:
+    """PostgreSQL's JSONB type, imported when a PostgreSQL spelling is built (JsonKey)."""
+    from sqlalchemy.dialects.postgresql import JSONB
+
+    return JSONB()
 
 
 class Column(Operand):

@@ -8,7 +8,8 @@ who signed up 120 days ago and never logged in is inactive for 120 days. When `-
 last_active_at (replaying the past), the last activity is recomputed from the events at or before `now`.
 
 SQL, with T = now - duration (on SQLite the first branch is `+last_active_at <= T`, a scan rather than the
-index, when T holds more than an eighth of the customers: see _unindexed_on_sqlite):
+index, when T holds more than an eighth of the customers: see _unindexed_on_sqlite; the scan then tests the
+three branches without the replay's subqueries first, as a term of its own: see _first_on_sqlite):
 
     last_active_at <= T
     OR (last_active_at IS NULL AND created_at <= T)
@@ -74,8 +75,15 @@ class InactiveCondition(Condition):
             or_(activity(events.c.occurred_at <= threshold), created <= threshold),
         )
         many = ctx.active_eighth is not None and threshold >= ctx.active_eighth
-        return or_((_unindexed_on_sqlite(last) if many else last) <= threshold,
-                   and_(last.is_(None), created <= threshold), replayed)
+        first = _unindexed_on_sqlite(last) if many else last
+        inactive = or_(first <= threshold, and_(last.is_(None), created <= threshold), replayed)
+        if not many:
+            return inactive
+        # Every column as `+column`: compared with a time as text, a column of DATETIME (numeric) affinity had
+        # SQLite try to read both as numbers on every row (sqlite3AtoF: a tenth of the scan's instructions).
+        dates = or_(first <= threshold, and_(last.is_(None), _unindexed_on_sqlite(created) <= threshold),
+                    _unindexed_on_sqlite(last) > now)
+        return _first_on_sqlite(dates, inactive)
 
     def evaluate(self, ctx: "EvalContext") -> Verdict:
         since, was_active = last_activity(ctx)
@@ -86,6 +94,26 @@ class InactiveCondition(Condition):
         description = (f"{what} {since:%Y-%m-%d}, {days} days ago; wanted at least "
                        f"{format_duration(self.duration)}: {outcome(passed)}")
         return Verdict(passed, self.kind, description, decided_by=since)
+
+
+def _first_on_sqlite(necessary: "ColumnElement[bool]", condition: "ColumnElement[bool]") -> "ColumnElement[bool]":
+    """`necessary AND condition` on SQLite, where `necessary` is implied by `condition` and reads no other
+    table; `condition` itself on PostgreSQL.
+
+    SQLite tests the terms of a WHERE that hold a correlated subquery after all the others, so `inactive`
+    (whose replay branch holds two) came last, and in a scan every customer's attributes were parsed for
+    `plan in [pro, team]` before the dates of the row were looked at. The same test without the replay
+    branch's subqueries is a term of its own, tested before the other conditions' terms: 1M customers,
+    `inactive` and `plan in [pro, team]`, CPU best of 3, 90d 0.47 -> 0.25 s, 30d 0.50 -> 0.35 s (instructions,
+    callgrind, 90d: 4.80 -> 2.34 G, and 2.07 G with `+` on every column of the dates-only term). The two
+    spellings mean the same in SQL's three-valued logic: where `condition` is true, so is `necessary`. Only
+    with the scan (`_unindexed_on_sqlite`): through the index, where SQLite reads only the inactive customers,
+    the extra term made 180d and 400d 5% slower. PostgreSQL orders its tests by their cost itself."""
+    from sqlalchemy import Boolean, and_
+
+    from engine.conditions.sql import Portable
+
+    return Portable(Boolean(), sqlite=and_(necessary, condition), postgresql=condition)
 
 
 def _unindexed_on_sqlite(column: "ColumnElement[Any]") -> "ColumnElement[Any]":

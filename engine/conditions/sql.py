@@ -13,13 +13,14 @@ one expression that runs on either database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ColumnElement, Connection, String, case, false, not_, select, true
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import TypeEngine
 
 from engine.store.tables import customers, events
@@ -110,16 +111,24 @@ def _active_eighth(connection: Connection) -> datetime | None:
                               .offset(highest // 8)).scalar()
 
 
+Spelling = ColumnElement[Any] | Callable[[], ColumnElement[Any]]
+"""A dialect's expression, or a function that builds it when a statement is compiled for that dialect (so a
+spelling that needs another dialect's types, such as PostgreSQL's JSONB, costs nothing on the other one)."""
+
+
 class Portable(ColumnElement[Any]):
-    """One expression with a spelling per dialect (`sqlite=`, `postgresql=`), chosen at compile time."""
+    """One expression with a spelling per dialect (`sqlite=`, `postgresql=`), chosen at compile time. The
+    `sqlite` spelling is always an expression: it also names the tables the expression reads."""
 
     inherit_cache = False  # variants are arbitrary expressions; such statements are simply not cached
 
-    def __init__(self, type_: TypeEngine[Any], **variants: ColumnElement[Any]) -> None:
+    def __init__(self, type_: TypeEngine[Any], sqlite: ColumnElement[Any], **variants: Spelling) -> None:
+        variants = {"sqlite": sqlite, **variants}
         missing = set(DIALECTS) - set(variants)
         if missing:
             raise ValueError(f"Portable needs a spelling for {', '.join(sorted(missing))}")
         self.type = type_
+        self.sqlite = sqlite
         self.variants = variants
         # A Boolean one is a test (a comparison, IN, EXISTS, a CASE of true/false), as a BinaryExpression is: so
         # in a WHERE, SQLite (no native boolean) gets the bare test instead of `(test) = 1`, which SQLite cannot
@@ -130,7 +139,7 @@ class Portable(ColumnElement[Any]):
 
     @property
     def _from_objects(self) -> list[Any]:
-        return self.variants["sqlite"]._from_objects
+        return self.sqlite._from_objects
 
 
 @compiles(Portable)
@@ -138,7 +147,8 @@ def _compile_portable(element: Portable, compiler: Any, **kw: Any) -> str:
     dialect = compiler.dialect.name
     if dialect not in element.variants:
         raise NotImplementedError(f"Rekindle conditions support SQLite and PostgreSQL, not {dialect}")
-    return f"({compiler.process(element.variants[dialect], **kw)})"
+    spelling = element.variants[dialect]
+    return f"({compiler.process(spelling if isinstance(spelling, ClauseElement) else spelling(), **kw)})"
 
 
 def definite(expression: ColumnElement[bool]) -> ColumnElement[bool]:

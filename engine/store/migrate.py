@@ -12,10 +12,10 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, inspect, text
 
 from engine.errors import PermanentFailure
-from engine.store.tables import metadata
+from engine.store.tables import metadata, with_postgresql_options
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -149,4 +149,9 @@ def schema_differences(engine: Engine) -> list:
 
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return compare_metadata(context, metadata)
+        return compare_metadata(context, target_metadata(connection))
+
+
+def target_metadata(connection: Connection) -> MetaData:
+    """The tables as Alembic compares them with the store of `connection` (engine/store/tables.py)."""
+    return with_postgresql_options() if connection.dialect.name == "postgresql" else metadata

@@ -8,9 +8,17 @@ when this metadata and the migrations disagree.
 
 Times are stored as naive UTC (`engine.timeutil.to_naive_utc`) so SQLite and PostgreSQL compare them the same
 way. The shape of each table is documented on its ORM class.
+
+Nothing here names PostgreSQL's types or options where the tables are defined: SQLAlchemy imports its whole
+PostgreSQL dialect (every driver module, asyncio with them: about 45 ms) for a `JSONB()` or a
+`postgresql_where=`, which every command on SQLite would pay (bench/startup.py). JSONB comes in through
+`JsonDocument` when a PostgreSQL statement is compiled, and the partial indexes get their PostgreSQL predicate
+just before PostgreSQL creates them (`_partial`).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -26,14 +34,32 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
+    event,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
 metadata = MetaData()
 
-JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+
+class JsonDocument(TypeDecorator[Any]):
+    """A JSON document: JSONB on PostgreSQL, JSON (text) elsewhere; what `JSON().with_variant(JSONB(),
+    "postgresql")` means, without a JSONB instance built at import (see the module docstring)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only autoincrements INTEGER PRIMARY KEY
 Time = DateTime(timezone=False)
 
@@ -47,6 +73,35 @@ def _reference(name: str, target: str, *, nullable: bool = False, cascade: bool 
     return Column(name, ForeignKey(target, ondelete="CASCADE" if cascade else None), nullable=nullable)
 
 
+_POSTGRESQL_WHERE: list[tuple[Index, str]] = []
+"""The partial indexes and their predicate, for PostgreSQL."""
+
+
+def _partial(name: str, *columns: str, where: str) -> Index:
+    """A unique index over the rows where `where` holds, on both dialects. SQLite's predicate is given here;
+    PostgreSQL's is added when PostgreSQL creates the table (`metadata.create_all`, `Table.create`) or compares
+    it (`with_postgresql_options`), the only times it is read."""
+    index = Index(name, *columns, unique=True, sqlite_where=text(where))
+    _POSTGRESQL_WHERE.append((index, where))
+    return index
+
+
+def with_postgresql_options() -> MetaData:
+    """The metadata with every PostgreSQL-only option in place (idempotent): for DDL and schema comparisons on
+    PostgreSQL, which load its dialect anyway."""
+    for index, where in _POSTGRESQL_WHERE:
+        if index.dialect_options["postgresql"]["where"] is None:  # `in dialect_kwargs` is true for defaults too
+            index.dialect_kwargs["postgresql_where"] = text(where)
+    return metadata
+
+
+@event.listens_for(Table, "before_create")
+def _before_create(table: Table, connection: Any, **_: Any) -> None:
+    """Every CREATE TABLE (and its CREATE INDEXes) on PostgreSQL sees the PostgreSQL options."""
+    if connection.dialect.name == "postgresql" and table.metadata is metadata:
+        with_postgresql_options()
+
+
 customers = Table(
     "customers", metadata,
     _id(),
@@ -58,7 +113,7 @@ customers = Table(
     Column("timezone", String(64)),
     Column("created_at", Time, nullable=False),
     Column("subscribed", Boolean, nullable=False, default=True),
-    Column("attributes", JsonDocument, nullable=False, default=dict),
+    Column("attributes", JsonDocument(), nullable=False, default=dict),
     Column("last_active_at", Time),
     Index("ix_customers_last_active_at", "last_active_at"),
     Index("ix_customers_email", "email"),
@@ -70,7 +125,7 @@ events = Table(
     _reference("customer_id", "customers.id"),
     Column("name", String(128), nullable=False),
     Column("occurred_at", Time, nullable=False),
-    Column("properties", JsonDocument, nullable=False, default=dict),
+    Column("properties", JsonDocument(), nullable=False, default=dict),
     Column("event_id", String(255)),
     UniqueConstraint("customer_id", "event_id", name="uq_events_customer_event_id"),
     # Covers "did customer X do event N after T" (correlated subqueries) and "who did N after T".
@@ -101,7 +156,7 @@ runs = Table(
     Column("finished_at", Time),
     Column("status", String(16), nullable=False),
     Column("rules_commit", String(64)),
-    Column("summary", JsonDocument, nullable=False, default=dict),
+    Column("summary", JsonDocument(), nullable=False, default=dict),
     Column("kind", String(16), nullable=False, default="tick", server_default="tick"),
 )
 
@@ -121,8 +176,7 @@ enrollments = Table(
     Column("ended_at", Time),
     Column("end_reason", String(64)),
     _reference("run_id", "runs.id", nullable=True, cascade=False),
-    Index("uq_enrollments_active", "campaign_id", "customer_id", unique=True,
-          sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+    _partial("uq_enrollments_active", "campaign_id", "customer_id", where="status = 'active'"),
     Index("ix_enrollments_due", "status", "next_due_at"),
     Index("ix_enrollments_customer", "customer_id", "campaign_id", "ended_at"),
     Index("ix_enrollments_campaign", "campaign_id", "status", "enrolled_at"),  # reports, per campaign
@@ -142,7 +196,7 @@ deliveries = Table(
     Column("subject", Text),
     Column("message", LargeBinary),
     Column("message_sha256", String(64)),
-    Column("links", JsonDocument),
+    Column("links", JsonDocument()),
     Column("status", String(16), nullable=False),
     Column("queued_at", Time, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
@@ -172,7 +226,7 @@ decisions = Table(
     Column("step_id", String(128)),
     Column("decision", String(32), nullable=False),
     Column("reason", Text, nullable=False),
-    Column("details", JsonDocument, nullable=False, default=dict),
+    Column("details", JsonDocument(), nullable=False, default=dict),
     Index("ix_decisions_campaign", "campaign_id", "decision", "decided_at"),
     Index("ix_decisions_customer", "customer_id", "decided_at"),
 )
@@ -186,6 +240,5 @@ campaign_pauses = Table(
     Column("paused_at", Time, nullable=False),
     Column("resumed_by", String(128)),
     Column("resumed_at", Time),
-    Index("uq_campaign_pauses_active", "campaign_id", unique=True,
-          sqlite_where=text("resumed_at IS NULL"), postgresql_where=text("resumed_at IS NULL")),
+    _partial("uq_campaign_pauses_active", "campaign_id", where="resumed_at IS NULL"),
 )

@@ -63,3 +63,32 @@ def test_with_statistics_reads_the_last_activity_an_eighth_of_the_way_along_the_
     engine.dispose()
     # 16 // 8 = 2 active customers lie before it, oldest first: 15 and 14 days ago, so it is 13 days ago
     assert measured == datetime(2026, 11, 10, 9)
+
+
+def test_the_scan_tests_the_dates_before_the_replay_subqueries_and_selects_what_the_index_does(tmp_path: Path
+                                                                                               ) -> None:
+    # SQLite tests WHERE terms holding a correlated subquery last: the scan gets the dates-only test (every
+    # column as +column, no numeric affinity) as a term of its own, ahead of the replay branch's EXISTS.
+    sql = compiled(context(datetime(2026, 8, 25, 9)))
+    assert sql.index("(+ customers.created_at) <=") < sql.index("EXISTS")
+    engine = open_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(engine)
+    last = [None, None, NOW - timedelta(days=200), NOW - timedelta(days=10), NOW + timedelta(days=5),
+            NOW + timedelta(days=5)]
+    created = [datetime(2026, 1, 1), datetime(2026, 11, 1), *[datetime(2026, 1, 1)] * 4]
+    with engine.begin() as conn:
+        conn.execute(insert(customers), [
+            {"external_id": f"c{i}", "email": f"c{i}@example.com", "created_at": made, "subscribed": True,
+             "attributes": {"plan": "pro" if i % 2 else "free"},
+             "last_active_at": None if at is None else at.replace(tzinfo=None)}
+            for i, (at, made) in enumerate(zip(last, created))])
+    from sqlalchemy import func, select
+
+    trees = [INACTIVE_90, parse_condition({"not": {"inactive": {"for": "90d"}}}),
+             parse_condition({"all": [{"inactive": {"for": "90d"}}, {"attribute": {"name": "plan", "eq": "pro"}}]})]
+    with engine.connect() as conn:
+        for tree in trees:
+            counts = {conn.execute(select(func.count()).select_from(customers).where(tree.to_sql(ctx))).scalar_one()
+                      for ctx in (context(datetime(2026, 8, 25, 9)), context(None))}
+            assert len(counts) == 1, tree
+    engine.dispose()

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from engine.store import migrate
 from engine.store.database import open_engine
@@ -93,3 +93,20 @@ def test_postgresql_compresses_the_stored_messages_with_lz4(postgres_url: str) -
         ).scalar_one()
     engine.dispose()
     assert compression == "l"  # lz4 (the server here is built with it; '' would be the default, pglz)
+
+
+def test_tables_created_from_the_metadata_keep_the_partial_indexes_partial(store_url: str) -> None:
+    # tables.py gives PostgreSQL its predicates only when PostgreSQL creates the tables (no PostgreSQL dialect
+    # for SQLite commands): create_all must still make both indexes partial there, as the migrations do.
+    engine = open_engine(store_url)
+    Base.metadata.create_all(engine)
+    names = ("uq_enrollments_active", "uq_campaign_pauses_active")
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            query = text("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN "
+                         "(:one, :two)")
+        else:
+            query = text("SELECT sql FROM sqlite_master WHERE name IN (:one, :two)")
+        definitions = connection.execute(query, {"one": names[0], "two": names[1]}).scalars().all()
+    engine.dispose()
+    assert len(definitions) == 2 and all(" WHERE " in definition for definition in definitions)

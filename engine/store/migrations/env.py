@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from engine.store.tables import metadata
+from engine.store.migrate import target_metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    target_metadata=target_metadata(connection),
     # SQLite cannot ALTER most things in place; batch mode rebuilds the table, so future revisions work there.
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
