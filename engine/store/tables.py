@@ -62,6 +62,10 @@ customers = Table(
     Column("last_active_at", Time),
     Index("ix_customers_last_active_at", "last_active_at"),
     Index("ix_customers_email", "email"),
+    # PostgreSQL only (migration 0017): "subscribed" of customers looked up by id without reading their rows (an
+    # index-only scan). Included, not a key column: as a key, PostgreSQL read `subscribed = true` (97% of the
+    # customers) through it as a bitmap where a scan is cheaper, and SQLite, without statistics, would too.
+    Index("ix_customers_id_subscribed", "id", postgresql_include=["subscribed"]).ddl_if(dialect="postgresql"),
 )
 
 events = Table(
