@@ -7,8 +7,10 @@
 
 Audiences: the target "inactive 90 days and plan in [pro, team]" (goal: under 1 s on SQLite, memory
 independent of the audience size), then every shipped campaign's audience at the generator's NOW.
-For each: `count` is the best of 3 runs of SELECT count(*) (wall clock, and CPU time of this process, which
-on SQLite is the query's own work and does not depend on what else the machine is doing), `stream` the time
+For each: `count` is the best of 3 runs of SELECT count(*) (wall clock, and CPU time: on SQLite this process's,
+which is the query's own work and does not depend on what else the machine is doing; on PostgreSQL the server
+backend's, read from /proc when the server runs on this machine, without its parallel workers'; "-" when the
+server is elsewhere), `stream` the time
 to stream every id with yield_per (one query), `peak KiB` the Python heap peak while streaming (tracemalloc,
 a separate pass), which stays flat whether the audience has a thousand members or half a million.
 """
@@ -16,12 +18,14 @@ a separate pass), which stays flat whether the audience has a thousand members o
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import resource
 import sys
 import time
 import tracemalloc
 from datetime import timezone
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,18 +50,30 @@ GROUPED = [
 ]
 
 
+def cpu_clock(connection) -> Callable[[], float] | None:
+    """Seconds of CPU spent by whoever runs the queries: this process on SQLite; on PostgreSQL, the server
+    backend of `connection` when it runs on this machine (its /proc schedstat), else None."""
+    if connection.dialect.name == "sqlite":
+        return time.process_time
+    stat = Path(f"/proc/{connection.exec_driver_sql('SELECT pg_backend_pid()').scalar_one()}/schedstat")
+    if not stat.exists():
+        return None
+    return lambda: int(stat.read_text().split()[0]) / 1e9
+
+
 def measure(connection, name: str, condition: Condition, project, now) -> tuple[str, float, float, float, int, float]:
     defaults = project.config.defaults
+    clock = cpu_clock(connection)
     started = time.perf_counter()
     ctx = audience_context(connection, condition, now=now, activity_events=defaults.activity_events,
                            segments=project.segments, default_timezone=defaults.timezone)
     prepare = time.perf_counter() - started
     counts, cpu = [], []
     for _ in range(3):
-        started, started_cpu = time.perf_counter(), time.process_time()
+        started, started_cpu = time.perf_counter(), clock() if clock else 0.0
         total = connection.execute(count_query(condition, ctx)).scalar_one()
         counts.append(time.perf_counter() - started + prepare)
-        cpu.append(time.process_time() - started_cpu)
+        cpu.append(clock() - started_cpu if clock else math.nan)
     started = time.perf_counter()
     streamed = sum(1 for _ in iter_audience(connection, audience_query(condition, ctx)))
     stream = time.perf_counter() - started + prepare
@@ -80,8 +96,9 @@ def measure_store(url: str, project, now) -> dict[str, tuple]:
     with engine.connect() as connection:
         for label, condition in audiences:
             name, count_s, cpu_s, stream_s, total, peak = measure(connection, label, condition, project, now)
-            results[name] = (count_s, total)
-            print(f"{name:<40} {count_s:>8.3f} {cpu_s:>6.3f} {stream_s:>9.3f} {total:>9,} {peak:>9.0f}", flush=True)
+            results[name] = (count_s, cpu_s, total)
+            shown = "-" if math.isnan(cpu_s) else f"{cpu_s:.3f}"
+            print(f"{name:<40} {count_s:>8.3f} {shown:>6} {stream_s:>9.3f} {total:>9,} {peak:>9.0f}", flush=True)
     engine.dispose()
     return results
 
@@ -101,11 +118,12 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     if args.postgres:
         print()
         postgres = measure_store(args.postgres, project, now)
-        for name, (seconds, total) in postgres.items():
-            base, base_total = sqlite[name]
+        for name, (seconds, cpu, total) in postgres.items():
+            base, base_cpu, base_total = sqlite[name]
             same = "" if total == base_total else f" (members differ: {total} vs {base_total})"
+            work = "" if math.isnan(cpu) else f"; CPU {cpu:.3f} s (backend) vs {base_cpu:.3f} s"
             figures.append(Figure(f"{name}, {args.customers:,} customers (PostgreSQL)", f"{seconds:.3f} s",
-                                  f"SQLite: {base:.3f} s", f"{seconds / base:.2f}x the SQLite time{same}"))
+                                  f"SQLite: {base:.3f} s", f"{seconds / base:.2f}x the SQLite time{work}{same}"))
     print(f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     return figures
 

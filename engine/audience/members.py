@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from engine.audience.query import audience_context
+from engine.audience.query import audience_context, audience_where
 from engine.store.models import Customer
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def audience_customers(conn: Connection, campaign: "Campaign", *, now: datetime,
         return []
     ctx = audience_context(conn, campaign, now=now, activity_events=activity_events, segments=segments,
                            default_timezone=default_timezone)
-    condition = campaign.audience.to_sql(ctx)
+    condition = audience_where(campaign, ctx)
     with Session(bind=conn) as session:
         found = list(session.scalars(select(Customer).where(condition).order_by(Customer.id).limit(limit)))
         session.expunge_all()

@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Select, func, select
 
 from engine.conditions import Condition
+from engine.conditions.event import plan_lookup
 from engine.conditions.sql import SqlContext, customers
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from engine.conditions.segment import Segment
     from engine.rules.model import Campaign
 
@@ -47,14 +50,21 @@ def audience_context(
     return ctx
 
 
+def audience_where(target: "Campaign | Condition", ctx: SqlContext) -> "ColumnElement[bool]":
+    """The audience's condition as the whole WHERE of a query over customers. Only there may a narrow event
+    condition among its conjuncts name the customers to look up by primary key (PostgreSQL; plan_lookup)."""
+    condition = audience_condition(target)
+    return condition.to_sql(plan_lookup(condition.conjuncts(ctx), ctx))
+
+
 def audience_query(target: "Campaign | Condition", ctx: SqlContext) -> Select:
     """SELECT customers.id of everyone the audience selects, in id order."""
-    return select(customers.c.id).where(audience_condition(target).to_sql(ctx)).order_by(customers.c.id)
+    return select(customers.c.id).where(audience_where(target, ctx)).order_by(customers.c.id)
 
 
 def count_query(target: "Campaign | Condition", ctx: SqlContext) -> Select:
     """SELECT count(*) of the audience, without transferring any row."""
-    return select(func.count()).select_from(customers).where(audience_condition(target).to_sql(ctx))
+    return select(func.count()).select_from(customers).where(audience_where(target, ctx))
 
 
 def iter_audience(connection: Connection, query: Select, batch: int = STREAM_BATCH) -> Iterator[int]:
@@ -68,4 +78,4 @@ def iter_audience(connection: Connection, query: Select, batch: int = STREAM_BAT
 def members_query(target: "Campaign | Condition", ctx: SqlContext) -> Select:
     """SELECT the audience's external id, email and names, in id order (for samples and CSV exports)."""
     columns = (customers.c.external_id, customers.c.email, customers.c.first_name, customers.c.last_name)
-    return select(*columns).where(audience_condition(target).to_sql(ctx)).order_by(customers.c.id)
+    return select(*columns).where(audience_where(target, ctx)).order_by(customers.c.id)
