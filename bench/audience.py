@@ -7,7 +7,7 @@
 
 Audiences: the target "inactive 90 days and plan in [pro, team]" (goal: under 1 s on SQLite, memory
 independent of the audience size), then every shipped campaign's audience at the generator's NOW.
-For each: `count` is the best of 3 runs of SELECT count(*) (wall clock, and CPU time: on SQLite this process's,
+For each: `count` is the median of `--runs` (3) runs of SELECT count(*) (wall clock, and CPU time: on SQLite this process's,
 which is the query's own work and does not depend on what else the machine is doing; on PostgreSQL the server
 backend's, read from /proc when the server runs on this machine, without its parallel workers'; "-" when the
 server is elsewhere), `stream` the time
@@ -24,6 +24,7 @@ import resource
 import sys
 import time
 import tracemalloc
+from statistics import median
 from datetime import timezone
 from collections.abc import Callable
 from pathlib import Path
@@ -61,7 +62,8 @@ def cpu_clock(connection) -> Callable[[], float] | None:
     return lambda: int(stat.read_text().split()[0]) / 1e9
 
 
-def measure(connection, name: str, condition: Condition, project, now) -> tuple[str, float, float, float, int, float]:
+def measure(connection, name: str, condition: Condition, project, now, runs: int
+            ) -> tuple[str, float, float, float, int, float]:
     defaults = project.config.defaults
     clock = cpu_clock(connection)
     started = time.perf_counter()
@@ -69,7 +71,7 @@ def measure(connection, name: str, condition: Condition, project, now) -> tuple[
                            segments=project.segments, default_timezone=defaults.timezone)
     prepare = time.perf_counter() - started
     counts, cpu = [], []
-    for _ in range(3):
+    for _ in range(runs):
         started, started_cpu = time.perf_counter(), clock() if clock else 0.0
         total = connection.execute(count_query(condition, ctx)).scalar_one()
         counts.append(time.perf_counter() - started + prepare)
@@ -83,10 +85,10 @@ def measure(connection, name: str, condition: Condition, project, now) -> tuple[
         pass
     peak = tracemalloc.get_traced_memory()[1] / 1024
     tracemalloc.stop()
-    return name, min(counts), min(cpu), stream, total, peak
+    return name, median(counts), median(cpu), stream, total, peak
 
 
-def measure_store(url: str, project, now) -> dict[str, tuple]:
+def measure_store(url: str, project, now, runs: int) -> dict[str, tuple]:
     engine = open_engine(url)
     audiences = [("inactive 90d and plan in [pro, team]", TARGET), *GROUPED]
     audiences += [(f"campaign {c.id}", c.audience) for c in project.campaigns]
@@ -95,7 +97,7 @@ def measure_store(url: str, project, now) -> dict[str, tuple]:
     results = {}
     with engine.connect() as connection:
         for label, condition in audiences:
-            name, count_s, cpu_s, stream_s, total, peak = measure(connection, label, condition, project, now)
+            name, count_s, cpu_s, stream_s, total, peak = measure(connection, label, condition, project, now, runs)
             results[name] = (count_s, cpu_s, total)
             shown = "-" if math.isnan(cpu_s) else f"{cpu_s:.3f}"
             print(f"{name:<40} {count_s:>8.3f} {shown:>6} {stream_s:>9.3f} {total:>9,} {peak:>9.0f}", flush=True)
@@ -107,17 +109,18 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--runs", type=int, default=3, help="counts per audience; the median is reported")
     parser.add_argument("--postgres", metavar="URL", default=os.environ.get("REKINDLE_BENCH_POSTGRES_URL"),
                         help="also measure this PostgreSQL database (filled by `bench generate --postgres` with "
                              "the same sizes), each audience beside its SQLite figure")
     args = parser.parse_args(argv)
     project = load_project(ROOT / "rekindle.yaml")
     now = NOW.replace(tzinfo=timezone.utc)
-    sqlite = measure_store(f"sqlite:///{ensure_store(args.customers, args.events)}", project, now)
+    sqlite = measure_store(f"sqlite:///{ensure_store(args.customers, args.events)}", project, now, args.runs)
     figures = []
     if args.postgres:
         print()
-        postgres = measure_store(args.postgres, project, now)
+        postgres = measure_store(args.postgres, project, now, args.runs)
         for name, (seconds, cpu, total) in postgres.items():
             base, base_cpu, base_total = sqlite[name]
             same = "" if total == base_total else f" (members differ: {total} vs {base_total})"
