@@ -34,7 +34,8 @@ class Rendered:
     text: str | None
     """The hand-written plain-text body, or None when the template has no .txt (the caller generates it)."""
     plan: HtmlPlan | None = None
-    """With `render(..., plan=True)`: the plan of the HTML's skeleton, when it has one."""
+    """With `render(..., plan=True)`: the plan of the HTML's skeleton, when it has one (then `html` is empty:
+    the HTML is the plan filled with `values`, which `compose.email_bodies` does)."""
     values: tuple[str, ...] = ()
     """The slot values of `plan` (the HTML is the plan filled with them)."""
 
@@ -48,6 +49,7 @@ class Renderer:
         self._strings: dict[str, Template] = {}
         self._slot_safe: dict[str, bool] = {}
         self._plans: dict[str, HtmlPlan | None] = {}
+        self._plans_by_pieces: dict[tuple[str, ...], HtmlPlan | None] = {}
         self._lines: dict[str, tuple[str | int, ...] | None] = {}
 
     def error(self, exc: Exception, template_name: str) -> RenderError:
@@ -134,12 +136,24 @@ class Renderer:
                 self._slot_safe[html_name] = False
         return self._slot_safe[html_name]
 
-    def _plan(self, skeleton: str, slot_count: int) -> HtmlPlan | None:
+    def _plan(self, pieces: tuple[str, ...], slot_count: int) -> HtmlPlan | None:
+        """The plan of the skeleton `pieces` join to, compiled once per distinct skeleton. Looked up by the
+        pieces themselves, not their join: nearly all of them are the compiled templates' constant strings
+        and the placeholders (the same objects every message, their hashes cached), so the lookup hashes a
+        few dozen pointers' worth instead of the whole document, and the skeleton is only joined the first
+        time a sequence of pieces is seen. Equal pieces join to the same skeleton, so the plan is the same."""
+        found = self._plans_by_pieces.get(pieces, False)
+        if found is not False:
+            return found  # type: ignore[return-value]
+        skeleton = "".join(pieces)
         if skeleton not in self._plans:
             if len(self._plans) >= MAX_PLANS:
                 return None
             self._plans[skeleton] = compile_plan(skeleton, slot_count)
-        return self._plans[skeleton]
+        plan = self._plans[skeleton]
+        if len(self._plans_by_pieces) < MAX_PLANS:
+            self._plans_by_pieces[pieces] = plan
+        return plan
 
     def render(self, email: str, context: dict[str, Any], subject: str | None = None, *,
                plan: bool = False) -> Rendered:
@@ -160,13 +174,13 @@ class Renderer:
                     state = template.new_context(context)
                     taps = _tap_blocks(template, state, wanted)
                     with capture() as captured:
-                        skeleton = _joined(template.root_render_func(state))
-                    if len(skeleton) + sum(map(len, captured.values)) > MAX_OUTPUT:
+                        pieces, size = _pieces(template.root_render_func(state))
+                    if size + sum(map(len, captured.values)) > MAX_OUTPUT:
                         raise RenderBudgetExceeded(f"it rendered more than {MAX_OUTPUT:,} characters")
-                    skeleton_plan = None if captured.tainted else self._plan(skeleton, len(captured.values))
+                    skeleton_plan = None if captured.tainted else self._plan(tuple(pieces), len(captured.values))
                     values = tuple(captured.values)
                 if skeleton_plan is not None:
-                    html = skeleton
+                    html = ""
                     filled: tuple[str, ...] | None = values
                 else:  # no plan (rare: see slots.py): the plain render
                     state = template.new_context(context)
@@ -216,21 +230,26 @@ _CHUNK = 32
 
 
 def _joined(parts: Iterator[str]) -> str:
-    """The rendered pieces of a template joined, stopped once they add up to more than MAX_OUTPUT characters.
-    The pieces are taken a chunk at a time (`islice`, in C) and measured per chunk (`sum(map(len, ...))`), not
-    one by one through a generator of our own, which cost a resumed frame per piece (an email has about sixty):
-    a runaway template is still stopped within _CHUNK pieces of the cap, each piece being a value or a filter's
-    or call's result that budget.py bounds, or static text."""
-    joined: list[str] = []
+    """The rendered pieces of a template joined, stopped once they add up to more than MAX_OUTPUT characters."""
+    return "".join(_pieces(parts)[0])
+
+
+def _pieces(parts: Iterator[str]) -> tuple[list[str], int]:
+    """The rendered pieces of a template and their total length, stopped once they add up to more than
+    MAX_OUTPUT characters. The pieces are taken a chunk at a time (`islice`, in C) and measured per chunk
+    (`sum(map(len, ...))`), not one by one through a generator of our own, which cost a resumed frame per piece
+    (an email has about sixty): a runaway template is still stopped within _CHUNK pieces of the cap, each piece
+    being a value or a filter's or call's result that budget.py bounds, or static text."""
+    pieces: list[str] = []
     size = 0
     while True:
         chunk = list(islice(parts, _CHUNK))
         if not chunk:
-            return "".join(joined)
+            return pieces, size
         size += sum(map(len, chunk))
         if size > MAX_OUTPUT:
             raise RenderBudgetExceeded(f"it rendered more than {MAX_OUTPUT:,} characters")
-        joined += chunk
+        pieces += chunk
 
 
 _RENDERERS: dict[int, tuple[weakref.ref, Renderer]] = {}
