@@ -6,6 +6,9 @@ MiB by the time it starts a child, so every child read as large as the bench its
 `python -c pass`). The command is therefore forked from this small script, run in an isolated interpreter
 (`-I -S`: no site packages, a few MiB), which reports the grandchild's figures on a pipe. Wall time is taken
 inside the launcher, around fork and wait, so the launcher's own start-up is not counted.
+
+`process_cpu` reads the CPU time so far of a process that is not our child (a database server's backend,
+Postfix's smtp-sink), from /proc.
 """
 
 from __future__ import annotations
@@ -17,6 +20,16 @@ import sys
 import time
 from dataclasses import dataclass
 from typing import Any
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of process `pid` so far, from /proc; None once it has ended."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import timezone
 from pathlib import Path
@@ -36,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
+from bench._child import process_cpu  # noqa: E402
 from bench._report import Figure  # noqa: E402
 from bench.generate import NOW, ensure_store  # noqa: E402
 from engine.config.model import FrequencyCap  # noqa: E402
@@ -74,16 +76,6 @@ def rss_mb() -> float:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def process_cpu(pid: int) -> float | None:
-    """CPU seconds (user + system) of process `pid` so far, from /proc; None once it has ended."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rpartition(")")[2].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 class Sampler(threading.Thread):
     """RSS of this process every `every` seconds; with `server` (an engine on a PostgreSQL database on this
     machine) also the CPU time of that database's server processes (its backends, an autovacuum of it), each
@@ -97,7 +89,7 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         started = time.perf_counter()
-        with (self.server.connect() if self.server is not None else _nothing()) as conn:
+        with (self.server.connect() if self.server is not None else nullcontext()) as conn:
             while not self.stop.is_set():
                 self.samples.append((time.perf_counter() - started, rss_mb()))
                 if conn is not None:
@@ -121,14 +113,6 @@ class Sampler(threading.Thread):
         """CPU seconds the database's server processes spent while sampled (those already running at the
         first reading count from it)."""
         return sum(cpu - self.first[pid] for pid, cpu in self.backends.items())
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def one_tick(url: str, project, workers: int, batch: int, clean) -> dict:

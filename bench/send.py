@@ -32,6 +32,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench._child import process_cpu
 from bench._report import Figure
 from engine.delivery.backends.smtp import SmtpBackend
 from engine.delivery.dispatch import dispatch
@@ -175,8 +176,10 @@ class PostfixSink:
     def cpu_seconds(self) -> float:
         """The sink's user + system CPU so far (/proc/PID/stat): on a 2-core machine it competes with the
         senders, so each run says how much of the machine it took."""
-        fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        cpu = process_cpu(self._process.pid)
+        if cpu is None:
+            raise RuntimeError("smtp-sink ended while it was measured")
+        return cpu
 
     def __exit__(self, *exc: object) -> None:
         self._process.terminate()
