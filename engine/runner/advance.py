@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Row, Select, and_, exists, false, func, select, update
 
+from engine.delivery.claim import CANCELLED, FAILED, SUPPRESSED
 from engine.rules.model import Campaign
 from engine.runner.conditions import condition_sql
 from engine.runner.context import TickContext, insert_ignoring_conflicts, lazy_commit
@@ -38,7 +39,7 @@ C = Customer.__table__
 D = Delivery.__table__
 S = Suppression.__table__
 O = CategoryOptOut.__table__
-UNCOUNTED = ("failed", "suppressed", "cancelled")
+UNCOUNTED = (FAILED, SUPPRESSED, CANCELLED)
 """Delivery statuses that do not count toward frequency caps: those emails never reached anyone. Every other
 status (rendering, queued, sending, sent) counts. Written as the statuses left out, so that the test cannot
 use the status index (see `_recent_emails`)."""
