@@ -262,5 +262,8 @@ reference cycles is freed at once whatever this is; cycles wait for at most this
 
 def main() -> None:
     """Console-script entry point (and `python -m engine`)."""
+    from engine.cli.deferred import defer
+
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    defer()  # before any command imports SQLAlchemy
     app()

@@ -28,11 +28,22 @@ def open_configured_store(config_path: Path, create: bool = False, *, make_folde
 
 def ready_store(config_path: Path) -> tuple[Config, Engine]:
     """(config, engine) of a project whose store is at the current schema; StoreNotReady (exit 1) if not."""
+    from engine.config.store import load_store_config
+
+    config = load_store_config(config_path)
+    return config, ready_config_store(config)
+
+
+def ready_config_store(config: Config) -> Engine:
+    """`ready_store` for a command that has loaded the project already: its store opened with the project's
+    config, rather than reading and checking rekindle.yaml a second time (a twentieth of `rekindle audience`'s
+    start-up, bench/startup.py)."""
+    from engine.config.store import open_store
     from engine.store.migrate import require_current
 
-    config, engine = open_configured_store(config_path)
+    engine = open_store(config)
     require_current(engine)
-    return config, engine
+    return engine
 
 
 @contextmanager

@@ -98,3 +98,100 @@ def test_audience_reads_the_store_without_alembic_or_the_renderer(tmp_path: Path
     # the query needs SQLAlchemy's Core only: the tables of engine/store/tables.py, no ORM, and on SQLite nothing
     # of PostgreSQL (JSONB and the partial indexes' PostgreSQL predicates come in only for PostgreSQL)
     assert loaded("audience", "winback-90", "--now", NOW, cwd=tmp_path) == {"sqlalchemy"}
+
+
+DEFERRED_CHECK = """
+import json, runpy, sys
+sys.argv = ["rekindle", *sys.argv[1:]]
+try:
+    runpy.run_module("engine", run_name="__main__")
+except SystemExit:
+    pass
+from engine.cli.deferred import DEFERRED, is_loaded
+print(json.dumps(sorted(name for name in DEFERRED if is_loaded(name))), file=sys.stderr)
+"""
+
+
+def test_audience_never_runs_the_standard_modules_sqlalchemy_imports_but_does_not_use(tmp_path: Path) -> None:
+    # asyncio and importlib.metadata were a twentieth of `audience`'s start-up (engine/cli/deferred.py); a
+    # library that starts reading them at import time shows up here first
+    from engine.store.database import open_engine
+    from engine.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    make_project(tmp_path, url)
+    engine = open_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    for _ in range(2):  # the first run fills the check cache, the second is every later one
+        done = subprocess.run([sys.executable, "-c", DEFERRED_CHECK, "audience", "winback-90", "--now", NOW],
+                              cwd=tmp_path, capture_output=True, text=True)
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.stdout.startswith("winback-90: ")
+        assert json.loads(done.stderr.strip().splitlines()[-1]) == []
+
+
+def test_a_deferred_module_is_the_real_module_from_its_first_use() -> None:
+    code = """
+import sys
+from engine.cli.deferred import defer, is_loaded
+defer()
+import asyncio, importlib.metadata
+from sqlalchemy.util import concurrency  # reads asyncio.iscoroutine while it is imported
+assert not is_loaded("asyncio") and not is_loaded("importlib.metadata")
+async def seven():
+    return 7
+coroutine = seven()
+assert concurrency.iscoroutine(coroutine) and not concurrency.iscoroutine(seven)  # loads asyncio
+assert is_loaded("asyncio") and asyncio.run(coroutine) == 7
+from asyncio import Queue
+assert Queue is sys.modules["asyncio"].Queue is sys.modules["asyncio.queues"].Queue
+print(importlib.metadata.version("sqlalchemy") == __import__("sqlalchemy").__version__,
+      sys.modules["importlib"].metadata is importlib.metadata)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
+
+
+def test_a_module_imported_before_defer_is_left_as_it_is() -> None:
+    code = """
+import asyncio, sys
+from engine.cli.deferred import defer, is_loaded
+defer()
+print(sys.modules["asyncio"] is asyncio, is_loaded("asyncio"))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True"]
+
+
+def test_a_command_that_loads_the_project_reads_its_config_once(tmp_path: Path, monkeypatch) -> None:
+    # the store is opened with the project's config (engine/cli/store.py ready_config_store), not a second
+    # reading and checking of rekindle.yaml
+    from typer.testing import CliRunner
+
+    import engine.config.loader
+    import engine.project.load
+    from engine.cli.app import app
+    from engine.store.database import open_engine
+    from engine.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    make_project(tmp_path, url)
+    store = open_engine(url)
+    upgrade(store)
+    store.dispose()
+    reads: list[Path] = []
+    real = engine.config.loader.load_config_document
+
+    def counted(path: Path, *args, **kwargs):
+        reads.append(path)
+        return real(path, *args, **kwargs)
+
+    for module in (engine.config.loader, engine.project.load):  # the store's loader, the project's
+        monkeypatch.setattr(module, "load_config_document", counted)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["audience", "winback-90", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("winback-90: ")
+    assert reads == [Path("rekindle.yaml")]

@@ -41,11 +41,11 @@ def audience(
 
     from engine.audience import audience_context, count_query, members_query
     from engine.cli.project import load_project_or_exit, require_campaign
-    from engine.cli.store import ready_store
+    from engine.cli.store import ready_config_store
 
     project = load_project_or_exit(config_path)
     campaign = None if campaign_id is None else require_campaign(project, campaign_id)
-    _, engine = ready_store(config_path)
+    engine = ready_config_store(project.config)
     at = resolve_now(now)
     defaults = project.config.defaults
 

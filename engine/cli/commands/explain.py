@@ -29,13 +29,13 @@ def explain(
     from sqlalchemy.orm import Session
 
     from engine.cli.project import load_project_or_exit, require_campaign
-    from engine.cli.store import ready_store
+    from engine.cli.store import ready_config_store
     from engine.explain import explain_campaign, load_subject
     from engine.explain.render import as_json, print_text
 
     project = load_project_or_exit(config_path)
     campaign = require_campaign(project, campaign_id)
-    _, engine = ready_store(config_path)
+    engine = ready_config_store(project.config)
     defaults = project.config.defaults
     try:
         with Session(engine) as session:

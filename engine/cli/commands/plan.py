@@ -49,7 +49,7 @@ def plan(
     from contextlib import nullcontext
 
     from engine.cli.project import load_project_or_exit
-    from engine.cli.store import ready_store
+    from engine.cli.store import ready_config_store
     from engine.project.git import base_project
     from engine.plan.changes import version_changes
     from engine.plan.review import build_review
@@ -65,7 +65,7 @@ def plan(
     chosen = tuple(c for c in project.campaigns if not campaign or c.id in campaign)
     secret = rehearsal_secret(project) or b"rekindle-plan-only"
     with base_project(config_path, base) if base else nullcontext((None, "")) as (base_side, commit):
-        _, engine = ready_store(config_path)
+        engine = ready_config_store(project.config)
         with engine.connect() as conn:
             sizes = {c.id: conn.execute(count_query(c, audience_ctx(conn, project, c, at))).scalar_one()
                      for c in chosen if c.enabled}

@@ -46,14 +46,14 @@ def report(
     Everything is computed by grouped SQL queries over the store; nothing is changed. Exit 1 when a
     CAMPAIGN is unknown or the project is invalid."""
     from engine.cli.project import load_project_or_exit, require_campaign
-    from engine.cli.store import ready_store, store_errors
+    from engine.cli.store import ready_config_store, store_errors
     from engine.reporting import build_report
     from engine.reporting.formatters import FORMATTERS
 
     project = load_project_or_exit(config_path, templates=False, not_done="no report was made")
     campaigns = ([require_campaign(project, c) for c in campaign_ids] if campaign_ids
                  else list(project.campaigns))
-    _, engine = ready_store(config_path)
+    engine = ready_config_store(project.config)
     try:
         with store_errors("building the report"), engine.connect() as connection:
             result = build_report(connection, project, campaigns, now=resolve_now(now), since=since, until=until)

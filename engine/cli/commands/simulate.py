@@ -29,7 +29,7 @@ def simulate(
     """Rehearse runs from --from to --to on a throwaway copy of the store and print the timeline: who would
     get which email when, who would exit and why. The real store is never changed."""
     from engine.cli.project import load_project_or_exit
-    from engine.cli.store import ready_store
+    from engine.cli.store import ready_config_store
     from engine.simulate.sandbox import sandbox
     from engine.simulate.timeline import simulate as run_simulation
     from engine.simulate.timeline import tick_report
@@ -42,7 +42,7 @@ def simulate(
     if end < start:
         raise UsageError("--to is before --from")
     project = load_project_or_exit(config_path, campaign)
-    _, engine = ready_store(config_path)
+    engine = ready_config_store(project.config)
     with sandbox(engine) as conn:
         summaries, timeline = run_simulation(conn, project, start, end, interval, tuple(campaign or ()))
         if fmt is OutputFormat.json:
