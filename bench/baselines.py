@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     else:
         target, bounds = f"target {TARGET_RATIO}x: missed", (
             "the command's fixed start-up (bench startup: about 0.5 s, over half of it importing SQLAlchemy, and "
-            "with PYTHONDONTWRITEBYTECODE compiling Rekindle's modules) plus the SQLite count, one scan of the "
+            "with PYTHONDONTWRITEBYTECODE and no `make bytecode`, compiling Rekindle's modules) plus the SQLite "
+            "count, one scan of the "
             "customers that reads every row's dates and parses the attributes of the inactive quarter for the plan "
             "(about 0.25 s of CPU at 1M, bench audience); what would move it: a faster JSON in SQLite (3.45's "
             "JSONB), an index on an attribute this hot, fewer modules loaded per command")

@@ -15,8 +15,10 @@ files; `validate` with `REKINDLE_CACHE=off` is the cost of a run that checks eve
 
 Bytecode: the commands run with the environment as given, and the report says whether Python could keep the
 bytecode it compiles. With `PYTHONDONTWRITEBYTECODE` set, every run compiles the editable install's .py files
-again (pip compiled the libraries' at install time), which a real install never does; measure both with
-`env -u PYTHONDONTWRITEBYTECODE python -m bench startup` and `PYTHONDONTWRITEBYTECODE=1 python -m bench startup`.
+again (pip compiled the libraries' at install time), which a real install never does, unless they were compiled
+beforehand (`make bytecode`, which `make` and `make bench` run: a .pyc is read whatever the variable says); measure
+both with `env -u PYTHONDONTWRITEBYTECODE python -m bench startup` and `PYTHONDONTWRITEBYTECODE=1 python -m bench
+startup`, the latter once with engine/ compiled and once without (`find engine -name __pycache__ -exec rm -r {} +`).
 """
 
 from __future__ import annotations
