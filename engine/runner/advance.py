@@ -77,8 +77,8 @@ def advance_campaign(ctx: TickContext, campaign: Campaign) -> None:
             if ctx.budget.exhausted:
                 ctx.summary.limit_reached = True
                 return
-            rows = [row for row in ctx.conn.execute(rows_query, {"ids": list(ids[start:start + size])})
-                    if _still_due(ctx, campaign, row)]
+            fetched = ctx.conn.execute(rows_query, {"ids": list(ids[start:start + size])}).all()
+            rows = [row for row in fetched if _still_due(ctx, campaign, row)]
             if rows:
                 ctx.decided(_advance_batch(ctx, campaign, rows))
                 ctx.checkpoint()

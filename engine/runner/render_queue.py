@@ -101,7 +101,9 @@ def claim(conn: Connection, token: str, size: int = BATCH, *, wall: datetime | N
         return []
     query = select(C.c.id, *(C.c[name] for name in CUSTOMER_FIELDS)).where(
         member_of(C.c.id, "ids", conn.dialect.name))
-    customers = {row.id: dict(row._mapping) for row in conn.execute(query, {"ids": [r.customer_id for r in rows]})}
+    found = conn.execute(query, {"ids": [r.customer_id for r in rows]})
+    names = list(found.keys())  # once per batch: a row's _mapping builds its keys again for every row
+    customers = {row[0]: dict(zip(names, row)) for row in found.all()}
     jobs = [Job(row.id, row.enrollment_id, row.campaign_id, row.step_id, row.variant, row.message_id, row.queued_at,
                 row.run_id, customers[row.customer_id]) for row in rows]
     return sorted(jobs, key=lambda job: job.id)
