@@ -24,12 +24,13 @@ from sqlalchemy import Row, Select, and_, exists, false, func, select, update
 from engine.delivery.claim import CANCELLED, FAILED, SUPPRESSED
 from engine.rules.model import Campaign
 from engine.runner.conditions import condition_sql
-from engine.runner.context import TickContext, insert_ignoring_conflicts, lazy_commit
+from engine.runner.context import TickContext, lazy_commit
 from engine.runner.render import message_id
 from engine.runner.render_queue import RENDERING
 from engine.runner.sequence import Outcome, Pending, advance
 from engine.scheduling.hashing import choose_variant
 from engine.scheduling.windows import zone_for
+from engine.store.bulk import insert_rows
 from engine.store.members import member_of
 from engine.store.models import CategoryOptOut, Customer, Delivery, Enrollment, Suppression
 from engine.timeutil import as_utc
@@ -76,8 +77,8 @@ def advance_campaign(ctx: TickContext, campaign: Campaign) -> None:
             if ctx.budget.exhausted:
                 ctx.summary.limit_reached = True
                 return
-            rows = [row for row in ctx.conn.execute(rows_query, {"ids": list(ids[start:start + size])})
-                    if _still_due(ctx, campaign, row)]
+            fetched = ctx.conn.execute(rows_query, {"ids": list(ids[start:start + size])}).all()
+            rows = [row for row in fetched if _still_due(ctx, campaign, row)]
             if rows:
                 ctx.decided(_advance_batch(ctx, campaign, rows))
                 ctx.checkpoint()
@@ -187,14 +188,13 @@ def _queue(ctx: TickContext, rows: Sequence[Row], deliveries: list[dict[str, Any
     """Insert the batch's deliveries; returns the (enrollment, step) pairs this run actually wrote, or None
     when it wrote every one (the usual case: nothing to read back).
 
-    A plain executemany (one prepared statement, reused for every batch) rather than a multi-row INSERT ...
-    RETURNING, whose text changes with the number of rows: SQLite keeps a prepared program per distinct
-    text, which made memory grow batch after batch. Only when some row was already in the ledger (the
-    count of rows written says so) is what was written read back, by run and id range."""
+    One statement per batch whatever its size (engine/store/bulk.py: the columns bound as arrays on
+    PostgreSQL, a reused prepared executemany on SQLite, where a multi-row INSERT ... RETURNING, whose text
+    changes with the number of rows, made memory grow batch after batch). Only when some row was already in
+    the ledger (the count of rows written says so) is what was written read back, by run and id range."""
     if not deliveries:
         return None
-    insert = insert_ignoring_conflicts(ctx.conn, D).execution_options(preserve_rowcount=True)
-    if ctx.conn.execute(insert, deliveries).rowcount == len(deliveries):
+    if insert_rows(ctx.conn, D, deliveries, ignore_conflicts=True) == len(deliveries):
         return None
     written = select(D.c.enrollment_id, D.c.step_id).where(
         D.c.run_id == ctx.run_id, D.c.enrollment_id.between(rows[0].id, rows[-1].id)

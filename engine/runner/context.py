@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Insert, Table, text
+from sqlalchemy import Connection, text
 
 from engine.runner.options import Budget, RunOptions
 from engine.runner.summary import RunSummary
@@ -77,18 +77,6 @@ class TickContext:
     def keep(self) -> None:
         """Remember the tally as it is now: what a rollback of the work that follows returns to."""
         self.kept = Tally.of(self.summary, self.budget)
-
-
-def insert_ignoring_conflicts(conn: Connection, table: Table) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING in the connection's dialect: the ledgers' unique constraints decide
-    what may exist, so a duplicate is silently not written instead of failing the batch."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        return postgresql_insert(table).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 _LAZY_COMMIT = text("SET LOCAL synchronous_commit TO OFF")

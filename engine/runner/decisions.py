@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, DateTime, FromClause, Integer, String, ins
 
 from engine.rules.model import Campaign
 from engine.runner.summary import RunSummary
+from engine.store.bulk import insert_rows
 from engine.store.models import Decision
 
 DECISIONS = Decision.__table__
@@ -51,7 +52,7 @@ class DecisionLog:
 
     def flush(self) -> None:
         if self._rows:
-            self.conn.execute(insert(DECISIONS), self._rows)
+            insert_rows(self.conn, DECISIONS, self._rows)
             self._rows = []
 
     def discard(self) -> None:

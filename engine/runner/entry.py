@@ -36,8 +36,9 @@ from sqlalchemy import (
 from engine.audience.guard import guard_breach, share_limit
 from engine.rules.model import Campaign
 from engine.runner.conditions import condition_sql
-from engine.runner.context import TickContext, insert_ignoring_conflicts
+from engine.runner.context import TickContext
 from engine.scheduling.hashing import unit_hash_sql
+from engine.store.bulk import insert_ignoring_conflicts
 from engine.store.models import Customer, Enrollment
 
 E = Enrollment.__table__

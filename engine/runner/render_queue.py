@@ -37,6 +37,7 @@ from engine.rules.model import Campaign, Step
 from engine.runner.context import lazy_commit
 from engine.runner.render import Renderer
 from engine.runner.summary import RunSummary
+from engine.store.bulk import update_rows
 from engine.store.members import member_of
 from engine.store.models import Customer, Decision, Delivery, Enrollment
 from engine.timeutil import as_utc
@@ -100,7 +101,9 @@ def claim(conn: Connection, token: str, size: int = BATCH, *, wall: datetime | N
         return []
     query = select(C.c.id, *(C.c[name] for name in CUSTOMER_FIELDS)).where(
         member_of(C.c.id, "ids", conn.dialect.name))
-    customers = {row.id: dict(row._mapping) for row in conn.execute(query, {"ids": [r.customer_id for r in rows]})}
+    found = conn.execute(query, {"ids": [r.customer_id for r in rows]})
+    names = list(found.keys())  # once per batch: a row's _mapping builds its keys again for every row
+    customers = {row[0]: dict(zip(names, row)) for row in found.all()}
     jobs = [Job(row.id, row.enrollment_id, row.campaign_id, row.step_id, row.variant, row.message_id, row.queued_at,
                 row.run_id, customers[row.customer_id]) for row in rows]
     return sorted(jobs, key=lambda job: job.id)
@@ -124,19 +127,31 @@ def render_claimed(conn: Connection, campaigns: dict[str, Campaign], renderer_fo
         except RenderError as exc:
             failed.append((campaign, step, job, exc))
             continue
-        done.append({"b_id": job.id, "b_subject": email.subject, "b_message": email.message,
-                     "b_links": list(email.links) or None})
+        done.append({"id": job.id, "subject": email.subject, "message": email.message,
+                     "links": list(email.links) or None})
     if done:
         lazy_commit(conn)
-        conn.execute(
-            update(D).where(D.c.id == bindparam("b_id"), D.c.claimed_by == token, D.c.status == RENDERING)
-            .values(subject=bindparam("b_subject"), message=bindparam("b_message"), links=bindparam("b_links"),
-                    status="queued", claimed_by=None, claimed_at=None),
-            done,
-        )
+        _store(conn, token, done)
     for campaign, step, job, error in failed:
         _undo(conn, token, campaign, step, job, error)
-    return [item["b_id"] for item in done]
+    return [item["id"] for item in done]
+
+
+_STORED = {"status": "queued", "claimed_by": None, "claimed_at": None}
+_STORE = update(D).where(D.c.id == bindparam("b_id"), D.c.claimed_by == bindparam("b_token"),
+                         D.c.status == RENDERING).values(
+    subject=bindparam("b_subject"), message=bindparam("b_message"), links=bindparam("b_links"), **_STORED)
+
+
+def _store(conn: Connection, token: str, done: list[dict[str, Any]]) -> None:
+    """Store the rendered batch (bytes, subject, links; status `queued`) where the claim is still `token`'s:
+    on PostgreSQL one UPDATE ... FROM unnest of the batch's columns (engine/store/bulk.py), where an
+    executemany was one UPDATE per row for the server; on SQLite the executemany."""
+    if conn.dialect.name == "postgresql":
+        update_rows(conn, D, done, key="id", fixed=_STORED, where={"claimed_by": token, "status": RENDERING})
+        return
+    conn.execute(_STORE, [{f"b_{name}": value for name, value in item.items()} | {"b_token": token}
+                          for item in done])
 
 
 def render_one(render: Renderer, campaign: Campaign, step: Step, job: Job):

@@ -110,3 +110,13 @@ def test_tables_created_from_the_metadata_keep_the_partial_indexes_partial(store
         definitions = connection.execute(query, {"one": names[0], "two": names[1]}).scalars().all()
     engine.dispose()
     assert len(definitions) == 2 and all(" WHERE " in definition for definition in definitions)
+
+
+def test_deliveries_leave_half_of_each_page_free_on_postgresql(postgres_url: str) -> None:
+    # Migration 0019: room on the page for the render claim's new row version (a HOT update, no index touched).
+    engine = open_engine(postgres_url)
+    migrate.upgrade(engine)
+    query = text("SELECT reloptions FROM pg_class WHERE oid = 'deliveries'::regclass")
+    with engine.connect() as connection:
+        assert connection.execute(query).scalar_one() == ["fillfactor=50"]
+    engine.dispose()
