@@ -131,6 +131,7 @@ def dispatch(
         hold=tuple(hold),
         categories=dict(categories or {}),
         keep_going=keep_going,
+        inline_store=engine.dialect.name == "sqlite",
     )
     return eventloop.run(run.go(batch_size, limit, lease, on_batch))
 
@@ -151,10 +152,14 @@ class _Claim:
 class _Run:
     """One dispatch: its settings and its running summary.
 
-    The store's work (claims, checks, outcome commits) runs in one thread of its own, in the order it was
-    asked for, so the event loop only ever waits for the relay: the next batch is claimed and checked while
-    the current one is being sent, and a batch's last outcomes are committed while the next one goes out.
-    One thread, not several: the run's writes never wait for each other's locks (SQLite has one)."""
+    On PostgreSQL the store's work (claims, checks, outcome commits) runs in one thread of its own, in the
+    order it was asked for, so the event loop only ever waits for the relay: the next batch is claimed and
+    checked while the current one is being sent, and a batch's last outcomes are committed while the next
+    one goes out. That work is mostly waiting (round trips, each commit's flush to disk), during which the
+    thread lets the interpreter go. One thread, not several: the run's writes never wait for each other.
+    On SQLite the same steps run in the event loop itself (`inline_store`): there they are CPU in this
+    process (WAL, synchronous=NORMAL: a commit does not wait for the disk), so a thread would only take turns
+    with the loop for the interpreter lock, and to smtp-sink it made the send slower."""
 
     engine: Engine
     backend: Backend
@@ -166,6 +171,7 @@ class _Run:
     hold: tuple[str, ...] = ()
     categories: dict[str, str] = field(default_factory=dict)
     keep_going: Callable[[], bool] = lambda: True
+    inline_store: bool = False
     #: The addresses this run's sends hard-bounced (normalised): a batch checked before a bounce of the
     #: batch sent ahead of it was committed is checked against these too, just before it is sent.
     bounced: set[str] = field(default_factory=set)
@@ -179,7 +185,9 @@ class _Run:
         return to_naive_utc(now)
 
     async def in_store(self, work: Callable[..., T], *args: object) -> T:
-        """Run `work(*args)` in the run's store thread (after whatever was asked of it before)."""
+        """Run `work(*args)` in the run's store thread (after whatever was asked of it before), or here."""
+        if self.inline_store:
+            return work(*args)
         assert self._store is not None, "inside go()"
         return await asyncio.get_running_loop().run_in_executor(self._store, work, *args)
 

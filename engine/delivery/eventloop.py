@@ -1,11 +1,11 @@
-"""The event loop a dispatch runs on: uvloop (libuv's loop, written in Cython) when it is installed, else
-asyncio's own.
+"""The event loop a dispatch runs on: asyncio's own, or uvloop (libuv's loop, in Cython) when asked for with
+REKINDLE_EVENT_LOOP=uvloop (installed by the `fast` extra).
 
 A send to a fast relay is mostly event loop: two socket writes and two reads a message, each a trip through
-the loop's selector and callbacks. uvloop does that work in C; to Postfix's smtp-sink it took a fifth off the
-sender's CPU a message (docs/delivery.md, Throughput). It is optional (`pip install 'rekindle-engine[fast]'`);
-`REKINDLE_EVENT_LOOP=asyncio` keeps the standard loop even when uvloop is installed (to compare, or to rule it
-out), `REKINDLE_EVENT_LOOP=uvloop` insists on it.
+the loop's selector and callbacks, which uvloop does in C. Measured to Postfix's smtp-sink on a loaded
+2-core machine (docs/delivery.md, Throughput), it took a fifth off the sender's CPU a message on SQLite, but
+on PostgreSQL, where the outcome commits run in a thread of the dispatch's own, the send was no faster and
+often slower than on asyncio's loop; so it is a choice, not the default.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-CHOICES = ("auto", "uvloop", "asyncio")
+CHOICES = ("asyncio", "uvloop")
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop's loop factory, or None for asyncio's default, as REKINDLE_EVENT_LOOP (default auto) says."""
-    choice = os.environ.get("REKINDLE_EVENT_LOOP", "auto").strip().lower() or "auto"
+    """uvloop's loop factory, or None for asyncio's default, as REKINDLE_EVENT_LOOP (default asyncio) says."""
+    choice = os.environ.get("REKINDLE_EVENT_LOOP", "").strip().lower() or "asyncio"
     if choice not in CHOICES:
         raise ValueError(f"REKINDLE_EVENT_LOOP must be one of {', '.join(CHOICES)}, not {choice!r}")
     if choice == "asyncio":
@@ -30,10 +30,8 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     try:
         import uvloop
     except ImportError:
-        if choice == "uvloop":
-            raise ValueError("REKINDLE_EVENT_LOOP=uvloop but uvloop is not installed "
-                             "(pip install 'rekindle-engine[fast]')") from None
-        return None
+        raise ValueError("REKINDLE_EVENT_LOOP=uvloop but uvloop is not installed "
+                         "(pip install 'rekindle-engine[fast]')") from None
     return uvloop.new_event_loop
 
 
