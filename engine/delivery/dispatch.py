@@ -131,7 +131,7 @@ def dispatch(
         hold=tuple(hold),
         categories=dict(categories or {}),
         keep_going=keep_going,
-        inline_store=engine.dialect.name == "sqlite",
+        claim_ahead=engine.dialect.name != "sqlite",
     )
     return eventloop.run(run.go(batch_size, limit, lease, on_batch))
 
@@ -152,14 +152,14 @@ class _Claim:
 class _Run:
     """One dispatch: its settings and its running summary.
 
-    On PostgreSQL the store's work (claims, checks, outcome commits) runs in one thread of its own, in the
-    order it was asked for, so the event loop only ever waits for the relay: the next batch is claimed and
-    checked while the current one is being sent, and a batch's last outcomes are committed while the next
-    one goes out. That work is mostly waiting (round trips, each commit's flush to disk), during which the
-    thread lets the interpreter go. One thread, not several: the run's writes never wait for each other.
-    On SQLite the same steps run in the event loop itself (`inline_store`): there they are CPU in this
-    process (WAL, synchronous=NORMAL: a commit does not wait for the disk), so a thread would only take turns
-    with the loop for the interpreter lock, and to smtp-sink it made the send slower."""
+    The store's work (claims, checks, outcome commits) runs in one thread of its own, in the order it was
+    asked for, so the event loop only waits for the relay. One thread, not several: the run's writes never
+    wait for each other. On PostgreSQL (`claim_ahead`) the next batch is claimed and checked while the
+    current one is sent, and a batch's last outcomes are committed while the next one goes out: that work is
+    mostly waiting (round trips, each commit's flush to disk), during which the thread lets the interpreter
+    go. On SQLite it is CPU in this process (WAL, synchronous=NORMAL: a commit does not wait for the disk)
+    and its one write lock would make a claim wait for a commit: there a batch is claimed once the one before
+    is recorded, as before; claiming ahead (in the loop or in the thread) made sends to smtp-sink slower."""
 
     engine: Engine
     backend: Backend
@@ -171,7 +171,7 @@ class _Run:
     hold: tuple[str, ...] = ()
     categories: dict[str, str] = field(default_factory=dict)
     keep_going: Callable[[], bool] = lambda: True
-    inline_store: bool = False
+    claim_ahead: bool = True
     #: The addresses this run's sends hard-bounced (normalised): a batch checked before a bounce of the
     #: batch sent ahead of it was committed is checked against these too, just before it is sent.
     bounced: set[str] = field(default_factory=set)
@@ -185,9 +185,7 @@ class _Run:
         return to_naive_utc(now)
 
     async def in_store(self, work: Callable[..., T], *args: object) -> T:
-        """Run `work(*args)` in the run's store thread (after whatever was asked of it before), or here."""
-        if self.inline_store:
-            return work(*args)
+        """Run `work(*args)` in the run's store thread (after whatever was asked of it before)."""
         assert self._store is not None, "inside go()"
         return await asyncio.get_running_loop().run_in_executor(self._store, work, *args)
 
@@ -216,8 +214,8 @@ class _Run:
 
     async def send_all(self, batch_size: int, limit: int | None,
                        on_batch: Callable[[DispatchSummary], None] | None) -> None:
-        """Claim, send, repeat, with the next claim made while the current batch is sent. A batch claimed
-        ahead is looked at again before it is sent: if the run was told to stop meanwhile it goes back to the
+        """Claim, send, repeat; with `claim_ahead` the next claim is made while the current batch is sent.
+        A batch claimed ahead is looked at again before it is sent: if the run was told to stop meanwhile it goes back to the
         queue whole, and its rows of campaigns paused meanwhile go back too (a pause stops a running sender
         at its next batch, as if that batch had been claimed after it)."""
         claiming = self.claim_next(batch_size, limit)
@@ -233,13 +231,17 @@ class _Run:
                     if batch is None:
                         break
                 self.summary.claimed += len(batch.rows)
-                claiming = self.claim_next(batch_size, limit)
-                ahead = True
+                if self.claim_ahead:
+                    claiming, ahead = self.claim_next(batch_size, limit), True
                 if not await self.send_batch(batch):
                     break
+                if not self.claim_ahead:
+                    await asyncio.gather(*self.finishing)  # recorded before the next claim
                 self.raise_failed_commits()
                 if on_batch is not None:
                     on_batch(self.summary)
+                if not self.claim_ahead:
+                    claiming = self.claim_next(batch_size, limit)
         finally:
             if claiming is not None:  # claimed ahead, never sent
                 left = await claiming

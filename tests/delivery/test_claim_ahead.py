@@ -1,7 +1,8 @@
-"""The dispatcher claims the next batch while the current one is sent (engine/delivery/dispatch.py, _Run):
-what was claimed ahead is really claimed during the send, and is given back or checked again when what
-happened meanwhile says so (a stop, a pause, a hard bounce, an outage). Real stores (both dialects), the
-memory backend or a real aiosmtpd server."""
+"""On PostgreSQL the dispatcher claims the next batch while the current one is sent (engine/delivery/
+dispatch.py, _Run): what was claimed ahead is really claimed during the send, and is given back or checked
+again when what happened meanwhile says so (a stop, a pause, a hard bounce, an outage). On SQLite, which
+claims after recording, the same situations end the same way. Real stores (both dialects), the memory
+backend or a real aiosmtpd server."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
+import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from engine.delivery.backends.base import ResultCallback
@@ -59,6 +61,8 @@ class Watching(MemoryBackend):
 
 
 def test_the_next_batch_is_claimed_while_one_is_sent(store_engine: Engine, now: datetime) -> None:
+    if store_engine.dialect.name == "sqlite":
+        pytest.skip("on SQLite a batch is claimed once the one before is recorded (dispatch.py, _Run)")
     queue_deliveries(store_engine, [f"p{i}@example.com" for i in range(10)], now)
     backend = Watching(store_engine)
     summary = dispatch(store_engine, backend, now=now, batch_size=4)
