@@ -31,11 +31,14 @@ import os
 import random
 import socket
 from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import TypeVar
 
 from sqlalchemy import Engine
 
+from engine.delivery import eventloop
 from engine.delivery.backends.base import Backend
 from engine.delivery.backoff import Backoff
 from engine.delivery.claim import (
@@ -53,6 +56,7 @@ from engine.delivery.errors import TransportError
 from engine.delivery.outcomes import record, row_update
 from engine.addresses import address_problem
 from engine.delivery.message import OutgoingMessage, SendResult, SendStatus
+from engine.store import pauses
 from engine.suppression import store as suppressions
 from engine.suppression.preferences import opted_out_pairs
 from engine.timeutil import to_naive_utc
@@ -62,6 +66,8 @@ log = logging.getLogger("rekindle.delivery.dispatch")
 #: Deferred deliveries come back after about 1, 2, 4 ... minutes, at most 6 hours apart.
 DEFAULT_RETRY_BACKOFF = Backoff(base=60.0, cap=6 * 3600.0)
 DEFAULT_LEASE = timedelta(minutes=15)
+HARD_BOUNCE = "hard_bounce"  # the suppression reason of an address a relay refused at RCPT with a 5xx
+T = TypeVar("T")
 
 
 @dataclass
@@ -125,13 +131,35 @@ def dispatch(
         hold=tuple(hold),
         categories=dict(categories or {}),
         keep_going=keep_going,
+        claim_ahead=engine.dialect.name != "sqlite",
     )
-    return asyncio.run(run.go(batch_size, limit, lease, on_batch))
+    return eventloop.run(run.go(batch_size, limit, lease, on_batch))
+
+
+@dataclass
+class _Claim:
+    """One claimed batch, checked at claim time: the messages to send, and how many rows the check decided
+    (suppressed or unsendable; those are already recorded)."""
+
+    token: str
+    rows: list[Claimed]
+    outgoing: list[OutgoingMessage]
+    suppressed: int = 0
+    failures: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass
 class _Run:
-    """One dispatch: its settings and its running summary."""
+    """One dispatch: its settings and its running summary.
+
+    The store's work (claims, checks, outcome commits) runs in one thread of its own, in the order it was
+    asked for, so the event loop only waits for the relay. One thread, not several: the run's writes never
+    wait for each other. On PostgreSQL (`claim_ahead`) the next batch is claimed and checked while the
+    current one is sent, and a batch's last outcomes are committed while the next one goes out: that work is
+    mostly waiting (round trips, each commit's flush to disk), during which the thread lets the interpreter
+    go. On SQLite it is CPU in this process (WAL, synchronous=NORMAL: a commit does not wait for the disk)
+    and its one write lock would make a claim wait for a commit: there a batch is claimed once the one before
+    is recorded, as before; claiming ahead (in the loop or in the thread) made sends to smtp-sink slower."""
 
     engine: Engine
     backend: Backend
@@ -143,41 +171,105 @@ class _Run:
     hold: tuple[str, ...] = ()
     categories: dict[str, str] = field(default_factory=dict)
     keep_going: Callable[[], bool] = lambda: True
+    claim_ahead: bool = True
+    #: The addresses this run's sends hard-bounced (normalised): a batch checked before a bounce of the
+    #: batch sent ahead of it was committed is checked against these too, just before it is sent.
+    bounced: set[str] = field(default_factory=set)
+    #: Batches sent whose last outcomes are still being committed.
+    finishing: list[asyncio.Task[None]] = field(default_factory=list)
+    _store: ThreadPoolExecutor | None = None
 
     def clock(self) -> datetime:
         # A fixed --now makes every recorded time reproducible; otherwise each step records its real time.
         now = self.now if self.now is not None else datetime.now(timezone.utc)
         return to_naive_utc(now)
 
+    async def in_store(self, work: Callable[..., T], *args: object) -> T:
+        """Run `work(*args)` in the run's store thread (after whatever was asked of it before)."""
+        assert self._store is not None, "inside go()"
+        return await asyncio.get_running_loop().run_in_executor(self._store, work, *args)
+
     async def go(
         self, batch_size: int, limit: int | None, lease: timedelta, on_batch: Callable[[DispatchSummary], None] | None
     ) -> DispatchSummary:
         summary = self.summary
-        with self.engine.begin() as conn:
-            summary.reclaimed = reclaim_stale(conn, self.clock(), lease)
-        if summary.reclaimed:
-            log.warning("reclaimed stale deliveries", extra={"event": "reclaimed", "count": summary.reclaimed})
-        try:
-            await self.backend.open()
-        except TransportError as exc:
-            self.unavailable(exc)
-            return summary
-        try:
-            while (limit is None or summary.claimed < limit) and self.keep_going():
-                size = batch_size if limit is None else min(batch_size, limit - summary.claimed)
-                token = new_token(summary.worker_id)
-                with self.engine.begin() as conn:
-                    batch = claim_batch(conn, token, self.clock(), size, self.hold)
-                if not batch:
-                    break
-                summary.claimed += len(batch)
-                if not await self.send_batch(batch, token):
-                    break
-                if on_batch is not None:
-                    on_batch(summary)
-        finally:
-            await self.backend.close()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rekindle-outbox") as self._store:
+            summary.reclaimed = await self.in_store(self.reclaim, lease)
+            if summary.reclaimed:
+                log.warning("reclaimed stale deliveries", extra={"event": "reclaimed", "count": summary.reclaimed})
+            try:
+                await self.backend.open()
+            except TransportError as exc:
+                self.unavailable(exc)
+                return summary
+            try:
+                await self.send_all(batch_size, limit, on_batch)
+            finally:
+                # Every outcome reported is committed before the run ends, whatever ended it.
+                await asyncio.gather(*self.finishing, return_exceptions=True)
+                await self.backend.close()
+            for task in self.finishing:
+                task.result()  # a failed commit is the run's error
         return summary
+
+    async def send_all(self, batch_size: int, limit: int | None,
+                       on_batch: Callable[[DispatchSummary], None] | None) -> None:
+        """Claim, send, repeat; with `claim_ahead` the next claim is made while the current batch is sent.
+        A batch claimed ahead is looked at again before it is sent: if the run was told to stop meanwhile it goes back to the
+        queue whole, and its rows of campaigns paused meanwhile go back too (a pause stops a running sender
+        at its next batch, as if that batch had been claimed after it)."""
+        claiming = self.claim_next(batch_size, limit)
+        ahead = False
+        try:
+            while claiming is not None:
+                batch, claiming = await claiming, None
+                if batch is None:
+                    break
+                self.count_checked(batch)
+                if ahead:
+                    batch = await self.recheck(batch)
+                    if batch is None:
+                        break
+                self.summary.claimed += len(batch.rows)
+                if self.claim_ahead:
+                    claiming, ahead = self.claim_next(batch_size, limit), True
+                if not await self.send_batch(batch):
+                    break
+                if not self.claim_ahead:
+                    await asyncio.gather(*self.finishing)  # recorded before the next claim
+                self.raise_failed_commits()
+                if on_batch is not None:
+                    on_batch(self.summary)
+                if not self.claim_ahead:
+                    claiming = self.claim_next(batch_size, limit)
+        finally:
+            if claiming is not None:  # claimed ahead, never sent
+                left = await claiming
+                if left is not None:
+                    self.count_checked(left)
+                    await self.in_store(self.release, left.token, [m.delivery_id for m in left.outgoing])
+
+    def claim_next(self, batch_size: int, limit: int | None) -> asyncio.Future[_Claim | None] | None:
+        """Start claiming the next batch in the store thread, or None when the limit is reached or the run
+        was told to stop (`keep_going()` is asked before each claim)."""
+        size = batch_size if limit is None else min(batch_size, limit - self.summary.claimed)
+        if size <= 0 or not self.keep_going():
+            return None
+        return asyncio.ensure_future(self.in_store(self.claim, size))
+
+    def raise_failed_commits(self) -> None:
+        done = [task for task in self.finishing if task.done()]
+        self.finishing = [task for task in self.finishing if not task.done()]
+        for task in done:
+            task.result()
+
+    def reclaim(self, lease: timedelta) -> int:
+        with self.engine.begin() as conn:
+            return reclaim_stale(conn, self.clock(), lease)
+
+    def release(self, token: str, ids: list[int]) -> int:
+        with self.engine.begin() as conn:
+            return release(conn, token, ids)
 
     def unavailable(self, exc: TransportError) -> None:
         self.summary.unavailable = str(exc)
@@ -193,58 +285,104 @@ class _Run:
             return None
         return f"opted out of the category {category!r}"  # the words of the queue-time check (runner/sequence.py)
 
-    async def send_batch(self, batch: list[Claimed], token: str) -> bool:
-        """Send one claimed batch and record the outcomes. False when the transport went down (batch released)."""
-        summary, engine = self.summary, self.engine
-        decided: list[dict[str, object]] = []
-        with engine.begin() as conn:
-            suppressed, unsubscribed = suppressions.blocked(conn, (r.email for r in batch),
-                                                            (r.customer_id for r in batch))
-            opted_out = opted_out_pairs(conn, self.category_pairs(batch))
-        outgoing: list[OutgoingMessage] = []
-        for row in batch:
-            reason = _blocked_reason(row, suppressed, unsubscribed) or self.opted_out_reason(row, opted_out)
-            if reason is not None:
-                decided.append(row_update(row, token, SUPPRESSED, failure_reason=reason, count_attempt=False))
-                summary.suppressed += 1
-                log.info("suppressed", extra={"event": "delivery.suppressed", "delivery_id": row.id,
-                                              "message_id": row.message_id, "reason": reason})
-                continue
-            envelope_from = self.sender or _from_address(row.message)
-            problem = _unsendable(row, envelope_from)
-            if problem is not None:
-                decided.append(row_update(row, token, FAILED, failure_reason=problem))
-                summary.failed += 1
-                summary.failures.append({"delivery_id": row.id, "reason": problem})
-                log.warning("failed", extra={"event": "delivery.failed", "delivery_id": row.id,
-                                             "message_id": row.message_id, "reason": problem})
-                continue
-            assert row.message is not None  # _unsendable refuses a row without a message
-            outgoing.append(OutgoingMessage(row.id, envelope_from, row.email, row.message, row.message_id))
-        with engine.begin() as conn:
+    def claim(self, size: int) -> _Claim | None:
+        """(Store thread.) Claim up to `size` due deliveries and check them against the suppression list,
+        unsubscribes and category opt-outs, in one transaction: the rows the check refuses are recorded
+        with the claim, the rest are returned to be sent. None when nothing is due."""
+        token = new_token(self.summary.worker_id)
+        with self.engine.begin() as conn:
+            rows = claim_batch(conn, token, self.clock(), size, self.hold)
+            if not rows:
+                return None
+            suppressed, unsubscribed = suppressions.blocked(conn, (r.email for r in rows),
+                                                            (r.customer_id for r in rows))
+            opted_out = opted_out_pairs(conn, self.category_pairs(rows))
+            batch = _Claim(token, rows, [])
+            decided: list[dict[str, object]] = []
+            for row in rows:
+                reason = _blocked_reason(row, suppressed, unsubscribed) or self.opted_out_reason(row, opted_out)
+                if reason is not None:
+                    decided.append(self.suppress(token, row, reason))
+                    batch.suppressed += 1
+                    continue
+                envelope_from = self.sender or _from_address(row.message)
+                problem = _unsendable(row, envelope_from)
+                if problem is not None:
+                    decided.append(row_update(row, token, FAILED, failure_reason=problem))
+                    batch.failures.append({"delivery_id": row.id, "reason": problem})
+                    log.warning("failed", extra={"event": "delivery.failed", "delivery_id": row.id,
+                                                 "message_id": row.message_id, "reason": problem})
+                    continue
+                assert row.message is not None  # _unsendable refuses a row without a message
+                batch.outgoing.append(OutgoingMessage(row.id, envelope_from, row.email, row.message, row.message_id))
             record(conn, decided)  # suppressed and unsendable rows never reach the backend
-        if not outgoing:
-            return True
+        return batch
 
-        state = _Batch(self, {row.id: row for row in batch}, token)
+    @staticmethod
+    def suppress(token: str, row: Claimed, reason: str) -> dict[str, object]:
+        log.info("suppressed", extra={"event": "delivery.suppressed", "delivery_id": row.id,
+                                      "message_id": row.message_id, "reason": reason})
+        return row_update(row, token, SUPPRESSED, failure_reason=reason, count_attempt=False)
+
+    def count_checked(self, batch: _Claim) -> None:
+        """Add what the claim-time check decided to the summary (here, in the event loop, which owns it)."""
+        self.summary.suppressed += batch.suppressed
+        self.summary.failed += len(batch.failures)
+        self.summary.failures += batch.failures
+
+    async def recheck(self, batch: _Claim) -> _Claim | None:
+        """A batch claimed while the one before it was sent, just before it is sent: released whole when the
+        run was told to stop (then None: the run stops), its rows of campaigns paused since released, its rows
+        to addresses that hard-bounced since suppressed."""
+        ids = [message.delivery_id for message in batch.outgoing]
+        if not self.keep_going():
+            await self.in_store(self.release, batch.token, ids)
+            return None
+        paused = await self.in_store(self.paused_now)
+        rows = {row.id: row for row in batch.rows}
+        held = [i for i in ids if pauses.is_paused(paused, rows[i].campaign_id)] if paused else []
+        if held:
+            await self.in_store(self.release, batch.token, held)
+        bounced = [i for i in ids if suppressions.normalise(rows[i].email) in self.bounced and i not in held]
+        if bounced:
+            updates = [self.suppress(batch.token, rows[i], f"suppressed: {HARD_BOUNCE}") for i in bounced]
+            self.summary.suppressed += len(bounced)
+            await self.in_store(self.commit_decided, updates)
+        gone = set(held) | set(bounced)
+        batch.rows = [row for row in batch.rows if row.id not in held]
+        batch.outgoing = [message for message in batch.outgoing if message.delivery_id not in gone]
+        return batch
+
+    def paused_now(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return pauses.paused_ids(conn)
+
+    def commit_decided(self, updates: list[dict[str, object]]) -> None:
+        with self.engine.begin() as conn:
+            record(conn, updates)
+
+    async def send_batch(self, batch: _Claim) -> bool:
+        """Send one claimed batch; its outcomes are committed as they are reported, the last of them while
+        the next batch is sent. False when the transport went down (the unsent rest of the batch released)."""
+        if not batch.outgoing:
+            return True
+        state = _Batch(self, {row.id: row for row in batch.rows}, batch.token)
         reported: asyncio.Queue[SendResult | None] = asyncio.Queue()
         recorder = asyncio.create_task(state.record_as_reported(reported))
+        results: list[SendResult] | None = None
         try:
-            results = await self.backend.send_many(outgoing, on_result=reported.put_nowait)
+            results = await self.backend.send_many(batch.outgoing, on_result=reported.put_nowait)
         except TransportError as exc:
             self.unavailable(exc)
-            results = None
         finally:
             reported.put_nowait(None)
-            await recorder
+            if results is None:
+                await recorder  # what was reported is committed before the rest is released
         if results is None:
-            with engine.begin() as conn:
-                summary.released += release(conn, token, [m.delivery_id for m in outgoing])
+            self.summary.released += await self.in_store(self.release, batch.token,
+                                                         [m.delivery_id for m in batch.outgoing])
             return False
-        # Backends that do not stream (or a result they did not report) are recorded from the returned list.
-        updates, bounces = state.outcomes(results)
-        if updates:
-            summary.bounced += state.commit(updates, bounces)
+        self.finishing.append(asyncio.create_task(state.finish(recorder, results)))
         return True
 
 
@@ -268,11 +406,12 @@ class _Batch:
             row = self.rows[result.delivery_id]
             updates.append(_apply(row, result, self.token, now, run.summary, run.max_attempts, run.retry_backoff))
             if result.hard_bounce:
-                bounces.append(suppressions.Entry(row.email, "hard_bounce", result.reply))
+                bounces.append(suppressions.Entry(row.email, HARD_BOUNCE, result.reply))
+                run.bounced.add(suppressions.normalise(row.email))
         return updates, bounces
 
     def commit(self, updates: list[dict[str, object]], bounces: list[suppressions.Entry]) -> int:
-        """Write outcomes in one transaction (run in a thread, so sending goes on meanwhile)."""
+        """Write outcomes in one transaction (in the store thread, so sending goes on meanwhile)."""
         with self.run.engine.begin() as conn:
             record(conn, updates)
             return suppressions.add(conn, bounces, self.run.clock())
@@ -286,9 +425,19 @@ class _Batch:
             while not reported.empty():
                 results.append(reported.get_nowait())
             finished = None in results
-            updates, bounces = self.outcomes([r for r in results if r is not None])
-            if updates:
-                self.run.summary.bounced += await asyncio.to_thread(self.commit, updates, bounces)
+            await self.write([r for r in results if r is not None])
+
+    async def write(self, results: list[SendResult]) -> None:
+        updates, bounces = self.outcomes(results)
+        if updates:
+            added = await self.run.in_store(self.commit, updates, bounces)
+            self.run.summary.bounced += added  # not `+= await`: that reads the count before the wait
+
+    async def finish(self, recorder: asyncio.Task[None], results: list[SendResult]) -> None:
+        """After the backend returned: the streamed outcomes' commits, then any result the backend did not
+        stream (a backend that does not, or a result it did not report)."""
+        await recorder
+        await self.write(results)
 
 
 def _apply(
