@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from operator import itemgetter
+from typing import TypeAlias
 
 from markupsafe import escape
 
@@ -112,8 +114,38 @@ class HtmlPlan:
     texts: dict[tuple[str | bool, ...], tuple[str | tuple[str, int], ...] | None] = field(default_factory=dict)
     qp: QpLayout | None | bool = False
     """The quoted-printable layout of the HTML (`message.qp_layout`), made on first use (False until then)."""
-    text_qp: dict[int, tuple[tuple[str | tuple[str, int], ...], QpLayout | None]] = field(default_factory=dict)
-    """The same per text layout of `texts` (by the id of that tuple, which `texts` keeps alive)."""
+    text_qp: dict[int, tuple[tuple[str | tuple[str, int], ...], QpLayout | None, Fill]] = field(default_factory=dict)
+    """The same per text layout of `texts` (by the id of that tuple, which `texts` keeps alive), with that
+    layout's `Fill`."""
+    links: tuple[LinkTag, ...] = field(init=False)
+    """The link tags of `pieces`, in order."""
+    fill: Fill = field(init=False)
+    """`pieces` as a `Fill` of (link tags, static pieces, values): see `html_pieces`."""
+
+    def __post_init__(self) -> None:
+        self.links = tuple(piece for piece in self.pieces if isinstance(piece, LinkTag))
+        links = iter(range(len(self.links)))
+        self.fill = _fill([piece if isinstance(piece, str) else ("v", piece) if isinstance(piece, int) else
+                           ("l", next(links)) for piece in self.pieces], len(self.links))
+
+
+Fill: TypeAlias = tuple[tuple[str, ...], Callable[[Sequence[str]], Sequence[str]]]
+"""A body's pieces compiled: its static pieces, and a getter that picks every piece of the body, in order, out
+of (per-message link pieces, the static pieces, the per-message values) in one C call (`itemgetter`), where a
+loop over the pieces tested and appended each."""
+
+
+def _fill(pieces: Sequence[str | tuple[str, int]], links: int) -> Fill:
+    """The `Fill` of a body's pieces (static text, ("v", value number), ("l", link number)) for a source of
+    `links` link pieces, then the static pieces, then the values."""
+    static = tuple(piece for piece in pieces if isinstance(piece, str))
+    positions = iter(range(links, links + len(static)))
+    indices = [next(positions) if isinstance(piece, str) else piece[1] if piece[0] == "l" else
+               links + len(static) + piece[1] for piece in pieces]
+    if len(indices) == 1:  # itemgetter of one index gives the item itself, not a tuple of it
+        only = indices[0]
+        return static, lambda source: (source[only],)
+    return static, (itemgetter(*indices) if indices else lambda _source: ())
 
 
 def html_layout(plan: HtmlPlan) -> QpLayout | None:
@@ -123,15 +155,17 @@ def html_layout(plan: HtmlPlan) -> QpLayout | None:
     return plan.qp  # type: ignore[return-value]
 
 
-def text_layout(plan: HtmlPlan, pieces: tuple[str | tuple[str, int], ...]) -> QpLayout | None:
-    """The quoted-printable layout of a text plan of `plan` (`text_pieces` gives one piece per plan piece)."""
+def text_layout(plan: HtmlPlan, pieces: tuple[str | tuple[str, int], ...]) -> tuple[QpLayout | None, Fill]:
+    """The quoted-printable layout of a text plan of `plan` (`text_pieces` gives one piece per plan piece),
+    and the plan's `Fill` for `text_pieces`."""
     entry = plan.text_qp.get(id(pieces))
     if entry is not None and entry[0] is pieces:
-        return entry[1]
+        return entry[1], entry[2]
     layout = qp_layout([piece if isinstance(piece, str) else None for piece in pieces])
+    fill = _fill(pieces, len(plan.links))
     if len(plan.text_qp) < MAX_PLANS:  # as `texts`, which beyond that hands out layouts it does not keep
-        plan.text_qp[id(pieces)] = (pieces, layout)
-    return layout
+        plan.text_qp[id(pieces)] = (pieces, layout, fill)
+    return layout, fill
 
 
 class _Scanner(HTMLParser):
@@ -213,26 +247,23 @@ def build_html(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], para
 
 
 def html_pieces(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], params: Mapping[str, str],
-                skip: Collection[str]) -> tuple[list[str], list[str | None]]:
+                skip: Collection[str]) -> tuple[Sequence[str], list[str | None]]:
     """`build_html` before the join: the plan's static pieces (the same strings for every message, which the
-    message builder's quoted-printable encoding uses, engine/rendering/message.py) between the values and tags."""
-    out: list[str] = []
+    message builder's quoted-printable encoding uses, engine/rendering/message.py) between the values and tags.
+    Only the link tags are worked out one by one; the pieces are then picked in one call (`HtmlPlan.fill`)."""
+    tags: list[str] = []
     hrefs: list[str | None] = []
     params_key = tuple(params.items())
-    for piece in plan.pieces:
-        if isinstance(piece, str):
-            out.append(piece)
-        elif isinstance(piece, int):
-            out.append(escaped[piece])
+    for piece in plan.links:
+        written = _join(piece.pieces, escaped)
+        if piece.parsed is not None and params:
+            tag, href = _rewrite_parsed(piece, written, values, params, params_key, skip)
         else:
-            written = _join(piece.pieces, escaped)
-            if piece.parsed is not None and params:
-                tag, href = _rewrite_parsed(piece, written, values, params, params_key, skip)
-            else:
-                tag, href = rewrite_link_tag(written, params, skip)
-            out.append(tag)
-            hrefs.append(href)
-    return out, hrefs
+            tag, href = rewrite_link_tag(written, params, skip)
+        tags.append(tag)
+        hrefs.append(href)
+    static, fill = plan.fill
+    return fill((*tags, *static, *escaped)), hrefs
 
 
 def _text_skeleton(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) -> str:
@@ -304,20 +335,16 @@ def text_plan(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) -> tu
     return tuple(pieces) if pieces is not None else None
 
 
-def build_text(pieces: tuple[str | tuple[str, int], ...], values: list[str], hrefs: list[str | None]) -> str:
-    return "".join(text_pieces(pieces, values, hrefs))
+def build_text(plan: HtmlPlan, pieces: tuple[str | tuple[str, int], ...], values: Sequence[str],
+               hrefs: list[str | None]) -> str:
+    return "".join(text_pieces(text_layout(plan, pieces)[1], values, hrefs))
 
 
-def text_pieces(pieces: tuple[str | tuple[str, int], ...], values: list[str], hrefs: list[str | None]) -> list[str]:
-    """`build_text` before the join (for the message builder, as `html_pieces`)."""
-    out = []
-    for piece in pieces:
-        if isinstance(piece, str):
-            out.append(piece)
-        else:
-            kind, number = piece
-            out.append(values[number] if kind == "v" else hrefs[number] or "")
-    return out
+def text_pieces(fill: Fill, values: Sequence[str], hrefs: list[str | None]) -> Sequence[str]:
+    """`build_text` before the join (for the message builder, as `html_pieces`): the pieces of a text plan,
+    picked by its `Fill` (`text_layout`)."""
+    static, getter = fill
+    return getter((*(href or "" for href in hrefs), *static, *values))
 
 
 _NEEDS_ESCAPE = re.compile(r"[&<>\"']")
