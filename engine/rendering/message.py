@@ -201,9 +201,9 @@ QpLayout: TypeAlias = tuple[tuple[tuple[bytes, Line], ...], bytes, "Line | bytes
 the last such line; the last line (no newline), compiled, or encoded already when it is all static text."""
 
 
-def _line(fragments: list[str | int]) -> Line | str:
+def compile_line(fragments: list[str | int]) -> Line | str:
     """The line of `fragments` (static text, indices of per-body pieces) compiled, or its text when it is all
-    static."""
+    static (skeleton.py compiles its link tags the same way)."""
     indices = [fragment for fragment in fragments if isinstance(fragment, int)]
     if not indices:
         return "".join(fragments)  # type: ignore[arg-type]  # no indices: all text
@@ -232,7 +232,7 @@ def qp_layout(template: list[str | None]) -> QpLayout | None:
             line.append(head)
         if not rest:
             continue
-        compiled = _line(line)
+        compiled = compile_line(line)
         if isinstance(compiled, str):
             static.append(_QP_LINES.get(compiled) or _qp_line(compiled))
         else:
@@ -241,7 +241,7 @@ def qp_layout(template: list[str | None]) -> QpLayout | None:
         *middle, tail = rest
         static += [_QP_LINES.get(text) or _qp_line(text) for text in middle]
         line = [tail] if tail else []
-    last = _line(line)
+    last = compile_line(line)
     # the last line has no newline: encoded in place (a space or a lone dot at the very end differs)
     return tuple(layout), b"".join(static), _qp_text(last) if isinstance(last, str) else last
 

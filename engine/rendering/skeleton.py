@@ -26,7 +26,7 @@ from typing import TypeAlias
 
 from markupsafe import escape
 
-from engine.rendering.message import QpLayout, qp_layout
+from engine.rendering.message import Line, QpLayout, compile_line, qp_layout
 from engine.rendering.links import LINK_TAGS, TAG_NAME, parse_link_tag, retag, rewrite_link_tag, tag_url
 from engine.rendering.plaintext import html_to_text_or_none
 from engine.rendering.slots import CLOSE, OPEN, RESERVED, is_simple
@@ -55,6 +55,22 @@ class LinkTag:
     retagged: dict[tuple[object, ...], tuple[str, str | None]] = field(default_factory=dict, compare=False)
     """For a `parsed` tag: the retagged tag and href per (href values, which of them are skipped, UTM
     parameters), so a link whose target is the same for every customer (a button) is retagged once."""
+    format: Line | str = field(init=False, compare=False)
+    """`pieces` compiled (`message.compile_line`): the tag's text for a message is one `%` format."""
+    hrefs: tuple[str | int, ...] = field(init=False, compare=False)
+    """For a `parsed` tag: its href values, a slot's as its number (what `retagged` is keyed by)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "format", compile_line(list(self.pieces)))
+        attrs = self.parsed[1] if self.parsed is not None else ()
+        object.__setattr__(self, "hrefs", tuple(value for name, value in attrs if name == "href" and value is not None))
+
+    def written(self, escaped: Sequence[str]) -> str:
+        """The tag as the message's HTML writes it (its slots filled with their escaped values)."""
+        if isinstance(self.format, str):
+            return self.format
+        formats, arguments = self.format
+        return formats % arguments(escaped)
 
 
 def _parse_once(text: str) -> tuple[str, tuple[Attribute, ...]] | None:
@@ -81,21 +97,23 @@ def _parse_once(text: str) -> tuple[str, tuple[Attribute, ...]] | None:
     return (name, tuple(parsed)) if seen == len(_SLOT.findall(text)) else None
 
 
-def _rewrite_parsed(piece: LinkTag, written: str, values: tuple[str, ...], params: Mapping[str, str],
+def _rewrite_parsed(piece: LinkTag, escaped: Sequence[str], values: tuple[str, ...], params: Mapping[str, str],
                     params_key: tuple[tuple[str, str], ...], skip: Collection[str]) -> tuple[str, str | None]:
-    """`rewrite_link_tag(written, params, skip)` for a tag parsed once: its attributes with this message's
-    values, retagged by the same code (once per distinct href values, `LinkTag.retagged`)."""
+    """`rewrite_link_tag(piece.written(escaped), params, skip)` for a tag parsed once: its attributes with this
+    message's values, retagged by the same code (once per distinct href values, `LinkTag.retagged`)."""
     assert piece.parsed is not None
-    name, attrs = piece.parsed
-    real = [(attribute, values[value] if isinstance(value, int) else value) for attribute, value in attrs]
-    hrefs = [value for attribute, value in real if attribute == "href" and value is not None]
+    hrefs = tuple(values[value] if isinstance(value, int) else value for value in piece.hrefs)
     skipped = tuple(value in skip for value in hrefs)
     if all(skipped):
-        return written, None  # the unsubscribe link: `retag` leaves a skipped href as it is
-    # `written` is the tag with its slots filled, so it is a function of the values; `retag` reads nothing else.
-    key = (tuple(hrefs), skipped, params_key)
+        return piece.written(escaped), None  # the unsubscribe link: `retag` leaves a skipped href as it is
+    # The tag's only slots are its hrefs (`_parse_once`), so its text is a function of them; `retag` reads
+    # nothing else.
+    key = (hrefs, skipped, params_key)
     found = piece.retagged.get(key)
     if found is None:
+        name, attrs = piece.parsed
+        real = [(attribute, values[value] if isinstance(value, int) else value) for attribute, value in attrs]
+        written = piece.written(escaped)
         replacement, href = retag(name, real, written, lambda url: tag_url(url, params), skip)
         found = (written, None) if replacement is None else (replacement, href)
         if len(piece.retagged) < MAX_PLANS:
@@ -255,11 +273,10 @@ def html_pieces(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], par
     hrefs: list[str | None] = []
     params_key = tuple(params.items())
     for piece in plan.links:
-        written = _join(piece.pieces, escaped)
         if piece.parsed is not None and params:
-            tag, href = _rewrite_parsed(piece, written, values, params, params_key, skip)
+            tag, href = _rewrite_parsed(piece, escaped, values, params, params_key, skip)
         else:
-            tag, href = rewrite_link_tag(written, params, skip)
+            tag, href = rewrite_link_tag(piece.written(escaped), params, skip)
         tags.append(tag)
         hrefs.append(href)
     static, fill = plan.fill
