@@ -55,9 +55,9 @@ class LinkTag:
     retagged: dict[tuple[object, ...], tuple[str, str | None]] = field(default_factory=dict, compare=False)
     """For a `parsed` tag: the retagged tag and href per (href values, which of them are skipped, UTM
     parameters), so a link whose target is the same for every customer (a button) is retagged once."""
-    format: Line | str = field(init=False, compare=False)
+    format: Line | str = field(init=False, compare=False, repr=False)
     """`pieces` compiled (`message.compile_line`): the tag's text for a message is one `%` format."""
-    hrefs: tuple[str | int, ...] = field(init=False, compare=False)
+    hrefs: tuple[str | int, ...] = field(init=False, compare=False, repr=False)
     """For a `parsed` tag: its href values, a slot's as its number (what `retagged` is keyed by)."""
 
     def __post_init__(self) -> None:
@@ -135,9 +135,9 @@ class HtmlPlan:
     text_qp: dict[int, tuple[tuple[str | tuple[str, int], ...], QpLayout | None, Fill]] = field(default_factory=dict)
     """The same per text layout of `texts` (by the id of that tuple, which `texts` keeps alive), with that
     layout's `Fill`."""
-    links: tuple[LinkTag, ...] = field(init=False)
+    links: tuple[LinkTag, ...] = field(init=False, compare=False, repr=False)
     """The link tags of `pieces`, in order."""
-    fill: Fill = field(init=False)
+    fill: Fill = field(init=False, compare=False, repr=False)
     """`pieces` as a `Fill` of (link tags, static pieces, values): see `html_pieces`."""
 
     def __post_init__(self) -> None:
