@@ -196,7 +196,7 @@ def _qp(body: str) -> bytes:
 Line: TypeAlias = tuple[str, Callable[[Sequence[str]], object]]
 """A line holding per-body pieces, compiled: a `%` format of its static text with `%s` for each per-body piece,
 and an `itemgetter` of those pieces (formatting is one C call, where joining its fragments was a loop)."""
-QpLayout: TypeAlias = tuple[tuple[tuple[bytes, Line], ...], bytes, "Line | bytes"]
+QpLayout: TypeAlias = tuple[tuple[tuple[bytes, Line], ...], bytes, Line | bytes]
 """Each line holding per-body pieces with the encoded static lines before it; the encoded static lines after
 the last such line; the last line (no newline), compiled, or encoded already when it is all static text."""
 

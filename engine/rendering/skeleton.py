@@ -372,21 +372,26 @@ def fill_slots(text: str, values: tuple[str, ...]) -> str:
     return _SLOT.sub(lambda match: str(escape(values[int(match[1])])), text) if OPEN in text else text
 
 
-def line_pieces(text: str) -> tuple[str | int, ...] | None:
+def line_pieces(text: str) -> Line | str | None:
     """A captured skeleton piece (a subject block as the document wrote it) laid out so that
     `clean_line(Markup(fill_slots(text, values)).unescape())` is the stripped join of its static text, cleaned,
     and its raw values: None when that cannot be (static text holding `&` could make an entity with a value).
     A slot value is one line of words with no space at either end (`slots.is_simple`), so no run of spaces or
-    entity crosses it, and unescaping its escaped form gives it back."""
+    entity crosses it, and unescaping its escaped form gives it back. The layout is compiled into one `%`
+    format of the values (`message.compile_line`), or is the stripped text when the piece holds no slot."""
     pieces = _split(text)
     if any(isinstance(piece, str) and ("&" in piece or RESERVED.search(piece)) for piece in pieces):
         return None
-    return tuple(clean_inner(piece) if isinstance(piece, str) else piece for piece in pieces)
+    compiled = compile_line([clean_inner(piece) if isinstance(piece, str) else piece for piece in pieces])
+    return compiled.strip() if isinstance(compiled, str) else compiled
 
 
-def fill_line(pieces: tuple[str | int, ...], values: tuple[str, ...]) -> str:
+def fill_line(pieces: Line | str, values: tuple[str, ...]) -> str:
     """The line `line_pieces` laid out, for this message's values."""
-    return "".join(piece if isinstance(piece, str) else values[piece] for piece in pieces).strip()
+    if isinstance(pieces, str):
+        return pieces
+    formats, arguments = pieces
+    return (formats % arguments(values)).strip()
 
 
 def escape_values(values: tuple[str, ...]) -> list[str]:
