@@ -134,5 +134,6 @@ def _bodies(rendered: Rendered, params: dict[str, str], skip: tuple[str, ...]
     planned = text_plan(plan, escaped, hrefs)
     if planned is None:
         return html, html_to_text(html), (html_encoding, None)
-    text_out = text_pieces(planned, list(rendered.values), hrefs)
-    return html, "".join(text_out), (html_encoding, (text_layout(plan, planned), text_out))
+    layout, fill = text_layout(plan, planned)
+    text_out = text_pieces(fill, rendered.values, hrefs)
+    return html, "".join(text_out), (html_encoding, (layout, text_out))

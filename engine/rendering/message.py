@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr, getaddresses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from operator import itemgetter
 from typing import TypeAlias
@@ -193,17 +193,20 @@ def _qp(body: str) -> bytes:
     return b"".join(encoded)
 
 
-Line: TypeAlias = tuple[str, Callable[[list[str]], object] | None]
+Line: TypeAlias = tuple[str, Callable[[Sequence[str]], object]]
 """A line holding per-body pieces, compiled: a `%` format of its static text with `%s` for each per-body piece,
-and an `itemgetter` of those pieces (formatting is one C call, where joining its fragments was a loop); or, for
-a last line without any, its text and None."""
-QpLayout: TypeAlias = tuple[tuple[bytes | Line, ...], Line]
+and an `itemgetter` of those pieces (formatting is one C call, where joining its fragments was a loop)."""
+QpLayout: TypeAlias = tuple[tuple[tuple[bytes, Line], ...], bytes, Line | bytes]
+"""Each line holding per-body pieces with the encoded static lines before it; the encoded static lines after
+the last such line; the last line (no newline), compiled, or encoded already when it is all static text."""
 
 
-def _line(fragments: list[str | int]) -> Line:
+def compile_line(fragments: list[str | int]) -> Line | str:
+    """The line of `fragments` (static text, indices of per-body pieces) compiled, or its text when it is all
+    static (skeleton.py compiles its link tags the same way)."""
     indices = [fragment for fragment in fragments if isinstance(fragment, int)]
     if not indices:
-        return "".join(fragments), None  # type: ignore[arg-type]  # no indices: all text
+        return "".join(fragments)  # type: ignore[arg-type]  # no indices: all text
     # One index: the getter gives that piece itself, a str, which `%` takes as its one argument.
     formats = "".join(fragment.replace("%", "%%") if isinstance(fragment, str) else "%s" for fragment in fragments)
     return formats, itemgetter(*indices)
@@ -213,18 +216,15 @@ def qp_layout(template: list[str | None]) -> QpLayout | None:
     """How to encode bodies made of fixed pieces: `template` has each static piece (the same text in every
     body) and None where a body has its own text. The layout is the encoded whole lines of the static text
     (bytes, made here once) and, for each line that holds a per-body piece, that line compiled (`Line`); then
-    the last line, compiled (it has no newline). None when the static text holds a CR (`_qp` folds CRLF and
-    CR into LF over the whole body)."""
+    the last line, compiled, or encoded here when it is static. None when the static text holds a CR (`_qp`
+    folds CRLF and CR into LF over the whole body)."""
     if any(piece is not None and "\r" in piece for piece in template):
         return None
-    layout: list[bytes | Line] = []
+    layout: list[tuple[bytes, Line]] = []
     line: list[str | int] = []
     static: list[bytes] = []
     for index, piece in enumerate(template):
         if piece is None:
-            if static:
-                layout.append(b"".join(static))
-                static = []
             line.append(index)
             continue
         head, *rest = piece.split("\n")
@@ -232,23 +232,21 @@ def qp_layout(template: list[str | None]) -> QpLayout | None:
             line.append(head)
         if not rest:
             continue
-        if all(isinstance(fragment, str) for fragment in line):
-            text = "".join(line)  # type: ignore[arg-type]
-            static.append(_QP_LINES.get(text) or _qp_line(text))
+        compiled = compile_line(line)
+        if isinstance(compiled, str):
+            static.append(_QP_LINES.get(compiled) or _qp_line(compiled))
         else:
-            if static:
-                layout.append(b"".join(static))
-                static = []
-            layout.append(_line(line))
+            layout.append((b"".join(static), compiled))
+            static = []
         *middle, tail = rest
         static += [_QP_LINES.get(text) or _qp_line(text) for text in middle]
         line = [tail] if tail else []
-    if static:
-        layout.append(b"".join(static))
-    return tuple(layout), _line(line)
+    last = compile_line(line)
+    # the last line has no newline: encoded in place (a space or a lone dot at the very end differs)
+    return tuple(layout), b"".join(static), _qp_text(last) if isinstance(last, str) else last
 
 
-def qp_with_layout(layout: QpLayout | None, pieces: list[str]) -> bytes:
+def qp_with_layout(layout: QpLayout | None, pieces: Sequence[str]) -> bytes:
     """`_qp("".join(pieces))` for pieces that follow `layout` (`qp_layout` of their template): only the lines
     that hold a per-body piece are formatted and encoded (most from the line cache). A per-body piece holding a
     newline (a link tag written over several lines) splits its line the same way; one holding a CR takes `_qp`,
@@ -256,23 +254,42 @@ def qp_with_layout(layout: QpLayout | None, pieces: list[str]) -> bytes:
     tests/rendering/test_message_fast.py compares the two."""
     if layout is None:
         return _qp("".join(pieces))
-    lines, last = layout
+    lines, tail, last = layout
     encoded: list[bytes] = []
     known = _QP_LINES.get
-    for item in (*lines, None):
-        if isinstance(item, bytes):
-            encoded.append(item)
-            continue
-        formats, arguments = item or last
-        text = formats if arguments is None else formats % arguments(pieces)
+    for static, (formats, arguments) in lines:
+        encoded.append(static)
+        text = formats % arguments(pieces)
         if "\n" in text or "\r" in text:
-            if "\r" in text:
+            spilled = _spill(text, encoded)
+            if spilled is None:
                 return _qp("".join(pieces))
-            *split, text = text.split("\n")
-            encoded += [known(line) or _qp_line(line) for line in split]
-        # the last line has no newline: encoded in place (a space or a lone dot at the very end differs)
-        encoded.append(_qp_text(text) if item is None else known(text) or _qp_line(text))
+            text = spilled
+        encoded.append(known(text) or _qp_line(text))
+    encoded.append(tail)
+    if isinstance(last, bytes):
+        encoded.append(last)
+        return b"".join(encoded)
+    formats, arguments = last
+    text = formats % arguments(pieces)
+    if "\n" in text or "\r" in text:
+        spilled = _spill(text, encoded)
+        if spilled is None:
+            return _qp("".join(pieces))
+        text = spilled
+    encoded.append(_qp_text(text))  # the last line has no newline: encoded in place
     return b"".join(encoded)
+
+
+def _spill(text: str, encoded: list[bytes]) -> str | None:
+    """A formatted line whose per-body piece held a newline (rare): its whole lines encoded onto `encoded`,
+    and its last part returned, to be encoded as the line it ends; None when it holds a CR (then the body
+    takes `_qp`, which folds CRLF and CR into LF first)."""
+    if "\r" in text:
+        return None
+    *split, last = text.split("\n")
+    encoded += [_QP_LINES.get(line) or _qp_line(line) for line in split]
+    return last
 
 
 def _boundary(message_id: str) -> str:
@@ -281,12 +298,19 @@ def _boundary(message_id: str) -> str:
     return "==rk-" + hashlib.sha256(message_id.encode()).hexdigest()[:24] + "=="
 
 
-Pieces: TypeAlias = tuple[QpLayout | None, list[str]] | None
+Pieces: TypeAlias = tuple[QpLayout | None, Sequence[str]] | None
 
 
-def _part(content_type: str, body: str, pieces: Pieces = None) -> bytes:
-    head = f"Content-Type: {content_type}; charset=utf-8{CRLF}Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
-    return head.encode("ascii") + (_qp(body) if pieces is None else qp_with_layout(*pieces))
+def _head(content_type: str) -> bytes:
+    return f"Content-Type: {content_type}; charset=utf-8{CRLF}Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}".encode("ascii")
+
+
+#: The two parts' headers, the same in every message.
+_TEXT_HEAD, _HTML_HEAD = _head("text/plain"), _head("text/html")
+
+
+def _part(head: bytes, body: str, pieces: Pieces = None) -> bytes:
+    return head + (_qp(body) if pieces is None else qp_with_layout(*pieces))
 
 
 @lru_cache(maxsize=256)
@@ -326,9 +350,9 @@ def build_message(envelope: Envelope, text: str, html: str, *, text_pieces: Piec
         (
             (CRLF.join(headers) + CRLF + CRLF).encode("utf-8"),  # UTF-8 only for an SMTPUTF8 address
             f"--{boundary}{CRLF}".encode("ascii"),
-            _part("text/plain", text, text_pieces),
+            _part(_TEXT_HEAD, text, text_pieces),
             delimiter,
-            _part("text/html", html, html_pieces),
+            _part(_HTML_HEAD, html, html_pieces),
             f"{CRLF}--{boundary}--{CRLF}".encode("ascii"),
         )
     )

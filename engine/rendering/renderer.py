@@ -21,6 +21,7 @@ from engine.config.model import Config
 from engine.rendering.budget import MAX_OUTPUT, RenderBudgetExceeded, budget
 from engine.rendering.environment import make_environment
 from engine.rendering.errors import NO_SUBJECT, RenderError, display_path, from_exception
+from engine.rendering.message import Line
 from engine.rendering.skeleton import MAX_PLANS, HtmlPlan, compile_plan, fill_line, fill_slots, line_pieces
 from engine.rendering.slots import capture, template_is_slot_safe
 from engine.rendering.text import clean_line
@@ -50,7 +51,7 @@ class Renderer:
         self._slot_safe: dict[str, bool] = {}
         self._plans: dict[str, HtmlPlan | None] = {}
         self._plans_by_pieces: dict[tuple[str, ...], HtmlPlan | None] = {}
-        self._lines: dict[str, tuple[str | int, ...] | None] = {}
+        self._lines: dict[str, Line | str | None] = {}
 
     def error(self, exc: Exception, template_name: str) -> RenderError:
         return from_exception(exc, template_name, self.templates_dir, self.project_root)

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from operator import itemgetter
+from typing import TypeAlias
 
 from markupsafe import escape
 
-from engine.rendering.message import QpLayout, qp_layout
+from engine.rendering.message import Line, QpLayout, compile_line, qp_layout
 from engine.rendering.links import LINK_TAGS, TAG_NAME, parse_link_tag, retag, rewrite_link_tag, tag_url
 from engine.rendering.plaintext import html_to_text_or_none
 from engine.rendering.slots import CLOSE, OPEN, RESERVED, is_simple
@@ -53,6 +55,22 @@ class LinkTag:
     retagged: dict[tuple[object, ...], tuple[str, str | None]] = field(default_factory=dict, compare=False)
     """For a `parsed` tag: the retagged tag and href per (href values, which of them are skipped, UTM
     parameters), so a link whose target is the same for every customer (a button) is retagged once."""
+    format: Line | str = field(init=False, compare=False, repr=False)
+    """`pieces` compiled (`message.compile_line`): the tag's text for a message is one `%` format."""
+    hrefs: tuple[str | int, ...] = field(init=False, compare=False, repr=False)
+    """For a `parsed` tag: its href values, a slot's as its number (what `retagged` is keyed by)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "format", compile_line(list(self.pieces)))
+        attrs = self.parsed[1] if self.parsed is not None else ()
+        object.__setattr__(self, "hrefs", tuple(value for name, value in attrs if name == "href" and value is not None))
+
+    def written(self, escaped: Sequence[str]) -> str:
+        """The tag as the message's HTML writes it (its slots filled with their escaped values)."""
+        if isinstance(self.format, str):
+            return self.format
+        formats, arguments = self.format
+        return formats % arguments(escaped)
 
 
 def _parse_once(text: str) -> tuple[str, tuple[Attribute, ...]] | None:
@@ -79,21 +97,23 @@ def _parse_once(text: str) -> tuple[str, tuple[Attribute, ...]] | None:
     return (name, tuple(parsed)) if seen == len(_SLOT.findall(text)) else None
 
 
-def _rewrite_parsed(piece: LinkTag, written: str, values: tuple[str, ...], params: Mapping[str, str],
+def _rewrite_parsed(piece: LinkTag, escaped: Sequence[str], values: tuple[str, ...], params: Mapping[str, str],
                     params_key: tuple[tuple[str, str], ...], skip: Collection[str]) -> tuple[str, str | None]:
-    """`rewrite_link_tag(written, params, skip)` for a tag parsed once: its attributes with this message's
-    values, retagged by the same code (once per distinct href values, `LinkTag.retagged`)."""
+    """`rewrite_link_tag(piece.written(escaped), params, skip)` for a tag parsed once: its attributes with this
+    message's values, retagged by the same code (once per distinct href values, `LinkTag.retagged`)."""
     assert piece.parsed is not None
-    name, attrs = piece.parsed
-    real = [(attribute, values[value] if isinstance(value, int) else value) for attribute, value in attrs]
-    hrefs = [value for attribute, value in real if attribute == "href" and value is not None]
+    hrefs = tuple(values[value] if isinstance(value, int) else value for value in piece.hrefs)
     skipped = tuple(value in skip for value in hrefs)
     if all(skipped):
-        return written, None  # the unsubscribe link: `retag` leaves a skipped href as it is
-    # `written` is the tag with its slots filled, so it is a function of the values; `retag` reads nothing else.
-    key = (tuple(hrefs), skipped, params_key)
+        return piece.written(escaped), None  # the unsubscribe link: `retag` leaves a skipped href as it is
+    # The tag's only slots are its hrefs (`_parse_once`), so its text is a function of them; `retag` reads
+    # nothing else.
+    key = (hrefs, skipped, params_key)
     found = piece.retagged.get(key)
     if found is None:
+        name, attrs = piece.parsed
+        real = [(attribute, values[value] if isinstance(value, int) else value) for attribute, value in attrs]
+        written = piece.written(escaped)
         replacement, href = retag(name, real, written, lambda url: tag_url(url, params), skip)
         found = (written, None) if replacement is None else (replacement, href)
         if len(piece.retagged) < MAX_PLANS:
@@ -112,8 +132,38 @@ class HtmlPlan:
     texts: dict[tuple[str | bool, ...], tuple[str | tuple[str, int], ...] | None] = field(default_factory=dict)
     qp: QpLayout | None | bool = False
     """The quoted-printable layout of the HTML (`message.qp_layout`), made on first use (False until then)."""
-    text_qp: dict[int, tuple[tuple[str | tuple[str, int], ...], QpLayout | None]] = field(default_factory=dict)
-    """The same per text layout of `texts` (by the id of that tuple, which `texts` keeps alive)."""
+    text_qp: dict[int, tuple[tuple[str | tuple[str, int], ...], QpLayout | None, Fill]] = field(default_factory=dict)
+    """The same per text layout of `texts` (by the id of that tuple, which `texts` keeps alive), with that
+    layout's `Fill`."""
+    links: tuple[LinkTag, ...] = field(init=False, compare=False, repr=False)
+    """The link tags of `pieces`, in order."""
+    fill: Fill = field(init=False, compare=False, repr=False)
+    """`pieces` as a `Fill` of (link tags, static pieces, values): see `html_pieces`."""
+
+    def __post_init__(self) -> None:
+        self.links = tuple(piece for piece in self.pieces if isinstance(piece, LinkTag))
+        links = iter(range(len(self.links)))
+        self.fill = _fill([piece if isinstance(piece, str) else ("v", piece) if isinstance(piece, int) else
+                           ("l", next(links)) for piece in self.pieces], len(self.links))
+
+
+Fill: TypeAlias = tuple[tuple[str, ...], Callable[[Sequence[str]], Sequence[str]]]
+"""A body's pieces compiled: its static pieces, and a getter that picks every piece of the body, in order, out
+of (per-message link pieces, the static pieces, the per-message values) in one C call (`itemgetter`), where a
+loop over the pieces tested and appended each."""
+
+
+def _fill(pieces: Sequence[str | tuple[str, int]], links: int) -> Fill:
+    """The `Fill` of a body's pieces (static text, ("v", value number), ("l", link number)) for a source of
+    `links` link pieces, then the static pieces, then the values."""
+    static = tuple(piece for piece in pieces if isinstance(piece, str))
+    positions = iter(range(links, links + len(static)))
+    indices = [next(positions) if isinstance(piece, str) else piece[1] if piece[0] == "l" else
+               links + len(static) + piece[1] for piece in pieces]
+    if len(indices) == 1:  # itemgetter of one index gives the item itself, not a tuple of it
+        only = indices[0]
+        return static, lambda source: (source[only],)
+    return static, (itemgetter(*indices) if indices else lambda _source: ())
 
 
 def html_layout(plan: HtmlPlan) -> QpLayout | None:
@@ -123,15 +173,17 @@ def html_layout(plan: HtmlPlan) -> QpLayout | None:
     return plan.qp  # type: ignore[return-value]
 
 
-def text_layout(plan: HtmlPlan, pieces: tuple[str | tuple[str, int], ...]) -> QpLayout | None:
-    """The quoted-printable layout of a text plan of `plan` (`text_pieces` gives one piece per plan piece)."""
+def text_layout(plan: HtmlPlan, pieces: tuple[str | tuple[str, int], ...]) -> tuple[QpLayout | None, Fill]:
+    """The quoted-printable layout of a text plan of `plan` (`text_pieces` gives one piece per plan piece),
+    and the plan's `Fill` for `text_pieces`."""
     entry = plan.text_qp.get(id(pieces))
     if entry is not None and entry[0] is pieces:
-        return entry[1]
+        return entry[1], entry[2]
     layout = qp_layout([piece if isinstance(piece, str) else None for piece in pieces])
+    fill = _fill(pieces, len(plan.links))
     if len(plan.text_qp) < MAX_PLANS:  # as `texts`, which beyond that hands out layouts it does not keep
-        plan.text_qp[id(pieces)] = (pieces, layout)
-    return layout
+        plan.text_qp[id(pieces)] = (pieces, layout, fill)
+    return layout, fill
 
 
 class _Scanner(HTMLParser):
@@ -213,26 +265,22 @@ def build_html(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], para
 
 
 def html_pieces(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], params: Mapping[str, str],
-                skip: Collection[str]) -> tuple[list[str], list[str | None]]:
+                skip: Collection[str]) -> tuple[Sequence[str], list[str | None]]:
     """`build_html` before the join: the plan's static pieces (the same strings for every message, which the
-    message builder's quoted-printable encoding uses, engine/rendering/message.py) between the values and tags."""
-    out: list[str] = []
+    message builder's quoted-printable encoding uses, engine/rendering/message.py) between the values and tags.
+    Only the link tags are worked out one by one; the pieces are then picked in one call (`HtmlPlan.fill`)."""
+    tags: list[str] = []
     hrefs: list[str | None] = []
     params_key = tuple(params.items())
-    for piece in plan.pieces:
-        if isinstance(piece, str):
-            out.append(piece)
-        elif isinstance(piece, int):
-            out.append(escaped[piece])
+    for piece in plan.links:
+        if piece.parsed is not None and params:
+            tag, href = _rewrite_parsed(piece, escaped, values, params, params_key, skip)
         else:
-            written = _join(piece.pieces, escaped)
-            if piece.parsed is not None and params:
-                tag, href = _rewrite_parsed(piece, written, values, params, params_key, skip)
-            else:
-                tag, href = rewrite_link_tag(written, params, skip)
-            out.append(tag)
-            hrefs.append(href)
-    return out, hrefs
+            tag, href = rewrite_link_tag(piece.written(escaped), params, skip)
+        tags.append(tag)
+        hrefs.append(href)
+    static, fill = plan.fill
+    return fill((*tags, *static, *escaped)), hrefs
 
 
 def _text_skeleton(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) -> str:
@@ -304,20 +352,16 @@ def text_plan(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) -> tu
     return tuple(pieces) if pieces is not None else None
 
 
-def build_text(pieces: tuple[str | tuple[str, int], ...], values: list[str], hrefs: list[str | None]) -> str:
-    return "".join(text_pieces(pieces, values, hrefs))
+def build_text(plan: HtmlPlan, pieces: tuple[str | tuple[str, int], ...], values: Sequence[str],
+               hrefs: list[str | None]) -> str:
+    return "".join(text_pieces(text_layout(plan, pieces)[1], values, hrefs))
 
 
-def text_pieces(pieces: tuple[str | tuple[str, int], ...], values: list[str], hrefs: list[str | None]) -> list[str]:
-    """`build_text` before the join (for the message builder, as `html_pieces`)."""
-    out = []
-    for piece in pieces:
-        if isinstance(piece, str):
-            out.append(piece)
-        else:
-            kind, number = piece
-            out.append(values[number] if kind == "v" else hrefs[number] or "")
-    return out
+def text_pieces(fill: Fill, values: Sequence[str], hrefs: list[str | None]) -> Sequence[str]:
+    """`build_text` before the join (for the message builder, as `html_pieces`): the pieces of a text plan,
+    picked by its `Fill` (`text_layout`)."""
+    static, getter = fill
+    return getter((*(href or "" for href in hrefs), *static, *values))
 
 
 _NEEDS_ESCAPE = re.compile(r"[&<>\"']")
@@ -328,21 +372,26 @@ def fill_slots(text: str, values: tuple[str, ...]) -> str:
     return _SLOT.sub(lambda match: str(escape(values[int(match[1])])), text) if OPEN in text else text
 
 
-def line_pieces(text: str) -> tuple[str | int, ...] | None:
+def line_pieces(text: str) -> Line | str | None:
     """A captured skeleton piece (a subject block as the document wrote it) laid out so that
     `clean_line(Markup(fill_slots(text, values)).unescape())` is the stripped join of its static text, cleaned,
     and its raw values: None when that cannot be (static text holding `&` could make an entity with a value).
     A slot value is one line of words with no space at either end (`slots.is_simple`), so no run of spaces or
-    entity crosses it, and unescaping its escaped form gives it back."""
+    entity crosses it, and unescaping its escaped form gives it back. The layout is compiled into one `%`
+    format of the values (`message.compile_line`), or is the stripped text when the piece holds no slot."""
     pieces = _split(text)
     if any(isinstance(piece, str) and ("&" in piece or RESERVED.search(piece)) for piece in pieces):
         return None
-    return tuple(clean_inner(piece) if isinstance(piece, str) else piece for piece in pieces)
+    compiled = compile_line([clean_inner(piece) if isinstance(piece, str) else piece for piece in pieces])
+    return compiled.strip() if isinstance(compiled, str) else compiled
 
 
-def fill_line(pieces: tuple[str | int, ...], values: tuple[str, ...]) -> str:
+def fill_line(pieces: Line | str, values: tuple[str, ...]) -> str:
     """The line `line_pieces` laid out, for this message's values."""
-    return "".join(piece if isinstance(piece, str) else values[piece] for piece in pieces).strip()
+    if isinstance(pieces, str):
+        return pieces
+    formats, arguments = pieces
+    return (formats % arguments(values)).strip()
 
 
 def escape_values(values: tuple[str, ...]) -> list[str]:

@@ -100,7 +100,14 @@ def write_html(value: Any) -> Markup:
     writes this one call instead of those two and the eval-context lookup): the same result, one call."""
     capture = _CURRENT.get()
     if capture is not None:
-        number = _record(capture, value)
+        if type(value) is str and value.isprintable() and value and value[0] != " " and value[-1] != " " \
+                and "  " not in value:
+            # `_record` of a printable str that `is_simple` accepts (nearly every value), without its two calls
+            values = capture.values
+            values.append(value)
+            number: int | None = len(values) - 1
+        else:
+            number = _record(capture, value)
         if number is not None:
             return _MARKUP_PLACEHOLDERS[number] if number < len(_MARKUP_PLACEHOLDERS) else \
                 Markup(f"{OPEN}{number}{CLOSE}")

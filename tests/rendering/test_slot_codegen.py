@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup, escape
+
+from engine.rendering import slots
 from engine.rendering.environment import make_environment
-from engine.rendering.slots import OPEN, capture
+from engine.rendering.slots import CLOSE, OPEN, capture
 
 SOURCE = ("<p>{{ name }} {{ 3 }} {{ price }}</p>{% autoescape false %}{{ raw }}{% endautoescape %}"
           "{% autoescape flag %}[{{ raw }}]{% endautoescape %}")
@@ -44,3 +49,18 @@ def test_a_capture_records_the_autoescaped_values(tmp_path: Path) -> None:
     with capture() as captured:  # plain text records nothing
         assert ours.get_template("t.txt").render({**CONTEXT, "flag": False}) == "<p>Tom & Jerry 3 9.5</p><b>[<b>]"
     assert captured.values == []
+
+
+@settings(max_examples=800, deadline=None)
+@given(value=st.one_of(st.text(), st.text(alphabet=st.sampled_from(list(" a\t\n\xa0\ue000\ue001<&\u2028é"))),
+                       st.integers(), st.floats(allow_nan=False), st.just(Markup("<b>x</b>"))))
+def test_write_html_records_what_record_does(value: object) -> None:
+    """`write_html`'s inlined recording of a printable str gives the same markup and the same recorded
+    values as recording through `_record` (the slow path), for any value."""
+    with capture() as fast:
+        written = slots.write_html(value)
+    with capture() as slow:
+        number = slots._record(slow, value)
+        expected = escape(value) if number is None else Markup(f"{OPEN}{number}{CLOSE}")
+    assert written == expected and type(written) is Markup
+    assert (fast.values, fast.tainted) == (slow.values, slow.tainted)
