@@ -256,17 +256,10 @@ def _join(pieces: tuple[str | int, ...], escaped: list[str]) -> str:
     return "".join(piece if isinstance(piece, str) else escaped[piece] for piece in pieces)
 
 
-def build_html(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], params: Mapping[str, str],
-               skip: Collection[str]) -> tuple[str, list[str | None]]:
-    """The message's HTML (links tagged) and, per link tag, its new href (None when tagging left it as is).
-    `values` are the slot values, `escaped` the same as the HTML writes them (`escape_values`)."""
-    out, hrefs = html_pieces(plan, values, escaped, params, skip)
-    return "".join(out), hrefs
-
-
 def html_pieces(plan: HtmlPlan, values: tuple[str, ...], escaped: list[str], params: Mapping[str, str],
                 skip: Collection[str]) -> tuple[Sequence[str], list[str | None]]:
-    """`build_html` before the join: the plan's static pieces (the same strings for every message, which the
+    """The message's HTML as pieces to join (links tagged) and, per link tag, its new href (None when tagging
+    left it as is). The plan's static pieces (the same strings for every message, which the
     message builder's quoted-printable encoding uses, engine/rendering/message.py) between the values and tags.
     Only the link tags are worked out one by one; the pieces are then picked in one call (`HtmlPlan.fill`)."""
     tags: list[str] = []
@@ -352,13 +345,8 @@ def text_plan(plan: HtmlPlan, escaped: list[str], hrefs: list[str | None]) -> tu
     return tuple(pieces) if pieces is not None else None
 
 
-def build_text(plan: HtmlPlan, pieces: tuple[str | tuple[str, int], ...], values: Sequence[str],
-               hrefs: list[str | None]) -> str:
-    return "".join(text_pieces(text_layout(plan, pieces)[1], values, hrefs))
-
-
 def text_pieces(fill: Fill, values: Sequence[str], hrefs: list[str | None]) -> Sequence[str]:
-    """`build_text` before the join (for the message builder, as `html_pieces`): the pieces of a text plan,
+    """The generated text as pieces to join (for the message builder, as `html_pieces`): the pieces of a text plan,
     picked by its `Fill` (`text_layout`)."""
     static, getter = fill
     return getter((*(href or "" for href in hrefs), *static, *values))
