@@ -31,7 +31,7 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
         import uvloop
     except ImportError:
         raise ValueError("REKINDLE_EVENT_LOOP=uvloop but uvloop is not installed "
-                         "(pip install 'rekindle-engine[fast]')") from None
+                         "(pip install -e '.[fast]' in a checkout)") from None
     return uvloop.new_event_loop
 
 

@@ -65,7 +65,7 @@ def test_an_unknown_loop_name_is_refused_with_the_choices(monkeypatch) -> None:
 def test_asking_for_uvloop_without_it_says_how_to_install_it(monkeypatch) -> None:
     monkeypatch.setenv("REKINDLE_EVENT_LOOP", "uvloop")
     monkeypatch.setitem(sys.modules, "uvloop", None)  # as if not installed: import raises
-    with pytest.raises(ValueError, match=r"uvloop is not installed \(pip install 'rekindle-engine\[fast\]'\)"):
+    with pytest.raises(ValueError, match=r"uvloop is not installed \(pip install -e '\.\[fast\]' in a checkout\)"):
         eventloop.loop_factory()
     monkeypatch.setenv("REKINDLE_EVENT_LOOP", "asyncio")
     assert eventloop.loop_factory() is None
