@@ -71,7 +71,11 @@ def run(name: str, argv: list[str]):
     with contextlib.redirect_stdout(tee):
         try:
             figures = importlib.import_module(f"bench.{name}").main(argv) or []
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - one failed benchmark must not lose the others
+        except SystemExit as exc:
+            if exc.code not in (0, None):  # `--help`, or a benchmark that ends itself early, is no failure
+                error = f"SystemExit: {exc}"
+                traceback.print_exc(file=sys.stdout)
+        except Exception as exc:  # noqa: BLE001 - one failed benchmark must not lose the others
             error = f"{type(exc).__name__}: {exc}"
             traceback.print_exc(file=sys.stdout)
     seconds = time.perf_counter() - started
