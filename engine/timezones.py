@@ -3,9 +3,10 @@
 One authority for the whole engine. Asking `ZoneInfo(name)` is not a safe existence test: it raises
 ZoneInfoNotFoundError, ValueError or (for a tzdata folder such as `America`) IsADirectoryError, and every
 caller that guessed the list of exceptions got it wrong once. The set of available zones answers plainly; one
-name is looked up the way that set is made (tzdata's list of zones, else a TZif file under a folder of
-`zoneinfo.TZPATH`), since making the whole set opens every file under the system's zoneinfo folders (1,300 on
-a Debian machine, on every `rekindle validate`). Only a suggestion for an unknown name needs the whole set.
+name is looked up the way that set is made (a TZif file under a folder of `zoneinfo.TZPATH`, else tzdata's list
+of zones: the same answer in either order, and the files first spare importing `importlib.resources` on a machine
+that has them), since making the whole set opens every file under the system's zoneinfo folders (1,300 on a
+Debian machine, on every `rekindle validate`). Only a suggestion for an unknown name needs the whole set.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import os
 import zoneinfo
 from functools import cache, lru_cache
-from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
 from engine.diagnostics.suggest import closest
@@ -33,6 +33,8 @@ def _zones() -> frozenset[str]:
 @cache
 def _tzdata_zones() -> frozenset[str]:
     """The zones the tzdata package lists (one small file), as `available_timezones()` reads them."""
+    from importlib import resources  # with its zipfile and tempfile, only for a zone no TZif file names
+
     try:
         return frozenset(filter(None, resources.files("tzdata").joinpath("zones").read_text().split()))
     except (ImportError, FileNotFoundError):
@@ -45,7 +47,7 @@ def is_timezone(name: str) -> bool:
     parts = name.split("/")
     if name in _NOT_ZONES or parts[0] in ("posix", "right") or any(p in ("", ".", "..") for p in parts):
         return False
-    return name in _tzdata_zones() or any(_is_tzif(os.path.join(root, *parts)) for root in zoneinfo.TZPATH)
+    return any(_is_tzif(os.path.join(root, *parts)) for root in zoneinfo.TZPATH) or name in _tzdata_zones()
 
 
 def _is_tzif(path: str) -> bool:

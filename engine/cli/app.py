@@ -16,7 +16,6 @@ import gc
 import importlib
 import importlib.util
 import os
-import pkgutil
 import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Any
@@ -219,6 +218,8 @@ def command_sources() -> dict[str, typer.Typer]:
     """Each command name and the Typer app its module registered it on (one app per module, so building a
     command builds only its module's commands), in the order `--help` lists them: commands, then groups
     (`db`, `suppress`, ...), each in module order."""
+    import pkgutil  # only for full discovery: a run of one named command never lists the modules
+
     leaves: dict[str, typer.Typer] = {}
     groups: dict[str, typer.Typer] = {}
     for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):

@@ -1,13 +1,18 @@
-"""Standard-library modules a command's libraries import but seldom use, loaded on first use instead.
+"""Modules a command's libraries import but seldom use, loaded on first use instead.
 
 SQLAlchemy imports `asyncio` and `importlib.metadata` when it is imported (sqlalchemy/util/compat.py,
 concurrency.py, langhelpers.py) and uses them only for its asyncio extension and for plugins found through
-entry points, neither of which a Rekindle command asks for; together they were a twentieth of the instructions
-of `rekindle audience` on an empty store (callgrind; bench/startup.py). `defer()` puts a placeholder module
-in `sys.modules` for each of them that is not imported yet: `import asyncio` binds the placeholder, and the
-first attribute read from it (`asyncio.run`, `from asyncio import Queue`) executes the real module into the
+entry points; its SQLite dialect imports its asyncio driver, `aiosqlite` (with sqlalchemy/connectors/asyncio.py),
+beside the `pysqlite` one every SQLite store uses. No Rekindle command asks for any of them; together they were
+about a twelfth of the instructions of `rekindle audience` on an empty store (callgrind; bench/startup.py).
+
+`defer()` puts a finder first on `sys.meta_path` that answers for these names only: `import asyncio` (or the
+dialect's `from . import aiosqlite`) then binds a placeholder module, and the first attribute read from it
+(`asyncio.run`, `from asyncio import Queue`, `aiosqlite.dialect`) executes the real module into the
 placeholder, which from then on is the module itself. A command that never reads one never loads it; one that
-does (`rekindle serve`, a library that really uses asyncio) sees no difference.
+does (`rekindle serve`, a library that really uses asyncio) sees no difference. A finder, rather than a
+placeholder put in `sys.modules` at once, because a submodule's spec cannot be looked up before its parent
+package is imported, and `rekindle validate` imports no SQLAlchemy at all.
 
 Python's own `importlib.util.LazyLoader` is not enough: on Python 3.11 the `import` statement reads the
 module's `__spec__`, which makes LazyLoader load it at once. The placeholder keeps `__spec__`, `__path__`
@@ -25,20 +30,34 @@ import importlib.util
 import sys
 import threading
 import types
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from importlib.machinery import ModuleSpec
+from typing import TYPE_CHECKING, Any, cast
 
-DEFERRED: dict[str, tuple[str, ...]] = {"asyncio": ("iscoroutine",), "importlib.metadata": ()}
+if TYPE_CHECKING:
+    from importlib.abc import Loader  # not at run time: it imports importlib.resources
+
+DEFERRED: dict[str, tuple[str, ...]] = {
+    "asyncio": ("iscoroutine",),
+    "importlib.metadata": (),
+    "sqlalchemy.dialects.sqlite.aiosqlite": (),
+}
 """Module name -> FORWARDED functions (see the module docstring)."""
 
 _LOCK = threading.RLock()
 """Held while a placeholder loads: another thread reading it waits for the whole module, as `import` would."""
+
+_PROBED = frozenset({"__path__"})
+"""What the import system reads from every module it creates (a package's is in the dictionary): for a module
+that is not a package, the answer is the real module's, AttributeError, without loading it."""
 
 
 class _Placeholder(types.ModuleType):
     """A module whose code has not run yet; reading a name it does not hold runs it (`_load`)."""
 
     def __getattr__(self, name: str) -> Any:  # called only for names the dictionary does not hold
+        if name in _PROBED:
+            raise AttributeError(name)
         _load(self)
         return getattr(self, name)
 
@@ -69,22 +88,64 @@ def _forwarding(module: types.ModuleType, name: str) -> Callable[..., Any]:
     return forward
 
 
-def defer(modules: dict[str, tuple[str, ...]] | None = None) -> None:
-    """A placeholder in `sys.modules` for each of `modules` (default DEFERRED) not imported yet."""
-    for name, forwarded in (DEFERRED if modules is None else modules).items():
-        if name in sys.modules:
-            continue
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.loader is None:
-            continue
-        module = importlib.util.module_from_spec(spec)
+class _PlaceholderLoader:
+    """Creates the placeholder of the module `real` describes; running it is left to its first use."""
+
+    def __init__(self, real: ModuleSpec, forwarded: tuple[str, ...]) -> None:
+        self.real = real
+        self.forwarded = forwarded
+
+    def create_module(self, spec: ModuleSpec) -> types.ModuleType:
+        module = importlib.util.module_from_spec(self.real)
         module.__class__ = _Placeholder
-        for attribute in forwarded:
+        for attribute in self.forwarded:
             setattr(module, attribute, _forwarding(module, attribute))
-        sys.modules[name] = module
-        parent, _, child = name.rpartition(".")
-        if parent:
-            setattr(sys.modules[parent], child, module)
+        return module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        # the import system has set this loader's spec on the module: the real one runs the code, in `_load`
+        module.__spec__ = self.real
+        module.__loader__ = self.real.loader
+
+
+class _Finder:
+    """First on `sys.meta_path`: the deferred modules' placeholders; any other name is left to the finders
+    after it, and so is reloading a deferred module (`importlib.reload` passes the module as `target`)."""
+
+    def __init__(self, modules: dict[str, tuple[str, ...]]) -> None:
+        self.modules = modules
+
+    def find_spec(self, name: str, path: Sequence[str] | None, target: types.ModuleType | None = None
+                  ) -> ModuleSpec | None:
+        forwarded = self.modules.get(name)
+        if forwarded is None or target is not None:
+            return None
+        real = _real_spec(self, name, path)
+        if real is None or real.loader is None:
+            return None
+        return ModuleSpec(name, cast("Loader", _PlaceholderLoader(real, forwarded)), origin=real.origin,
+                          is_package=real.submodule_search_locations is not None)
+
+
+def _real_spec(skipped: _Finder, name: str, path: Sequence[str] | None) -> ModuleSpec | None:
+    """The spec the import system would have found for `name` without the placeholders."""
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        if finder is skipped or find_spec is None:
+            continue
+        spec = find_spec(name, path, None)
+        if spec is not None:
+            return spec
+    return None
+
+
+def defer(modules: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Import `modules` (default DEFERRED) as placeholders from now on; one already imported stays as it is."""
+    finder = next((f for f in sys.meta_path if isinstance(f, _Finder)), None)
+    if finder is None:
+        finder = _Finder({})
+        sys.meta_path.insert(0, finder)
+    finder.modules.update(DEFERRED if modules is None else modules)
 
 
 def is_loaded(name: str) -> bool:

@@ -100,7 +100,12 @@ def test_audience_reads_the_store_without_alembic_or_the_renderer(tmp_path: Path
     assert loaded("audience", "winback-90", "--now", NOW, cwd=tmp_path) == {"sqlalchemy"}
 
 
-DEFERRED_CHECK = """
+UNUSED = ("sqlalchemy.connectors.asyncio", "importlib.resources", "pkgutil")
+"""Modules `rekindle audience` once imported without using them: SQLAlchemy's asyncio connector (its aiosqlite
+driver is deferred), importlib.resources with zipfile and tempfile (engine/timezones.py looks a zone up in the
+system's files first) and pkgutil (only full command discovery lists the command modules)."""
+
+DEFERRED_CHECK = f"""
 import json, runpy, sys
 sys.argv = ["rekindle", *sys.argv[1:]]
 try:
@@ -108,7 +113,8 @@ try:
 except SystemExit:
     pass
 from engine.cli.deferred import DEFERRED, is_loaded
-print(json.dumps(sorted(name for name in DEFERRED if is_loaded(name))), file=sys.stderr)
+print(json.dumps([sorted(name for name in DEFERRED if is_loaded(name)), sorted(set({UNUSED!r}) & set(sys.modules))]),
+      file=sys.stderr)
 """
 
 
@@ -123,12 +129,15 @@ def test_audience_never_runs_the_standard_modules_sqlalchemy_imports_but_does_no
     engine = open_engine(url)
     upgrade(engine)
     engine.dispose()
-    for _ in range(2):  # the first run fills the check cache, the second is every later one
+    for run in range(2):  # the first run fills the check cache, the second is every later one
         done = subprocess.run([sys.executable, "-c", DEFERRED_CHECK, "audience", "winback-90", "--now", NOW],
                               cwd=tmp_path, capture_output=True, text=True)
         assert "Traceback" not in done.stderr, done.stderr
         assert done.stdout.startswith("winback-90: ")
-        assert json.loads(done.stderr.strip().splitlines()[-1]) == []
+        deferred, unused = json.loads(done.stderr.strip().splitlines()[-1])
+        assert deferred == []
+        if run:  # the first one renders the templates too, with libraries that import some of UNUSED
+            assert unused == []
 
 
 def test_a_deferred_module_is_the_real_module_from_its_first_use() -> None:
@@ -148,10 +157,34 @@ from asyncio import Queue
 assert Queue is sys.modules["asyncio"].Queue is sys.modules["asyncio.queues"].Queue
 print(importlib.metadata.version("sqlalchemy") == __import__("sqlalchemy").__version__,
       sys.modules["importlib"].metadata is importlib.metadata)
+import importlib.machinery
+assert type(asyncio.__spec__.loader) is importlib.machinery.SourceFileLoader  # the real spec, once loaded
+asyncio.__all__ = None
+assert importlib.reload(asyncio) is asyncio and "Queue" in asyncio.__all__  # a reload runs the code again
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True"]
+
+
+def test_the_deferred_sqlite_asyncio_driver_is_loaded_for_a_url_that_names_it() -> None:
+    # the SQLite dialect's package imports its aiosqlite module; a deferred submodule is found only once its
+    # package is imported, so `defer()` imports no SQLAlchemy itself
+    code = """
+import sys
+from engine.cli.deferred import defer, is_loaded
+defer()
+assert "sqlalchemy" not in sys.modules
+import sqlalchemy
+from sqlalchemy.dialects import registry, sqlite
+assert sqlalchemy.create_engine("sqlite://").dialect.driver == "pysqlite"
+assert not is_loaded("sqlalchemy.dialects.sqlite.aiosqlite") and "sqlalchemy.connectors.asyncio" not in sys.modules
+driver = registry.load("sqlite.aiosqlite")
+print(driver.driver, driver is sqlite.aiosqlite.dialect, is_loaded("sqlalchemy.dialects.sqlite.aiosqlite"))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["aiosqlite", "True", "True"]
 
 
 def test_a_module_imported_before_defer_is_left_as_it_is() -> None:
