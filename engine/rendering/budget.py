@@ -25,7 +25,6 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from functools import update_wrapper
 from string import Formatter
 from typing import cast, Any
@@ -56,11 +55,16 @@ class RenderBudgetExceeded(SecurityError):
     """A template went over one of the limits of this module."""
 
 
-@dataclass
 class _Budget:
-    deadline: float = field(default_factory=lambda: time.monotonic() + RENDER_SECONDS)
-    iterations: int = MAX_LOOP_ITERATIONS
-    calls: int = MAX_CALLS
+    """What is left of one render's limits. A plain class with slots (one is made per template rendered, two
+    per email with a .txt; a dataclass with a default factory cost a call more each)."""
+
+    __slots__ = ("deadline", "iterations", "calls")
+
+    def __init__(self) -> None:
+        self.deadline = time.monotonic() + RENDER_SECONDS
+        self.iterations = MAX_LOOP_ITERATIONS
+        self.calls = MAX_CALLS
 
     def step(self, what: str) -> None:
         if what == "loop":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
+import re
 import string
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,13 +74,24 @@ def _header_address(address: str) -> str:
     return f"{local}@{domain}"
 
 
+#: The characters for which `formataddr` quotes an ASCII display name (`email.utils.specialsre`); the two it
+#: also backslash-escapes, `\\` and `"`, are among them. A name without any is written as it is, and
+#: formataddr's search and substitution (a Python-level call even when nothing matches) are skipped.
+#: tests/rendering/test_message_fast.py holds the shortcut to formataddr.
+_SPECIALS = re.compile(r'[][\\()<>@,:;".]')
+
+
 def format_mailbox(name: str | None, address: str) -> str:
     """`Name <addr>` with the name RFC 2047-encoded when it is not ASCII and quoted when it needs it."""
     name = clean_line(name or "")
     address = _header_address(address)
     if address.isascii():
-        if name and not name.isascii():  # what formataddr writes, without making a Charset per call
+        if not name:
+            return address  # what formataddr writes for no name
+        if not name.isascii():  # what formataddr writes, without making a Charset per call
             return f"{_word(name)} <{address}>"
+        if _SPECIALS.search(name) is None:  # what formataddr writes for a name it neither quotes nor escapes
+            return f"{name} <{address}>"
         return formataddr((name, address), charset="utf-8")
     # formataddr would RFC 2047-encode the address itself, which no mail system decodes: keep it raw UTF-8.
     shown = formataddr((name, "x@x"), charset="utf-8").rpartition("<")[0] if name else ""
@@ -152,7 +164,7 @@ def _list_header(name: str, items: tuple[str, ...]) -> str:
     """`<a>, <b>` folded one item per line, so long signed URLs stay under the 998-character limit."""
     values = [f"<{_single_token(item, name)}>" for item in items]
     line = f"{name}: " + f",{CRLF} ".join(values)
-    if any(len(part) > 998 for part in line.split(CRLF)):
+    if max(map(len, line.split(CRLF))) > 998:
         raise HeaderInjection(f"{name} value is longer than 998 characters")
     return line
 

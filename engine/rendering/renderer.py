@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from jinja2 import Template
-from jinja2.runtime import Context
+from jinja2.runtime import Context, new_context
 from markupsafe import Markup
 
 from engine.config.model import Config
@@ -52,6 +52,21 @@ class Renderer:
         self._plans: dict[str, HtmlPlan | None] = {}
         self._plans_by_pieces: dict[tuple[str, ...], HtmlPlan | None] = {}
         self._lines: dict[str, Line | str | None] = {}
+        self._globals: dict[str, tuple[Template, dict[str, Any]]] = {}
+
+    def _context(self, template: Template, context: dict[str, Any]) -> Context:
+        """`template.new_context(context)`, with the template's globals flattened once into a dict. Jinja keeps
+        them as a ChainMap (the template's over the environment's), which `new_context` copies and the
+        Context's constructor iterates per render, both through ChainMap's Python methods; this Renderer's
+        environment never changes its globals once made (as Jinja asks: "avoid modifying any globals after a
+        template is loaded"), so the flattened copy is the same mapping, and the Context gets the same parent
+        (the globals with the context over them, in the same order) and the same global names."""
+        entry = self._globals.get(template.name or "")
+        if entry is None or entry[0] is not template:  # a reloaded template (auto_reload) is a new object
+            entry = (template, dict(template.globals))
+            self._globals[template.name or ""] = entry
+        flat = entry[1]
+        return new_context(self.env, template.name, template.blocks, {**flat, **context}, True, flat)
 
     def error(self, exc: Exception, template_name: str) -> RenderError:
         return from_exception(exc, template_name, self.templates_dir, self.project_root)
@@ -84,7 +99,7 @@ class Renderer:
         template = self.template(name)
         try:
             with budget():
-                return _joined(template.root_render_func(template.new_context(context)))
+                return _joined(template.root_render_func(self._context(template, context)))
         except Exception:  # noqa: BLE001
             try:
                 self.env.handle_exception()
@@ -172,7 +187,7 @@ class Renderer:
         try:
             with budget():
                 if plan and self.slot_safe(html_name):
-                    state = template.new_context(context)
+                    state = self._context(template, context)
                     taps = _tap_blocks(template, state, wanted)
                     with capture() as captured:
                         pieces, size = _pieces(template.root_render_func(state))
@@ -184,7 +199,7 @@ class Renderer:
                     html = ""
                     filled: tuple[str, ...] | None = values
                 else:  # no plan (rare: see slots.py): the plain render
-                    state = template.new_context(context)
+                    state = self._context(template, context)
                     taps = _tap_blocks(template, state, wanted)
                     html = _joined(template.root_render_func(state))
                     filled = None
@@ -217,12 +232,15 @@ def _tap_blocks(template: Template, state: Context, names: tuple[str, ...]) -> d
 
 
 def _recording(block: Any, name: str, taps: dict[str, str]) -> Any:
-    def recorded(context: Context) -> Iterator[str]:
-        pieces = []
-        for piece in block(context):
-            pieces.append(piece)
-            yield piece
+    """`block`, recording its output. The block is rendered at once, under the output cap as the document is
+    (`_pieces`, so a runaway block is stopped within _CHUNK pieces of MAX_OUTPUT), and its pieces are returned
+    as a list, which the document writes as it would the block's own generator (Jinja's code takes a block's
+    output with `yield from`, or joins it): one call, where a generator of our own was resumed for every
+    piece. The first complete rendering is what is recorded."""
+    def recorded(context: Context) -> list[str]:
+        pieces = _pieces(block(context))[0]
         taps.setdefault(name, "".join(pieces))
+        return pieces
     return recorded
 
 

@@ -9,6 +9,7 @@ exists.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -38,8 +39,19 @@ def secret_from_env(variable: str, environ: Mapping[str, str] | None = None) -> 
     return value.encode()
 
 
+#: What `base64.urlsafe_b64encode` translates the standard alphabet with.
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def _b64_bytes(data: bytes) -> bytes:
+    """`base64.urlsafe_b64encode(data)` without its padding: the same C encoder and translation that function
+    calls, without its two Python-level calls (a run encodes two per message, the payload and the signature).
+    tests/suppression/test_tokens.py holds it to `base64.urlsafe_b64encode`."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=")
+
+
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    return _b64_bytes(data).decode()
 
 
 def _unb64(text: str) -> bytes:
@@ -47,8 +59,12 @@ def _unb64(text: str) -> bytes:
 
 
 def sign(customer_id: str, email: str, secret: bytes) -> str:
-    """A URL-safe token for (customer external id, email)."""
-    return sign_values([customer_id, email.lower()], secret)
+    """A URL-safe token for (customer external id, email): `sign_values([customer_id, email.lower()], secret)`,
+    its JSON written straight from the two strings (one per message, so the list and its type test are
+    skipped)."""
+    if type(customer_id) is not str or type(email) is not str:
+        return sign_values([customer_id, email.lower()], secret)
+    return _token(f"[{_json_string(customer_id)},{_json_string(email.lower())}]", secret)
 
 
 def verify(token: str, secret: bytes) -> tuple[str, str]:
@@ -73,10 +89,22 @@ def _keyed(secret: bytes) -> hmac.HMAC:
     return hmac.new(secret, digestmod=hashlib.sha256)
 
 
-def _signature(payload: str, secret: bytes) -> str:
+def _mac(payload: bytes, secret: bytes) -> bytes:
+    """HMAC-SHA256 of `payload` with `secret`."""
     mac = _keyed(secret).copy()
-    mac.update(payload.encode())
-    return _b64(mac.digest())
+    mac.update(payload)
+    return mac.digest()
+
+
+def _signature(payload: str, secret: bytes) -> str:
+    return _b64(_mac(payload.encode(), secret))
+
+
+def _token(text: str, secret: bytes) -> str:
+    """`payload.signature` for the JSON `text`, kept as bytes until the end (the payload is signed as the
+    ASCII it is written in)."""
+    payload = _b64_bytes(text.encode())
+    return b".".join((payload, _b64_bytes(_mac(payload, secret)))).decode()
 
 
 def sign_values(values: list, secret: bytes) -> str:
@@ -86,8 +114,7 @@ def sign_values(values: list, secret: bytes) -> str:
         text = "[" + ",".join(map(_json_string, values)) + "]"
     else:
         text = _COMPACT_JSON.encode(values)
-    payload = _b64(text.encode())
-    return f"{payload}.{_signature(payload, secret)}"
+    return _token(text, secret)
 
 
 def verify_values(token: str, secret: bytes, kind: str) -> list:

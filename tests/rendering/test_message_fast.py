@@ -91,3 +91,14 @@ def test_a_display_name_is_what_formataddr_writes(name: str) -> None:
 
     assert message.format_mailbox(name, "ada@example.com") == formataddr((clean_line(name), "ada@example.com"),
                                                                          charset="utf-8")
+
+
+@settings(max_examples=600, deadline=None)
+@given(name=st.text(alphabet=st.sampled_from(list('aZ 0-_\'[]\\()<>@,:;".\t')), max_size=30))
+def test_an_ascii_display_name_is_what_formataddr_writes(name: str) -> None:
+    """A name without `formataddr`'s special characters is written without calling it; with any (each of them
+    and the two it escapes are in the alphabet), formataddr writes it."""
+    from email.utils import formataddr
+
+    assert message.format_mailbox(name, "ada@example.com") == formataddr((clean_line(name), "ada@example.com"),
+                                                                         charset="utf-8")
