@@ -73,6 +73,7 @@ def advance_campaign(ctx: TickContext, campaign: Campaign) -> None:
         if not ids:
             return
         last_id = ids[-1]
+        ctx.due(len(ids))
         for start in range(0, len(ids), size):
             if ctx.budget.exhausted:
                 ctx.summary.limit_reached = True
@@ -146,13 +147,16 @@ def _advance_batch(ctx: TickContext, campaign: Campaign, rows: Sequence[Row]) ->
             ctx.summary.limit_reached = True
         outcomes.append((row, outcome))
     deliveries = _due_deliveries(ctx, campaign, outcomes)
+    positions = _positions(ctx, campaign, outcomes)
+    # Everything above only reads; from the first write below to the caller's commit a SQLite store's one
+    # write lock is held, and renderers wait for it: nothing but the writes runs in between.
     queued = _queue(ctx, rows, deliveries)
     for row, outcome in outcomes:
         for step_id, decision, reason, details in outcome.decisions:
             if decision == "queued" and queued is not None and (row.id, step_id) not in queued:
                 continue  # already in the ledger from an earlier run: not queued again
             ctx.log.add(campaign, row.customer_id, row.id, step_id, decision, reason, details)
-    _move_enrollments(ctx, campaign, outcomes)
+    _move_enrollments(ctx, positions)
     ctx.log.flush()
     return len(deliveries) if queued is None else len(queued)
 
@@ -223,15 +227,22 @@ MOVED = ("next_step", "next_step_id", "next_due_at", "last_step_at", "status", "
 """The enrolment columns a decided batch writes."""
 
 
-def _move_enrollments(ctx: TickContext, campaign: Campaign, outcomes: list[tuple[Row, Outcome]]) -> None:
-    """Write where each enrolment of the batch now stands: one UPDATE per distinct set of new values, with
-    the ids bound as one list. A batch moves nearly all its enrolments alike (the same next step, due at
-    the same instant), so that is a statement or two per batch instead of one per enrolment."""
+def _positions(ctx: TickContext, campaign: Campaign,
+               outcomes: list[tuple[Row, Outcome]]) -> defaultdict[tuple[Any, ...], list[int]]:
+    """Where each enrolment of the batch now stands (the values of `MOVED`), with the ids of the enrolments
+    that stand there. A batch moves nearly all its enrolments alike (the same next step, due at the same
+    instant), so there are one or two."""
     alike: defaultdict[tuple[Any, ...], list[int]] = defaultdict(list)
     for row, outcome in outcomes:
         alike[_position(ctx, campaign, row, outcome)].append(row.id)
+    return alike
+
+
+def _move_enrollments(ctx: TickContext, positions: defaultdict[tuple[Any, ...], list[int]]) -> None:
+    """Write where the enrolments now stand (`_positions`): one UPDATE per distinct set of new values, with
+    the ids bound as one list, instead of one per enrolment."""
     statement = update(E).where(member_of(E.c.id, "ids", ctx.conn.dialect.name))
-    for values, ids in alike.items():
+    for values, ids in positions.items():
         ctx.conn.execute(statement.values(dict(zip(MOVED, values))), {"ids": ids})
 
 

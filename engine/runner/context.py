@@ -58,6 +58,8 @@ class TickContext:
     """The tally at the last commit (engine/runner/isolation.py rolls a failed campaign back to it)."""
     decided: Callable[[int], None] = lambda emails: None
     """Told how many emails each committed batch left to render (the crew starts once there is enough)."""
+    due: Callable[[int], None] = lambda enrolments: None
+    """Told how many enrolments are due before they are decided (the crew may start while they are)."""
 
     @property
     def now(self) -> datetime:

@@ -8,8 +8,10 @@ exclusive; a lost lease writes nothing) and its bytes are stored before any SMTP
 comes from enrolment and step, so who rendered it changes no byte.
 
 `workers` counts every rendering process, the tick's own included: `--workers 1` starts none (the tick
-decides, then renders), `--workers N` starts N-1, once the tick has committed at least 64 emails to render
-(so a small tick never pays for them). They are started with the `spawn` method (no fork of a
+decides, then renders), `--workers N` starts N-1, once the tick has found at least 64 enrolments due or
+committed at least 64 emails to render (so a small tick never pays for them). Starting them when the due
+enrolments are counted, before the first batch is decided, lets their start-up (about a second: an
+interpreter, the imports, the project) overlap that batch instead of following it. They are started with the `spawn` method (no fork of a
 process holding database connections and threads) and get the store URL, the project and the secret once.
 A member that dies leaves its claims behind; the tick gives them back at once (`release`) and renders them,
 and elsewhere (another machine) a dead renderer's lease expires.
@@ -86,8 +88,9 @@ def _waiting_now(conn: Connection) -> int:
 
 
 class Crew:
-    """`workers - 1` rendering processes beside the tick's own, started once `min_jobs` emails wait (`grow`,
-    called by the tick after each batch); a context manager (they stop at the end)."""
+    """`workers - 1` rendering processes beside the tick's own, started once `min_jobs` enrolments are due
+    (`expect`, called by the tick before it decides them) or `min_jobs` emails wait (`grow`, called after each
+    batch); a context manager (they stop at the end)."""
 
     def __init__(self, engine: Engine, project: Project, secret: bytes | None, workers: int, *,
                  min_jobs: int = MIN_JOBS) -> None:
@@ -101,7 +104,17 @@ class Crew:
     def grow(self, emails: int) -> None:
         """The tick committed `emails` more to render: start the members once there are enough."""
         self.pending += emails
-        if self.members or self.pending < self.min_jobs:
+        if self.pending >= self.min_jobs:
+            self._start()
+
+    def expect(self, due: int) -> None:
+        """The tick is about to decide `due` enrolments: start the members now if that is enough work (most
+        due enrolments become an email; the few held out or suppressed only mean a member waits a little)."""
+        if due >= self.min_jobs:
+            self._start()
+
+    def _start(self) -> None:
+        if self.members:
             return
         url, project, secret = self.args
         self.members = [

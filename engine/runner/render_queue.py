@@ -161,18 +161,20 @@ def render_one(render: Renderer, campaign: Campaign, step: Step, job: Job):
 
 def drain(conn: Connection, campaigns: dict[str, Campaign], renderer_for: RendererFor, *, persist: bool = True,
           size: int = BATCH, token: str | None = None, keep_going: Callable[[], bool] = lambda: True) -> int:
-    """Claim and render batches until none is left to claim. With `persist` the claim is committed at once
-    (so no lock is held while rendering: other renderers and the deciding tick go on) and each batch's
-    results are one commit. Returns how many emails this call queued."""
+    """Claim and render batches until none is left to claim. With `persist` each claim is committed before
+    its batch is rendered (so no lock is held while rendering: other renderers and the deciding tick go on),
+    and a batch's results are committed together with the next batch's claim: one write transaction a batch,
+    not two. On SQLite every write transaction waits for the one write lock, which the deciding tick holds
+    for about a fifth of a 1M tick, and a waiter sleeps by SQLite's backoff (1, 2, 5, 10, ... ms), so each
+    transaction saved is a wait saved. Returns how many emails this call queued."""
     token = token or new_token()
     queued = 0
-    while keep_going():
-        jobs = claim(conn, token, size)
-        if persist:
-            conn.commit()
-        if not jobs:
-            return queued
+    jobs = claim(conn, token, size) if keep_going() else []
+    if persist:
+        conn.commit()
+    while jobs:
         queued += len(render_claimed(conn, campaigns, renderer_for, token, jobs))
+        jobs = claim(conn, token, size) if keep_going() else []
         if persist:
             conn.commit()
     return queued

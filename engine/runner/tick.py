@@ -53,14 +53,14 @@ def run_tick(
     caller decides (a dry run rolls back). `commit` "auto" reads the rules folder's git commit.
 
     The tick decides and writes the due emails as `rendering` deliveries; `render` (default: the production
-    renderer) then renders them in this process, beside the `crew`'s processes, if any, which have been
-    rendering since the first batch was committed (engine/runner/parallel.py)."""
+    renderer) then renders them in this process, beside the `crew`'s processes, if any, which start when
+    enough enrolments are due and render from the first committed batch on (engine/runner/parallel.py)."""
     if commit == "auto":
         commit = rules_commit(project.config.path(project.config.rules_dir))
     ctx = start_run(conn, project, options, commit)
     summary = ctx.summary
     if crew is not None:
-        ctx.decided = crew.grow
+        ctx.decided, ctx.due = crew.grow, crew.expect
     render = render or compose_renderer(project, options.now)
     paused = pauses.paused_ids(conn)
     try:

@@ -78,3 +78,22 @@ def test_a_failed_render_in_a_worker_is_recorded_like_one_in_process(kit) -> Non
                for d in failed)
     stuck = [e for e in kit.enrollments() if e.external_id == "c007"]
     assert [(e.status, e.next_step_id) for e in stuck] == [("active", "plan")]
+
+
+def test_the_crew_starts_when_enough_enrolments_are_due_before_the_first_is_decided(kit) -> None:
+    """The members start when the tick has counted the due enrolments, so their start-up overlaps the first
+    batch; fewer than `min_jobs` due start none."""
+    _setup(kit)
+    seen: list[tuple[int, int, int]] = []
+
+    class WatchedCrew(Crew):
+        def expect(self, due: int) -> None:
+            super().expect(due)
+            seen.append((due, self.pending, len(self.members)))
+
+    with kit.engine.connect() as conn, WatchedCrew(kit.engine, kit.project, None, 2, min_jobs=64) as crew:
+        run_tick(conn, kit.project, RunOptions(now=NOW), commit=None, crew=crew)
+    assert seen[0] == (90, 0, 1)  # 90 due, none decided yet, one member started
+    small = Crew(kit.engine, kit.project, None, 2, min_jobs=64)
+    small.expect(63)
+    assert small.members == []

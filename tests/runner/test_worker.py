@@ -115,6 +115,13 @@ def test_the_worker_renders_a_large_tick_with_its_crew_and_sends_each_email_once
     class WatchedCrew(Crew):
         def grow(self, emails: int) -> None:
             super().grow(emails)
+            self.note()
+
+        def expect(self, due: int) -> None:
+            super().expect(due)
+            self.note()
+
+        def note(self) -> None:
             if self.members and not started:
                 started.append(len(self.members))
 
