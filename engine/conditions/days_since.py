@@ -20,7 +20,7 @@ import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from engine.conditions.base import Comparison, Condition
@@ -35,6 +35,7 @@ from engine.conditions.dates import (
     since_local_midnight_sql,
 )
 from engine.conditions.evaluate import Verdict, outcome
+from engine.timeutil import to_naive_utc
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -109,6 +110,37 @@ def instant_test(column: "ColumnElement[Any]", zone) -> Callable[[str, date], "C
     return test
 
 
+MARGIN_DAYS = 4
+"""Days added to a window's widest count for `earliest_instant`: the customer's local today is at most a day
+behind UTC's, and a local midnight at most a day away from UTC's (every offset, historical ones included, is
+within 24 hours), so the earliest local midnight of any zone is never more than 3 days before `now - days`."""
+
+
+def earliest_instant(op: str, value: Any, now: datetime) -> datetime | None:
+    """For a count of days with an upper bound (`lte 3`, `between [30, 45]`, `eq`, `in`): a stored UTC time
+    before which no zone's local date can pass, or None where the comparison has no upper bound.
+
+    The per-zone CASE is exact but costs a branch test and a range test per customer, over every customer:
+    `created_at >= <that instant>` before it is one comparison that leaves only the last few days' sign-ups
+    to the CASE (welcome's `lte 3` on 1M customers: PostgreSQL's scan evaluated the CASE for all of them).
+    Generous on purpose, by `MARGIN_DAYS`: the CASE still decides."""
+    try:
+        widest = _widest_count(op, value)
+        return None if widest is None else to_naive_utc(now) - timedelta(days=widest + MARGIN_DAYS)
+    except OverflowError:  # a window reaching before year 1 (or after 9999): no bound
+        return None
+
+
+def _widest_count(op: str, value: Any) -> int | None:
+    """The most days the comparison lets through, or None where it has no upper bound."""
+    if op == "in":
+        return max((math.floor(n) for n in map(_number, value) if n is not None and n.is_integer()), default=None)
+    high = _number(value[1]) if op == "between" else _number(value)
+    if high is None or op not in ("between", "lte", "eq", "lt"):
+        return None
+    return math.ceil(high) - 1 if op == "lt" else math.floor(high)
+
+
 def terms_hold(local: str, terms: Terms) -> bool:
     return any(all(STRING_OPS[op](local, bound.isoformat()) for op, bound in conj) for conj in terms)
 
@@ -140,7 +172,7 @@ class DaysSinceCondition(Condition):
         return all(float(item) <= NARROW_DAYS for item in numbers) if op in ("lte", "lt") else True
 
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
-        from sqlalchemy import and_
+        from sqlalchemy import and_, literal
 
         from engine.conditions.sql import customers, negate
 
@@ -158,7 +190,13 @@ class DaysSinceCondition(Condition):
             matched = terms_sql(test, day_terms(op, self.comparison.value, local_today(ctx.now, zone)))
             return and_(present, negate(matched)) if negated else matched
 
-        return per_zone(ctx, in_zone)
+        zoned = per_zone(ctx, in_zone)
+        bounded = not negated and self.field in DATETIME_FIELDS
+        earliest = earliest_instant(op, self.comparison.value, ctx.now) if bounded else None
+        if earliest is None:
+            return zoned
+        column = customers.c[self.field]
+        return and_(column.is_not(None), column >= literal(earliest, column.type), zoned)
 
     def evaluate(self, ctx: "EvalContext") -> Verdict:
         op, negated = self._positive()
