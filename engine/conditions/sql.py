@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Connection, String, case, false, not_, select, true
+from sqlalchemy import Boolean, ColumnElement, Connection, String, case, false, func, not_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import TypeEngine
@@ -79,8 +79,15 @@ class SqlContext:
     empty where unknown. With `event_rows`, how many events a window holds (`events_between`)."""
 
     def with_timezones(self, connection: Connection) -> "SqlContext":
-        """A copy that knows every timezone present in `customers` (one small SELECT DISTINCT)."""
-        rows = connection.execute(select(customers.c.timezone).distinct().where(customers.c.timezone.is_not(None)))
+        """A copy that knows every timezone present in `customers`: a walk of the timezone index, each step
+        the smallest timezone after the last one found (a recursive CTE: one index lookup per timezone).
+        `SELECT DISTINCT timezone` read every customer (0.8 s on PostgreSQL at 1M customers, which has no
+        skip scan); a store has a few dozen timezones at most."""
+        zone = customers.c.timezone
+        walk = select(func.min(zone).label("timezone")).cte("zones", recursive=True)
+        after = select(func.min(zone)).where(zone > walk.c.timezone).scalar_subquery()
+        walk = walk.union_all(select(after).where(walk.c.timezone.is_not(None)))
+        rows = connection.execute(select(walk.c.timezone).where(walk.c.timezone.is_not(None)))
         return replace(self, timezones=tuple(sorted(row[0] for row in rows)))
 
     def with_statistics(self, connection: Connection) -> "SqlContext":

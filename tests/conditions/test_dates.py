@@ -98,3 +98,17 @@ def test_days_since_at_day_boundaries_matches_python(store_engine: Engine, stamp
             by_python = {key for key, verdict in python_verdicts(store_engine, condition, situation).items()
                          if verdict.passed}
             assert sql_selection(store_engine, condition, situation) == by_python, (op, count)
+
+
+def test_the_timezones_present_are_found_by_walking_their_index(store_engine) -> None:
+    """`with_timezones` lists each timezone present once, sorted, without NULL (the recursive walk of
+    ix_customers_timezone that replaced SELECT DISTINCT), and an empty store has none."""
+    ctx = SqlContext(now=datetime(2026, 11, 23, 9, tzinfo=timezone.utc), activity_events=(), segments={},
+                     default_timezone="UTC")
+    zones = [None, "UTC", "Asia/Tokyo", None, "Asia/Tokyo", "America/New_York", "Pacific/Chatham", "Asia/Kolkata"]
+    with store_engine.connect() as conn:
+        assert ctx.with_timezones(conn).timezones == ()
+        load_store(conn, [{"timezone": zone} for zone in zones])
+        assert ctx.with_timezones(conn).timezones == (
+            "America/New_York", "Asia/Kolkata", "Asia/Tokyo", "Pacific/Chatham", "UTC")
+        conn.rollback()
