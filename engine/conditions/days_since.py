@@ -20,7 +20,7 @@ import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from engine.conditions.base import Comparison, Condition
@@ -35,7 +35,7 @@ from engine.conditions.dates import (
     since_local_midnight_sql,
 )
 from engine.conditions.evaluate import Verdict, outcome
-from engine.timeutil import to_naive_utc
+from engine.timeutil import as_utc
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -110,10 +110,10 @@ def instant_test(column: "ColumnElement[Any]", zone) -> Callable[[str, date], "C
     return test
 
 
-MARGIN_DAYS = 4
-"""Days added to a window's widest count for `earliest_instant`: the customer's local today is at most a day
-behind UTC's, and a local midnight at most a day away from UTC's (every offset, historical ones included, is
-within 24 hours), so the earliest local midnight of any zone is never more than 3 days before `now - days`."""
+MARGIN_DAYS = 3
+"""Days before the earliest local date UTC's today lets through that `earliest_instant` steps back: a
+customer's local today is at most a day behind UTC's, and a local midnight at most a day away from UTC's
+(every offset, historical ones included, is within 24 hours), so no zone's window starts earlier."""
 
 
 def earliest_instant(op: str, value: Any, now: datetime) -> datetime | None:
@@ -123,22 +123,16 @@ def earliest_instant(op: str, value: Any, now: datetime) -> datetime | None:
     The per-zone CASE is exact but costs a branch test and a range test per customer, over every customer:
     `created_at >= <that instant>` before it is one comparison that leaves only the last few days' sign-ups
     to the CASE (welcome's `lte 3` on 1M customers: PostgreSQL's scan evaluated the CASE for all of them).
-    Generous on purpose, by `MARGIN_DAYS`: the CASE still decides."""
+    The bound comes from `day_terms` at UTC's today, the same rounding as the CASE's, made generous by
+    `MARGIN_DAYS`: the CASE still decides."""
+    terms = day_terms(op, value, as_utc(now).date())
+    lowest = [min((bound for test, bound in conj if test in (">=", "==")), default=None) for conj in terms]
+    if not lowest or None in lowest:
+        return None  # no terms (matches nothing), or a term without a lower date: no upper bound on the days
     try:
-        widest = _widest_count(op, value)
-        return None if widest is None else to_naive_utc(now) - timedelta(days=widest + MARGIN_DAYS)
-    except OverflowError:  # a window reaching before year 1 (or after 9999): no bound
+        return datetime.combine(min(day for day in lowest if day is not None), time()) - timedelta(days=MARGIN_DAYS)
+    except OverflowError:  # a window reaching to year 1: every stored time is inside it
         return None
-
-
-def _widest_count(op: str, value: Any) -> int | None:
-    """The most days the comparison lets through, or None where it has no upper bound."""
-    if op == "in":
-        return max((math.floor(n) for n in map(_number, value) if n is not None and n.is_integer()), default=None)
-    high = _number(value[1]) if op == "between" else _number(value)
-    if high is None or op not in ("between", "lte", "eq", "lt"):
-        return None
-    return math.ceil(high) - 1 if op == "lt" else math.floor(high)
 
 
 def terms_hold(local: str, terms: Terms) -> bool:
