@@ -169,14 +169,15 @@ def drain(conn: Connection, campaigns: dict[str, Campaign], renderer_for: Render
     transaction saved is a wait saved. Returns how many emails this call queued."""
     token = token or new_token()
     queued = 0
-    jobs = claim(conn, token, size) if keep_going() else []
-    if persist:
-        conn.commit()
-    while jobs:
-        queued += len(render_claimed(conn, campaigns, renderer_for, token, jobs))
-        jobs = claim(conn, token, size) if keep_going() else []
+    while keep_going():
+        jobs = claim(conn, token, size)  # in the transaction of the batch rendered before, if any
         if persist:
             conn.commit()
+        if not jobs:
+            return queued
+        queued += len(render_claimed(conn, campaigns, renderer_for, token, jobs))
+    if persist:
+        conn.commit()
     return queued
 
 
