@@ -7,12 +7,14 @@
 
 Audiences: the target "inactive 90 days and plan in [pro, team]" (goal: under 1 s on SQLite, memory
 independent of the audience size), then every shipped campaign's audience at the generator's NOW.
-For each: `count` is the median of `--runs` (3) runs of SELECT count(*) (wall clock, and CPU time: on SQLite this process's,
-which is the query's own work and does not depend on what else the machine is doing; on PostgreSQL the server
-backend's, read from /proc when the server runs on this machine, without its parallel workers'; "-" when the
-server is elsewhere), `stream` the time
-to stream every id with yield_per (one query), `peak KiB` the Python heap peak while streaming (tracemalloc,
-a separate pass), which stays flat whether the audience has a thousand members or half a million.
+With --postgres the two stores take turns, audience by audience, so both meet the machine in the same state.
+For each: `count` is the median of `--runs` (3) runs, each preparing the audience's context (the statistics and
+lookups it reads first) and running SELECT count(*), as one `rekindle audience` does (wall clock, and CPU
+time: on SQLite this process's, which is the query's own work and does not depend on what else the machine
+is doing; on PostgreSQL the server backend's, read from /proc when the server runs on this machine, without
+its parallel workers'; "-" when the server is elsewhere), `stream` the time to prepare and stream every id
+with yield_per (one query), `peak KiB` the Python heap peak while streaming (tracemalloc, a separate pass),
+which stays flat whether the audience has a thousand members or half a million.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import tracemalloc
 from statistics import median
 from datetime import timezone
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,44 +67,55 @@ def cpu_clock(connection) -> Callable[[], float] | None:
 
 def measure(connection, name: str, condition: Condition, project, now, runs: int
             ) -> tuple[str, float, float, float, int, float]:
+    """Count `runs` times, each run preparing its own context (the statistics and lookups audience_context
+    reads) as one `rekindle audience` does, then stream once and measure the heap while streaming again."""
     defaults = project.config.defaults
     clock = cpu_clock(connection)
-    started = time.perf_counter()
-    ctx = audience_context(connection, condition, now=now, activity_events=defaults.activity_events,
-                           segments=project.segments, default_timezone=defaults.timezone)
-    prepare = time.perf_counter() - started
+
+    def context():
+        return audience_context(connection, condition, now=now, activity_events=defaults.activity_events,
+                                segments=project.segments, default_timezone=defaults.timezone)
+
     counts, cpu = [], []
     for _ in range(runs):
         started, started_cpu = time.perf_counter(), clock() if clock else 0.0
-        total = connection.execute(count_query(condition, ctx)).scalar_one()
-        counts.append(time.perf_counter() - started + prepare)
+        total = connection.execute(count_query(condition, context())).scalar_one()
+        counts.append(time.perf_counter() - started)
         cpu.append(clock() - started_cpu if clock else math.nan)
     started = time.perf_counter()
-    streamed = sum(1 for _ in iter_audience(connection, audience_query(condition, ctx)))
-    stream = time.perf_counter() - started + prepare
+    streamed = sum(1 for _ in iter_audience(connection, audience_query(condition, context())))
+    stream = time.perf_counter() - started
     assert streamed == total, (name, streamed, total)
+    query = audience_query(condition, context())
     tracemalloc.start()
-    for _ in iter_audience(connection, audience_query(condition, ctx)):
+    for _ in iter_audience(connection, query):
         pass
     peak = tracemalloc.get_traced_memory()[1] / 1024
     tracemalloc.stop()
     return name, median(counts), median(cpu), stream, total, peak
 
 
-def measure_store(url: str, project, now, runs: int) -> dict[str, tuple]:
-    engine = open_engine(url)
+def measure_stores(urls: list[str], project, now, runs: int) -> list[dict[str, tuple]]:
+    """Every audience on every store, the stores in turn audience by audience (so SQLite and PostgreSQL
+    share the machine's state of the moment, and a slow spell of a shared machine falls on both)."""
     audiences = [("inactive 90d and plan in [pro, team]", TARGET), *GROUPED]
     audiences += [(f"campaign {c.id}", c.audience) for c in project.campaigns]
-    print(f"store: {url.split('@')[-1]}  now: {now:%Y-%m-%dT%H:%M:%SZ}")
-    print(f"{'audience':<40} {'count s':>8} {'cpu s':>6} {'stream s':>9} {'members':>9} {'peak KiB':>9}")
-    results = {}
-    with engine.connect() as connection:
+    engines = [open_engine(url) for url in urls]
+    results: list[dict[str, tuple]] = [{} for _ in urls]
+    print(f"now: {now:%Y-%m-%dT%H:%M:%SZ}; stores: " + ", ".join(e.dialect.name for e in engines))
+    print(f"{'audience':<40} {'store':<10} {'count s':>8} {'cpu s':>6} {'stream s':>9} {'members':>9} {'peak KiB':>9}")
+    with ExitStack() as stack:
+        connections = [stack.enter_context(engine.connect()) for engine in engines]
         for label, condition in audiences:
-            name, count_s, cpu_s, stream_s, total, peak = measure(connection, label, condition, project, now, runs)
-            results[name] = (count_s, cpu_s, total)
-            shown = "-" if math.isnan(cpu_s) else f"{cpu_s:.3f}"
-            print(f"{name:<40} {count_s:>8.3f} {shown:>6} {stream_s:>9.3f} {total:>9,} {peak:>9.0f}", flush=True)
-    engine.dispose()
+            for connection, kept in zip(connections, results):
+                name, count_s, cpu_s, stream_s, total, peak = measure(connection, label, condition, project, now,
+                                                                      runs)
+                kept[name] = (count_s, cpu_s, total)
+                shown = "-" if math.isnan(cpu_s) else f"{cpu_s:.3f}"
+                print(f"{name:<40} {connection.dialect.name:<10} {count_s:>8.3f} {shown:>6} {stream_s:>9.3f} "
+                      f"{total:>9,} {peak:>9.0f}", flush=True)
+    for engine in engines:
+        engine.dispose()
     return results
 
 
@@ -116,11 +130,10 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     args = parser.parse_args(argv)
     project = load_project(ROOT / "rekindle.yaml")
     now = NOW.replace(tzinfo=timezone.utc)
-    sqlite = measure_store(f"sqlite:///{ensure_store(args.customers, args.events)}", project, now, args.runs)
+    urls = [f"sqlite:///{ensure_store(args.customers, args.events)}", *([args.postgres] if args.postgres else [])]
+    sqlite, *others = measure_stores(urls, project, now, args.runs)
     figures = []
-    if args.postgres:
-        print()
-        postgres = measure_store(args.postgres, project, now, args.runs)
+    for postgres in others:
         for name, (seconds, cpu, total) in postgres.items():
             base, base_cpu, base_total = sqlite[name]
             same = "" if total == base_total else f" (members differ: {total} vs {base_total})"
