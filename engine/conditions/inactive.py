@@ -8,8 +8,8 @@ who signed up 120 days ago and never logged in is inactive for 120 days. When `-
 last_active_at (replaying the past), the last activity is recomputed from the events at or before `now`.
 
 SQL, with T = now - duration (on SQLite the first branch is `+last_active_at <= T`, a scan rather than the
-index, when T holds more than an eighth of the customers: see _unindexed_on_sqlite; the scan then tests the
-three branches without the replay's subqueries first, as a term of its own: see _first_on_sqlite):
+index, when T holds more than an eighth of the customers: see engine.conditions.sql.unindexed_on_sqlite; the scan
+then tests the three branches without the replay's subqueries first, as a term of its own: see _first_on_sqlite):
 
     last_active_at <= T
     OR (last_active_at IS NULL AND created_at <= T)
@@ -58,7 +58,7 @@ class InactiveCondition(Condition):
     def to_sql(self, ctx: "SqlContext") -> "ColumnElement[bool]":
         from sqlalchemy import and_, exists, or_
 
-        from engine.conditions.sql import customers, events
+        from engine.conditions.sql import customers, events, unindexed_on_sqlite
 
         now = to_naive_utc(ctx.now)
         threshold = now - self.duration
@@ -75,14 +75,14 @@ class InactiveCondition(Condition):
             or_(activity(events.c.occurred_at <= threshold), created <= threshold),
         )
         many = ctx.active_eighth is not None and threshold >= ctx.active_eighth
-        first = _unindexed_on_sqlite(last) if many else last
+        first = unindexed_on_sqlite(last) if many else last
         inactive = or_(first <= threshold, and_(last.is_(None), created <= threshold), replayed)
         if not many:
             return inactive
         # Every column as `+column`: compared with a time as text, a column of DATETIME (numeric) affinity had
         # SQLite try to read both as numbers on every row (sqlite3AtoF: a tenth of the scan's instructions).
-        dates = or_(first <= threshold, and_(last.is_(None), _unindexed_on_sqlite(created) <= threshold),
-                    _unindexed_on_sqlite(last) > now)
+        dates = or_(first <= threshold, and_(last.is_(None), unindexed_on_sqlite(created) <= threshold),
+                    unindexed_on_sqlite(last) > now)
         return _first_on_sqlite(dates, inactive)
 
     def evaluate(self, ctx: "EvalContext") -> Verdict:
@@ -107,30 +107,10 @@ def _first_on_sqlite(necessary: "ColumnElement[bool]", condition: "ColumnElement
     `inactive` and `plan in [pro, team]`, CPU best of 3, 90d 0.47 -> 0.25 s, 30d 0.50 -> 0.35 s (instructions,
     callgrind, 90d: 4.80 -> 2.34 G, and 2.07 G with `+` on every column of the dates-only term). The two
     spellings mean the same in SQL's three-valued logic: where `condition` is true, so is `necessary`. Only
-    with the scan (`_unindexed_on_sqlite`): through the index, where SQLite reads only the inactive customers,
+    with the scan (`unindexed_on_sqlite`): through the index, where SQLite reads only the inactive customers,
     the extra term made 180d and 400d 5% slower. PostgreSQL orders its tests by their cost itself."""
     from sqlalchemy import Boolean, and_
 
     from engine.conditions.sql import Portable
 
     return Portable(Boolean(), sqlite=and_(necessary, condition), postgresql=condition)
-
-
-def _unindexed_on_sqlite(column: "ColumnElement[Any]") -> "ColumnElement[Any]":
-    """The column as `+column` on SQLite, which keeps SQLite from reading the customers through the
-    last_active_at index for `last_active_at <= T`, and the column itself on PostgreSQL.
-
-    Used when T holds more than an eighth of the customers (SqlContext.active_eighth): SQLite has no range
-    statistics, so it always takes the index and then fetches each inactive customer's row at random to test
-    the rest of the audience, and past about a tenth of the store one sequential scan is cheaper. 1M
-    customers, `inactive` and `plan in [pro, team]`, CPU best of 3 interleaved, index / scan: 30d (158k
-    members) 1.88 / 0.60 s, 90d 0.89 / 0.55 s, 180d 0.32 / 0.65 s, 400d (5k) 0.06 / 0.54 s (docs/conditions.md).
-    `+x` has the same value as x and no affinity, so text compares with text as before. PostgreSQL keeps the
-    plain column: it has the statistics to choose."""
-    from sqlalchemy.sql.expression import UnaryExpression
-    from sqlalchemy.sql.operators import custom_op
-
-    from engine.conditions.sql import Portable
-
-    return Portable(column.type, sqlite=UnaryExpression(column, operator=custom_op("+"), type_=column.type),
-                    postgresql=column)

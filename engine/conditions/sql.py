@@ -205,6 +205,24 @@ def _compile_portable(element: Portable, compiler: Any, **kw: Any) -> str:
     return f"({compiler.process(spelling if isinstance(spelling, ClauseElement) else spelling(), **kw)})"
 
 
+def unindexed_on_sqlite(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The column as `+column` on SQLite, which keeps SQLite from reading the customers through the column's
+    index for a range test on it, and the column itself on PostgreSQL.
+
+    For a range that holds more than about a tenth of the customers. SQLite has no range statistics, so it
+    always takes the index and then fetches each customer in the range at random to test the rest of the
+    audience; past about a tenth of the store one sequential scan is cheaper (`inactive` over last_active_at,
+    1M customers, index / scan: 30d, 158k members, 1.88 / 0.60 s; 400d, 5k, 0.06 / 0.54 s; `days_since
+    created_at lte 365`, 500k, 1.69 / 0.31 s; docs/conditions.md). `+x` has the same value as x and no
+    affinity, so text compares with text as before. PostgreSQL keeps the plain column: it has the statistics
+    to choose."""
+    from sqlalchemy.sql.expression import UnaryExpression
+    from sqlalchemy.sql.operators import custom_op
+
+    return Portable(column.type, sqlite=UnaryExpression(column, operator=custom_op("+"), type_=column.type),
+                    postgresql=column)
+
+
 def definite(expression: ColumnElement[bool]) -> ColumnElement[bool]:
     """The expression with "unknown" (NULL) turned into false.
 

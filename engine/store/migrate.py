@@ -26,7 +26,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 #: (every command that reads customers does) needs no Alembic, which takes longer to import than the check
 #: takes to run. tests/store/test_migrations.py holds it equal to Alembic's own head: adding a migration
 #: means updating it. A store at any other revision gets the full check through Alembic (`store_state`).
-HEAD = "0020_customers_timezone"
+HEAD = "0021_customers_created_at"
 VERSION_TABLE = "alembic_version"
 """Where Alembic records the revision a store is at (its default; env.py does not change it)."""
 

@@ -124,6 +124,7 @@ customers = Table(
     Index("ix_customers_last_active_at", "last_active_at"),
     Index("ix_customers_email", "email"),
     Index("ix_customers_timezone", "timezone"),  # the timezones present, one lookup each (migration 0020)
+    Index("ix_customers_created_at", "created_at"),  # recent sign-ups, `days_since` created_at (migration 0021)
     # PostgreSQL only (migration 0018): "subscribed" of customers looked up by id without reading their rows (an
     # index-only scan). Included, not a key column: as a key, PostgreSQL read `subscribed = true` (97% of the
     # customers) through it as a bitmap where a scan is cheaper, and SQLite, without statistics, would too.
