@@ -119,6 +119,36 @@ def measure_stores(urls: list[str], project, now, runs: int) -> list[dict[str, t
     return results
 
 
+TARGET_CUSTOMERS = 1_000_000
+"""Issue 16's target, PostgreSQL no slower than SQLite on every shipped audience, is set at 1M customers."""
+#: What bounds the audiences PostgreSQL has been slower on in some runs (docs/conditions.md, Performance),
+#: for the report where one misses its target again.
+BOUNDS = {
+    "campaign onboarding-complete": (
+        "about 14.7k primary-key lookups of the week's onboarded customers, which PostgreSQL 15 makes one index "
+        "descent at a time for an `= ANY` array, beside SQLite's rowid searches; both take 30-55 ms and runs "
+        "differ by more than the gap. What would move it: PostgreSQL 17's array scans, or fewer lookups"),
+    "campaign referral-ask": (
+        "the grouped pass over the month's 1.03M logins: an index-only scan and a sort of their customer ids, an "
+        "external merge at the default 4 MB work_mem (a session-wide 64 MB made other audiences' plans slower: "
+        "winback-90 0.27 -> 8.8 s), level with SQLite's pass; what would move it: fewer rows to sort (a rollup of logins per customer "
+        "and day, where customers log in several times a day) or the sort shared by parallel workers"),
+    "campaign winback-90": (
+        "one read of the customers with cheap date tests on both stores (a bitmap scan of 38k pages from the OS "
+        "cache on PostgreSQL, whose 128 MB shared_buffers hold a third of the table); level within a few ms"),
+}
+
+
+def _target(name: str, seconds: float, sqlite: float, customers: int) -> tuple[str, str]:
+    """The target's verdict for one PostgreSQL figure, and what bounds it where it is missed."""
+    if customers < TARGET_CUSTOMERS:
+        return f"no target at this size (target: no slower than SQLite at {TARGET_CUSTOMERS:,})", ""
+    if seconds <= sqlite:
+        return "target: no slower than SQLite: met", ""
+    return (f"target: no slower than SQLite: missed by {(seconds - sqlite) * 1000:.0f} ms",
+            BOUNDS.get(name, "not looked at yet: EXPLAIN (ANALYZE, BUFFERS) it on both stores"))
+
+
 def main(argv: list[str] | None = None) -> list[Figure]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -138,8 +168,10 @@ def main(argv: list[str] | None = None) -> list[Figure]:
             base, base_cpu, base_total = sqlite[name]
             same = "" if total == base_total else f" (members differ: {total} vs {base_total})"
             work = "" if math.isnan(cpu) else f"; CPU {cpu:.3f} s (backend) vs {base_cpu:.3f} s"
+            target, bounds = _target(name, seconds, base, args.customers)
             figures.append(Figure(f"{name}, {args.customers:,} customers (PostgreSQL)", f"{seconds:.3f} s",
-                                  f"SQLite: {base:.3f} s", f"{seconds / base:.2f}x the SQLite time{work}{same}"))
+                                  f"SQLite: {base:.3f} s",
+                                  f"{seconds / base:.2f}x the SQLite time{work}{same} ({target})", bounds))
     print(f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     return figures
 
