@@ -254,8 +254,8 @@ def postfix_figures(folder: Path, postgres: str | None, args: argparse.Namespace
                   f"connections, whole outbox path: {rate:,.0f} msg/s", flush=True)
             best = max(best, (rate, connections))
         bounds = "" if best[0] >= 3000 else (
-            "the sender's CPU, about 0.14-0.2 ms a message (claim, two pipelined SMTP round trips, the outcome's "
-            "group commit) on a core it shares with smtp-sink and the store; on PostgreSQL the next batch is "
+            "the sender's CPU a message (printed above for each run; 0.14-0.2 ms on a quiet machine: claim, two "
+            "pipelined SMTP round trips, the outcome's group commit) on a core it shares with smtp-sink and the store; on PostgreSQL the next batch is "
             "claimed while one is sent, and the store thread's own work (claims, suppression checks, commits) is "
             "then about as long as the sending. What would move it: fewer store round trips a batch, and writing "
             "one message's content with the next one's envelope (docs/delivery.md)")
