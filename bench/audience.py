@@ -68,7 +68,8 @@ def cpu_clock(connection) -> Callable[[], float] | None:
 def measure(connection, name: str, condition: Condition, project, now, runs: int
             ) -> tuple[str, float, float, float, int, float]:
     """Count `runs` times, each run preparing its own context (the statistics and lookups audience_context
-    reads) as one `rekindle audience` does, then stream once and measure the heap while streaming again."""
+    reads) as one `rekindle audience` does, then stream once (preparing once more) and measure the heap while
+    streaming that query again."""
     defaults = project.config.defaults
     clock = cpu_clock(connection)
 
@@ -83,10 +84,10 @@ def measure(connection, name: str, condition: Condition, project, now, runs: int
         counts.append(time.perf_counter() - started)
         cpu.append(clock() - started_cpu if clock else math.nan)
     started = time.perf_counter()
-    streamed = sum(1 for _ in iter_audience(connection, audience_query(condition, context())))
+    query = audience_query(condition, context())
+    streamed = sum(1 for _ in iter_audience(connection, query))
     stream = time.perf_counter() - started
     assert streamed == total, (name, streamed, total)
-    query = audience_query(condition, context())
     tracemalloc.start()
     for _ in iter_audience(connection, query):
         pass
@@ -131,8 +132,9 @@ BOUNDS = {
     "campaign referral-ask": (
         "the grouped pass over the month's 1.03M logins: an index-only scan and a sort of their customer ids, an "
         "external merge at the default 4 MB work_mem (a session-wide 64 MB made other audiences' plans slower: "
-        "winback-90 0.27 -> 8.8 s), level with SQLite's pass; what would move it: fewer rows to sort (a rollup of logins per customer "
-        "and day, where customers log in several times a day) or the sort shared by parallel workers"),
+        "winback-90 0.27 -> 8.8 s), level with SQLite's pass; what would move it: fewer rows to sort (a rollup "
+        "of logins per customer and day, where customers log in several times a day) or the sort shared by "
+        "parallel workers"),
     "campaign winback-90": (
         "one read of the customers with cheap date tests on both stores (a bitmap scan of 38k pages from the OS "
         "cache on PostgreSQL, whose 128 MB shared_buffers hold a third of the table); level within a few ms"),

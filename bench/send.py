@@ -255,10 +255,11 @@ def postfix_figures(folder: Path, postgres: str | None, args: argparse.Namespace
             best = max(best, (rate, connections))
         bounds = "" if best[0] >= 3000 else (
             "the sender's CPU a message (printed above for each run; 0.14-0.2 ms on a quiet machine: claim, two "
-            "pipelined SMTP round trips, the outcome's group commit) on a core it shares with smtp-sink and the store; on PostgreSQL the next batch is "
-            "claimed while one is sent, and the store thread's own work (claims, suppression checks, commits) is "
-            "then about as long as the sending. What would move it: fewer store round trips a batch, and writing "
-            "one message's content with the next one's envelope (docs/delivery.md)")
+            "pipelined SMTP round trips, the outcome's group commit) on a core it shares with smtp-sink and the "
+            "store; on PostgreSQL the next batch is claimed while one is sent, and the store thread's own work "
+            "(claims, suppression checks, commits) is then about as long as the sending. What would move it: "
+            "fewer store round trips a batch, and writing one message's content with the next one's envelope "
+            "(docs/delivery.md)")
         figures.append(Figure(f"outbox to Postfix smtp-sink, one process ({store})",
                               f"{best[0]:,.0f} msg/s ({best[1]} connections)", "", "target 3,000 msg/s", bounds))
         rates = {}

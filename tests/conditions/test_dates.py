@@ -129,7 +129,8 @@ def test_recent_sign_ups_are_read_through_the_created_at_index(store_engine: Eng
         load_store(connection, [{"created_at": NOW - timedelta(days=day), "timezone": "Asia/Tokyo"}
                                 for day in range(0, 400, 7)])
         ctx = SqlContext(now=NOW, activity_events=(), segments={}).with_timezones(connection)
-        query = count_query(condition, ctx).compile(store_engine, compile_kwargs={"literal_binds": True})
+        statement = count_query(condition, ctx)
+        query = statement.compile(store_engine, compile_kwargs={"literal_binds": True})
         if store_engine.dialect.name == "sqlite":
             plan = " ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}"))
             assert ("USING INDEX ix_customers_created_at" in plan) is indexed, plan
@@ -138,5 +139,5 @@ def test_recent_sign_ups_are_read_through_the_created_at_index(store_engine: Eng
             connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
             plan = " ".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {query}"))
             assert "ix_customers_created_at" in plan, plan
-        assert connection.execute(count_query(condition, ctx)).scalar_one() == len(range(0, lte + 1, 7))
+        assert connection.execute(statement).scalar_one() == len(range(0, lte + 1, 7))
         connection.rollback()
