@@ -97,6 +97,20 @@ async def measure(base: str, requests: list[dict], concurrency: int) -> tuple[fl
     return time.perf_counter() - started, latencies
 
 
+def measured(base: str, requests: list[dict], concurrency: int, server: subprocess.Popen, log: Path
+             ) -> tuple[float, list[float]]:
+    """measure(), but a connection the server dropped (httpx's ReadError, seen once under load and not since)
+    stops the benchmark with what the server said: whether it was still running, and the end of its log,
+    which the temporary folder would otherwise take with it."""
+    try:
+        return asyncio.run(measure(base, requests, concurrency))
+    except httpx.TransportError as exc:
+        state = "still running" if server.poll() is None else f"exited with {server.returncode}"
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:]) or "(empty)"
+        raise SystemExit(f"{exc!r} talking to {base}; the server is {state}; the end of its log:\n{tail}"
+                         ) from exc
+
+
 def report(name: str, wall: float, latencies: list[float], items: int | None = None) -> None:
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -111,7 +125,8 @@ def run(store_url: str, args: argparse.Namespace, label: str) -> None:
     with tempfile.TemporaryDirectory(prefix="rekindle-bench-web-") as tmp:
         root = Path(tmp)
         config = write_project(root / "project", store_url, args.customers)
-        server, base = start_server(config, root / "serve.log")
+        log = root / "serve.log"
+        server, base = start_server(config, log)
         auth = {"Authorization": f"Bearer {API_TOKEN}"}
         count = min(args.requests, args.customers)
         try:
@@ -119,18 +134,18 @@ def run(store_url: str, args: argparse.Namespace, label: str) -> None:
             unsubscribes = [{"url": "/unsubscribe", "params": {"token": sign(f"c{i}", f"person{i}@example.com",
                                                                                SECRET.encode())},
                              "data": {"List-Unsubscribe": "One-Click"}} for i in range(count)]
-            report("unsubscribe (one-click)", *asyncio.run(measure(base, unsubscribes, args.concurrency)))
+            report("unsubscribe (one-click)", *measured(base, unsubscribes, args.concurrency, server, log))
             events = [{"url": "/v1/events", "headers": auth,
                        "json": {"customer_id": f"c{i % args.customers}", "name": "login",
                                 "occurred_at": "2026-11-23T10:00:00Z", "event_id": f"one-{i}"}}
                       for i in range(args.requests)]
-            report("events (1 per request)", *asyncio.run(measure(base, events, args.concurrency)))
+            report("events (1 per request)", *measured(base, events, args.concurrency, server, log))
             batches = [{"url": "/v1/events", "headers": auth,
                         "json": [{"customer_id": f"c{(b * args.batch + j) % args.customers}", "name": "page_view",
                                   "occurred_at": "2026-11-23T10:00:00Z", "event_id": f"batch-{b}-{j}"}
                                  for j in range(args.batch)]}
                        for b in range(max(1, args.requests // args.batch))]
-            wall, latencies = asyncio.run(measure(base, batches, args.concurrency))
+            wall, latencies = measured(base, batches, args.concurrency, server, log)
             report(f"events ({args.batch} per request)", wall, latencies, len(batches) * args.batch)
         finally:
             server.terminate()
