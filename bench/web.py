@@ -99,9 +99,10 @@ async def measure(base: str, requests: list[dict], concurrency: int) -> tuple[fl
 
 def measured(base: str, requests: list[dict], concurrency: int, server: subprocess.Popen, log: Path
              ) -> tuple[float, list[float]]:
-    """measure(), but a connection the server dropped (httpx's ReadError, seen once under load and not since)
-    stops the benchmark with what the server said: whether it was still running, and the end of its log,
-    which the temporary folder would otherwise take with it."""
+    """measure(), but a connection the server dropped (httpx's ReadError: twice in full `make bench` runs,
+    under load and on a quiet machine, never in a run of this benchmark alone) stops the benchmark with what
+    the server said: whether it was still running, and the end of its log, which the temporary folder would
+    otherwise take with it."""
     try:
         return asyncio.run(measure(base, requests, concurrency))
     except httpx.TransportError as exc:
